@@ -1,0 +1,91 @@
+/**
+ * Builds every AWS SDK client the bot uses, with one HTTP connection pool, one
+ * retry policy (jittered exponential backoff, bounded attempts) and per-attempt
+ * timeouts. Root-session clients get the session's credentials as static keys:
+ * there is no credential provider for sts:AssumeRoot.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsSettings } from '../config/aws-settings.js';
+
+export interface SessionCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+const BASE_DELAY_MS = 100;
+const MAX_DELAY_MS = 5_000;
+
+/** "Full jitter" backoff: uniform in [0, min(cap, base * 2^attempt)]. */
+export function fullJitterDelay(attempt: number, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt));
+}
+
+export class AwsClients {
+  readonly sts: STSClient;
+  readonly organizations: OrganizationsClient;
+  /** IAM with the operator's own credentials (organization features). */
+  readonly iam: IAMClient;
+  private readonly handler: NodeHttpHandler;
+
+  constructor(readonly settings: AwsSettings) {
+    // Keep-alive sockets shared by all clients: an org-wide audit opens
+    // thousands of short sessions and must not pay a TCP/TLS handshake for each.
+    const agentOptions = { keepAlive: true, maxSockets: 128 };
+    this.handler = new NodeHttpHandler({
+      connectionTimeout: 3_000,
+      requestTimeout: settings.requestTimeoutMs,
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+    });
+    // STS must be regional for AssumeRoot: an explicit region makes SDK v3 use sts.<region>.amazonaws.com.
+    this.sts = new STSClient(this.base());
+    this.organizations = new OrganizationsClient(this.base());
+    this.iam = new IAMClient(this.base());
+  }
+
+  iamFor(credentials: SessionCredentials): IAMClient {
+    return new IAMClient({ ...this.base(), credentials });
+  }
+
+  s3For(credentials: SessionCredentials, region: string): S3Client {
+    return new S3Client({
+      ...this.base(),
+      region,
+      credentials,
+      forcePathStyle: this.settings.customS3Endpoint,
+      followRegionRedirects: true,
+    });
+  }
+
+  sqsFor(credentials: SessionCredentials, region: string): SQSClient {
+    return new SQSClient({
+      ...this.base(),
+      region,
+      credentials,
+      // With a configured endpoint (tests, VPC endpoints) the SDK would otherwise send to the queue URL's host.
+      useQueueUrlAsEndpoint: !this.settings.customSqsEndpoint,
+    });
+  }
+
+  /** Close pooled sockets so a CLI run can exit promptly. */
+  destroy(): void {
+    this.handler.destroy();
+  }
+
+  private base() {
+    return {
+      region: this.settings.region,
+      requestHandler: this.handler,
+      retryStrategy: new ConfiguredRetryStrategy(this.settings.maxAttempts, fullJitterDelay),
+    };
+  }
+}

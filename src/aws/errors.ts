@@ -1,0 +1,140 @@
+/**
+ * Errors are values with a kind and a remediation. AWS SDK errors are mapped to a
+ * small set of kinds once, here; the CLI and Slack only render them.
+ * Remediation texts follow the troubleshooting map in aws-root-access-facts.md.
+ */
+
+export type ErrorKind =
+  | 'invalid-input'
+  | 'not-authorized'
+  | 'feature-not-enabled'
+  | 'trusted-access-off'
+  | 'wrong-account'
+  | 'blocked-by-scp'
+  | 'throttled'
+  | 'not-found'
+  | 'transient'
+  | 'unexpected';
+
+const REMEDIATION: Record<ErrorKind, string> = {
+  'invalid-input': 'Correct the input and try again.',
+  'not-authorized':
+    "The bot's IAM principal needs sts:AssumeRoot (conditioned on sts:TaskPolicyArn) and must run in the management account or the IAM delegated administrator; check with `aws organizations list-delegated-administrators --service-principal iam.amazonaws.com`. If that is fine, `aws iam list-organizations-features` must show RootCredentialsManagement and RootSessions.",
+  'feature-not-enabled':
+    'Enable centralized root access from the management account: `aws iam enable-organizations-root-credentials-management` and `aws iam enable-organizations-root-sessions`; check with `aws iam list-organizations-features`.',
+  'trusted-access-off':
+    'Enable IAM trusted access from the management account: `aws organizations enable-aws-service-access --service-principal iam.amazonaws.com`.',
+  'wrong-account':
+    "The bot's credentials belong to an account that is neither the management account nor the IAM delegated administrator: check `aws sts get-caller-identity` and register the delegated administrator with `aws organizations register-delegated-administrator --service-principal iam.amazonaws.com --account-id <id>`.",
+  'blocked-by-scp':
+    'A service control policy denies root sessions in this account. With Control Tower, set the ExemptAssumeRoot parameter of AWS-GR_RESTRICT_ROOT_USER, or exempt this account from the SCP.',
+  throttled: 'AWS is throttling requests (Rate exceeded). Wait a minute and retry, or lower --concurrency.',
+  'not-found': 'Check the account, bucket or queue name: AWS says it does not exist.',
+  transient: 'AWS or the network failed temporarily. Retry; if it persists, check the AWS Health Dashboard.',
+  unexpected: 'Unexpected AWS error: see the error code and request id in the audit trail.',
+};
+
+export interface ErrorDetails {
+  /** AWS error code, e.g. AccessDenied. */
+  code?: string;
+  requestId?: string;
+  httpStatus?: number;
+}
+
+export class RootTaskError extends Error {
+  override readonly name = 'RootTaskError';
+  readonly kind: ErrorKind;
+  readonly remediation: string;
+  readonly details: ErrorDetails;
+
+  constructor(kind: ErrorKind, message: string, details: ErrorDetails = {}, remediation?: string) {
+    super(message);
+    this.kind = kind;
+    this.details = details;
+    this.remediation = remediation ?? REMEDIATION[kind];
+  }
+
+  /** A plain object safe for logs, JSON output and the audit trail. */
+  toJSON(): { kind: ErrorKind; message: string; remediation: string } & ErrorDetails {
+    return { kind: this.kind, message: this.message, remediation: this.remediation, ...this.details };
+  }
+}
+
+export function invalidInput(reason: string): RootTaskError {
+  return new RootTaskError('invalid-input', reason);
+}
+
+interface SdkLikeError {
+  name?: string;
+  message?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+  $fault?: 'client' | 'server';
+  $retryable?: unknown;
+}
+
+const NOT_FOUND = new Set([
+  'NoSuchEntity',
+  'NoSuchEntityException',
+  'NoSuchBucket',
+  'AccountNotFoundException',
+  'AWS.SimpleQueueService.NonExistentQueue',
+  'QueueDoesNotExist',
+  'TargetNotFoundException',
+]);
+const THROTTLED = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'RequestThrottled',
+]);
+const WRONG_ACCOUNT = new Set([
+  'AccountNotManagementOrDelegatedAdministratorException',
+  'CallerIsNotManagementAccountException',
+  'AWSOrganizationsNotInUseException',
+  'OrganizationNotFoundException',
+]);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'TimeoutError',
+  'RequestTimeout',
+]);
+
+/** Map anything thrown by an AWS SDK call to a RootTaskError; `action` says what we were doing. */
+export function classifyAwsError(error: unknown, action: string): RootTaskError {
+  if (error instanceof RootTaskError) return error;
+  const e = (typeof error === 'object' && error !== null ? error : {}) as SdkLikeError & { code?: string };
+  const code = e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.code ?? 'UnknownError');
+  const status = e.$metadata?.httpStatusCode;
+  const details: ErrorDetails = { code };
+  if (e.$metadata?.requestId) details.requestId = e.$metadata.requestId;
+  if (status) details.httpStatus = status;
+  const awsMessage = oneLine(e.message ?? String(error));
+  const message = `${action} failed: ${code}: ${awsMessage}`;
+  return new RootTaskError(kindOf(code, awsMessage, status), message, details);
+}
+
+function kindOf(code: string, message: string, status: number | undefined): ErrorKind {
+  if (THROTTLED.has(code) || /rate exceeded/i.test(message)) return 'throttled';
+  if (code === 'ServiceAccessNotEnabledException') return 'trusted-access-off';
+  if (code === 'OrganizationNotInAllFeaturesModeException') return 'feature-not-enabled';
+  if (WRONG_ACCOUNT.has(code)) return 'wrong-account';
+  if (NOT_FOUND.has(code)) return 'not-found';
+  if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(code) || status === 403) {
+    if (/service control polic/i.test(message)) return 'blocked-by-scp';
+    if (/not enabled|root (sessions|credentials management)/i.test(message)) return 'feature-not-enabled';
+    return 'not-authorized';
+  }
+  if (NETWORK.has(code) || (status !== undefined && status >= 500)) return 'transient';
+  return 'unexpected';
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}

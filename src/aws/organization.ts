@@ -1,0 +1,145 @@
+import {
+  type Account,
+  DescribeOrganizationCommand,
+  type OrganizationsClient,
+  paginateListAccounts,
+} from '@aws-sdk/client-organizations';
+import { checkAccountId } from '../domain/aws-identifiers.js';
+import { classifyAwsError, invalidInput, RootTaskError } from './errors.js';
+import { EvidenceLog } from './evidence.js';
+
+export interface OrgAccount {
+  id: string;
+  name: string;
+  email: string;
+  /** ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED ... */
+  state: string;
+}
+
+export interface OrganizationInfo {
+  id: string;
+  managementAccountId: string;
+  featureSet: string;
+}
+
+export const DEFAULT_ACCOUNT_CACHE_TTL_MS = 5 * 60_000;
+
+/** A value fetched at most once per TTL; concurrent callers share the request; failures are not cached. */
+class Cached<T> {
+  private entry: { value: Promise<T>; expires: number } | undefined;
+  constructor(
+    private readonly load: () => Promise<T>,
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  get(): Promise<T> {
+    if (this.entry && this.entry.expires > this.now()) return this.entry.value;
+    const value = this.load();
+    this.entry = { value, expires: this.now() + this.ttlMs };
+    value.catch(() => {
+      if (this.entry?.value === value) this.entry = undefined;
+    });
+    return value;
+  }
+
+  clear(): void {
+    this.entry = undefined;
+  }
+}
+
+/**
+ * The organization's accounts, read with all pages and cached: the account
+ * typeahead and every target check read this list, not Organizations directly.
+ */
+export class OrganizationDirectory {
+  private readonly accounts: Cached<OrgAccount[]>;
+  private readonly organization: Cached<OrganizationInfo>;
+
+  constructor(client: OrganizationsClient, options: { ttlMs?: number; now?: () => number } = {}) {
+    const ttl = options.ttlMs ?? DEFAULT_ACCOUNT_CACHE_TTL_MS;
+    const now = options.now ?? Date.now;
+    this.accounts = new Cached(() => loadAccounts(client), ttl, now);
+    this.organization = new Cached(() => loadOrganization(client), ttl, now);
+  }
+
+  listAccounts(): Promise<OrgAccount[]> {
+    return this.accounts.get();
+  }
+
+  describeOrganization(): Promise<OrganizationInfo> {
+    return this.organization.get();
+  }
+
+  /** ACTIVE member accounts, the management account excluded: what root tasks may target. */
+  async memberAccounts(): Promise<OrgAccount[]> {
+    const [accounts, org] = await Promise.all([this.listAccounts(), this.describeOrganization()]);
+    return accounts.filter((a) => a.state === 'ACTIVE' && a.id !== org.managementAccountId);
+  }
+
+  /** Accounts whose name or id matches `query` (case-insensitive), for typeahead. */
+  async search(query: string, limit = 100): Promise<OrgAccount[]> {
+    const q = query.trim().toLowerCase();
+    const members = await this.memberAccounts();
+    const hits = q ? members.filter((a) => a.id.includes(q) || a.name.toLowerCase().includes(q)) : members;
+    return hits.sort((a, b) => a.name.localeCompare(b.name)).slice(0, limit);
+  }
+
+  /** Refuse, with a typed error, anything that is not an ACTIVE member account. */
+  async assertTargetable(input: string): Promise<OrgAccount> {
+    const checked = checkAccountId(input);
+    if (!checked.ok) throw invalidInput(checked.reason);
+    const [accounts, org] = await Promise.all([this.listAccounts(), this.describeOrganization()]);
+    if (checked.value === org.managementAccountId) {
+      throw invalidInput(
+        `${checked.value} is the management account: root tasks can only target member accounts`,
+      );
+    }
+    const account = accounts.find((a) => a.id === checked.value);
+    if (!account) throw invalidInput(`${checked.value} is not an account of organization ${org.id}`);
+    if (account.state !== 'ACTIVE') {
+      throw invalidInput(
+        `${account.name} (${account.id}) is ${account.state}: only ACTIVE accounts can be targeted`,
+      );
+    }
+    return account;
+  }
+
+  /** Forget cached data, e.g. after an account was added. */
+  refresh(): void {
+    this.accounts.clear();
+    this.organization.clear();
+  }
+}
+
+async function loadAccounts(client: OrganizationsClient): Promise<OrgAccount[]> {
+  const accounts: OrgAccount[] = [];
+  try {
+    for await (const page of paginateListAccounts({ client }, {})) {
+      for (const a of page.Accounts ?? []) accounts.push(toOrgAccount(a));
+    }
+  } catch (error) {
+    throw classifyAwsError(error, 'organizations:ListAccounts');
+  }
+  return accounts;
+}
+
+async function loadOrganization(client: OrganizationsClient): Promise<OrganizationInfo> {
+  const out = await new EvidenceLog().call('organizations:DescribeOrganization', () =>
+    client.send(new DescribeOrganizationCommand({})),
+  );
+  const o = out.Organization;
+  if (!o?.Id || !o.MasterAccountId)
+    throw new RootTaskError('unexpected', 'DescribeOrganization returned no organization');
+  return { id: o.Id, managementAccountId: o.MasterAccountId, featureSet: o.FeatureSet ?? 'UNKNOWN' };
+}
+
+function toOrgAccount(a: Account): OrgAccount {
+  return {
+    id: a.Id ?? '',
+    name: a.Name ?? a.Id ?? '',
+    email: a.Email ?? '',
+    // `State` replaces the deprecated `Status`; older SDK answers only have `Status`.
+    state: a.State ?? a.Status ?? 'UNKNOWN',
+  };
+}

@@ -1,0 +1,156 @@
+import type { FakeRootUser } from './model.js';
+import { AwsFault, accessDenied, type FakeRequest, requireRoot, stringParam } from './protocol.js';
+import type { FakeAwsState } from './state.js';
+import { XmlMap, type XmlValue } from './xml.js';
+
+const NO_ENTITY = (what: string) => new AwsFault('NoSuchEntity', `The ${what} cannot be found.`, 404);
+
+export function handleIam(state: FakeAwsState, req: FakeRequest): XmlValue {
+  if (req.action === 'ListOrganizationsFeatures') return listOrganizationsFeatures(state, req);
+  const { account } = requireRoot(req);
+  const root = account.root;
+  switch (req.action) {
+    case 'GetAccountSummary':
+      return { SummaryMap: new XmlMap(summary(root)) };
+    case 'GetUser':
+      return {
+        User: {
+          Path: '/',
+          UserName: '',
+          UserId: account.id,
+          Arn: `arn:aws:iam::${account.id}:root`,
+          CreateDate: new Date(0),
+        },
+      };
+    case 'GetLoginProfile':
+      if (!root.loginProfile) throw NO_ENTITY('Login Profile for User root');
+      return { LoginProfile: { CreateDate: root.loginProfile.createDate, PasswordResetRequired: false } };
+    case 'CreateLoginProfile':
+      if (req.query.has('UserName') || req.query.has('Password')) {
+        throw new AwsFault('ValidationError', 'In a root session, omit UserName and Password');
+      }
+      if (root.loginProfile)
+        throw new AwsFault('EntityAlreadyExists', 'Login Profile for user root already exists.', 409);
+      root.loginProfile = { createDate: new Date() };
+      return { LoginProfile: { CreateDate: root.loginProfile.createDate, PasswordResetRequired: false } };
+    case 'DeleteLoginProfile':
+      if (!root.loginProfile) throw NO_ENTITY('Login Profile for User root');
+      if (root.mfaDevices.length > 0) {
+        throw new AwsFault(
+          'EntityTemporarilyUnmodifiable',
+          'Login Profile cannot be deleted while an MFA device is active',
+          409,
+        );
+      }
+      root.loginProfile = null;
+      return {};
+    case 'ListAccessKeys':
+      return {
+        AccessKeyMetadata: root.accessKeys.map((k) => ({
+          AccessKeyId: k.id,
+          Status: k.status,
+          CreateDate: k.createDate,
+        })),
+        IsTruncated: false,
+      };
+    case 'GetAccessKeyLastUsed': {
+      const key = root.accessKeys.find((k) => k.id === stringParam(req, 'AccessKeyId'));
+      if (!key) throw accessDenied(req);
+      return {
+        AccessKeyLastUsed: key.lastUsed
+          ? {
+              LastUsedDate: key.lastUsed.date,
+              ServiceName: key.lastUsed.service,
+              Region: key.lastUsed.region,
+            }
+          : { ServiceName: 'N/A', Region: 'N/A' },
+      };
+    }
+    case 'DeleteAccessKey':
+      root.accessKeys = removeOne(
+        root.accessKeys,
+        (k) => k.id === stringParam(req, 'AccessKeyId'),
+        'Access Key',
+      );
+      return {};
+    case 'ListSigningCertificates':
+      return {
+        Certificates: root.signingCertificates.map((c) => ({
+          CertificateId: c.id,
+          CertificateBody: '-----BEGIN CERTIFICATE-----\nMIIfake\n-----END CERTIFICATE-----',
+          Status: c.status,
+          UploadDate: new Date(0),
+        })),
+        IsTruncated: false,
+      };
+    case 'DeleteSigningCertificate':
+      root.signingCertificates = removeOne(
+        root.signingCertificates,
+        (c) => c.id === stringParam(req, 'CertificateId'),
+        'Signing Certificate',
+      );
+      return {};
+    case 'ListMFADevices':
+      return {
+        MFADevices: root.mfaDevices.map((d) => ({ SerialNumber: d.serialNumber, EnableDate: d.enableDate })),
+        IsTruncated: false,
+      };
+    case 'DeactivateMFADevice':
+      root.mfaDevices = removeOne(
+        root.mfaDevices,
+        (d) => d.serialNumber === stringParam(req, 'SerialNumber'),
+        'MFA Device',
+      );
+      return {};
+    case 'DeleteVirtualMFADevice': {
+      // Deactivation already detached it; deleting an attached virtual device is refused, as in IAM.
+      const serial = stringParam(req, 'SerialNumber');
+      if (root.mfaDevices.some((d) => d.serialNumber === serial)) {
+        throw new AwsFault('DeleteConflict', 'MFA device is still in use; deactivate it first', 409);
+      }
+      const deleted = state.deletedVirtualMfa;
+      if (deleted.has(serial)) throw NO_ENTITY(`VirtualMFADevice with serial number ${serial}`);
+      deleted.add(serial);
+      return {};
+    }
+    default:
+      throw new AwsFault('InvalidAction', `Could not find operation ${req.action} for version 2010-05-08`);
+  }
+}
+
+function listOrganizationsFeatures(state: FakeAwsState, req: FakeRequest): XmlValue {
+  if (req.principal.kind === 'root') throw accessDenied(req);
+  const { org } = state;
+  if (!org.trustedServices.has('iam.amazonaws.com')) {
+    throw new AwsFault(
+      'ServiceAccessNotEnabledException',
+      'Trusted access is not enabled for IAM in the organization.',
+    );
+  }
+  if (
+    org.caller.accountId !== org.managementAccountId &&
+    !org.delegatedAdministrators.includes(org.caller.accountId)
+  ) {
+    throw new AwsFault(
+      'AccountNotManagementOrDelegatedAdministratorException',
+      'The caller is neither the management account nor a delegated administrator.',
+    );
+  }
+  return { OrganizationId: org.id, EnabledFeatures: [...org.features] };
+}
+
+export function summary(root: FakeRootUser): Record<string, number> {
+  return {
+    AccountMFAEnabled: root.mfaDevices.length > 0 ? 1 : 0,
+    AccountAccessKeysPresent: root.accessKeys.length > 0 ? 1 : 0,
+    AccountSigningCertificatesPresent: root.signingCertificates.length > 0 ? 1 : 0,
+    AccountPasswordPresent: root.loginProfile ? 1 : 0,
+    Users: 0,
+    Roles: 3,
+  };
+}
+
+function removeOne<T>(items: T[], match: (item: T) => boolean, what: string): T[] {
+  if (!items.some(match)) throw NO_ENTITY(what);
+  return items.filter((item) => !match(item));
+}

@@ -1,0 +1,75 @@
+import type { FakeAccount } from './model.js';
+import { AwsFault, accessDenied, type FakeRequest, stringParam } from './protocol.js';
+import type { FakeAwsState } from './state.js';
+
+const PAGE_SIZE = 20;
+
+export function handleOrganizations(state: FakeAwsState, req: FakeRequest): unknown {
+  if (req.principal.kind === 'root') throw accessDenied(req);
+  const { org } = state;
+  const isManagement = org.caller.accountId === org.managementAccountId;
+  switch (req.action) {
+    case 'DescribeOrganization':
+      return {
+        Organization: {
+          Id: org.id,
+          Arn: `arn:aws:organizations::${org.managementAccountId}:organization/${org.id}`,
+          FeatureSet: org.featureSet,
+          MasterAccountId: org.managementAccountId,
+          MasterAccountEmail: state.accounts.get(org.managementAccountId)?.email ?? 'management@example.com',
+        },
+      };
+    case 'ListAccounts': {
+      const all = [...state.accounts.values()];
+      const start = Number(req.json.NextToken ?? 0);
+      const size = Math.min(Number(req.json.MaxResults ?? PAGE_SIZE), PAGE_SIZE);
+      const page = all.slice(start, start + size);
+      const next = start + size < all.length ? String(start + size) : undefined;
+      return { Accounts: page.map((a) => accountJson(state, a)), ...(next ? { NextToken: next } : {}) };
+    }
+    case 'DescribeAccount': {
+      const account = state.accounts.get(stringParam(req, 'AccountId'));
+      if (!account)
+        throw new AwsFault('AccountNotFoundException', "You specified an account that doesn't exist.");
+      return { Account: accountJson(state, account) };
+    }
+    case 'ListDelegatedAdministrators':
+      if (!isManagement && !org.delegatedAdministrators.includes(org.caller.accountId))
+        throw accessDenied(req);
+      return {
+        DelegatedAdministrators: org.delegatedAdministrators
+          .filter(
+            () =>
+              req.json.ServicePrincipal === undefined || req.json.ServicePrincipal === 'iam.amazonaws.com',
+          )
+          .map((id) => ({
+            ...accountJson(state, state.accounts.get(id)),
+            DelegationEnabledDate: 1_700_000_000,
+          })),
+      };
+    case 'ListAWSServiceAccessForOrganization':
+      if (!isManagement) throw accessDenied(req);
+      return {
+        EnabledServicePrincipals: [...org.trustedServices].map((p) => ({
+          ServicePrincipal: p,
+          DateEnabled: 1_700_000_000,
+        })),
+      };
+    default:
+      throw new AwsFault('InvalidAction', `Unknown operation ${req.action}`);
+  }
+}
+
+function accountJson(state: FakeAwsState, account: FakeAccount | undefined): Record<string, unknown> {
+  if (!account) return {};
+  return {
+    Id: account.id,
+    Arn: `arn:aws:organizations::${state.org.managementAccountId}:account/${state.org.id}/${account.id}`,
+    Email: account.email,
+    Name: account.name,
+    Status: account.status === 'ACTIVE' ? 'ACTIVE' : 'SUSPENDED',
+    State: account.status,
+    JoinedMethod: 'CREATED',
+    JoinedTimestamp: 1_600_000_000,
+  };
+}
