@@ -81,10 +81,21 @@ export class AwsClients {
     this.handler.destroy();
   }
 
+  /**
+   * Settings the SDK would otherwise look up in the environment and config files
+   * for every new client, which costs more CPU than the requests of a short
+   * root session: they are read once, in AwsSettings.
+   */
   private base() {
     return {
       region: this.settings.region,
       requestHandler: this.handler,
+      useFipsEndpoint: this.settings.useFipsEndpoint,
+      useDualstackEndpoint: this.settings.useDualstackEndpoint,
+      retryMode: 'standard',
+      maxAttempts: this.settings.maxAttempts,
+      authSchemePreference: [],
+      userAgentAppId: 'breakglass',
       retryStrategy: new ConfiguredRetryStrategy(this.settings.maxAttempts, fullJitterDelay),
     };
   }

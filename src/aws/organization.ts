@@ -43,6 +43,14 @@ class Cached<T> {
     return value;
   }
 
+  fresh(): boolean {
+    return this.entry !== undefined && this.entry.expires > this.now();
+  }
+
+  set(value: T): void {
+    this.entry = { value: Promise.resolve(value), expires: this.now() + this.ttlMs };
+  }
+
   clear(): void {
     this.entry = undefined;
   }
@@ -55,12 +63,19 @@ class Cached<T> {
 export class OrganizationDirectory {
   private readonly accounts: Cached<OrgAccount[]>;
   private readonly organization: Cached<OrganizationInfo>;
+  /** accounts seen in any listing, full or streamed, so target checks need not wait for the last page */
+  private readonly seen = new Map<string, { account: OrgAccount; expires: number }>();
+  private readonly ttlMs: number;
+  private readonly now: () => number;
 
-  constructor(client: OrganizationsClient, options: { ttlMs?: number; now?: () => number } = {}) {
-    const ttl = options.ttlMs ?? DEFAULT_ACCOUNT_CACHE_TTL_MS;
-    const now = options.now ?? Date.now;
-    this.accounts = new Cached(() => loadAccounts(client), ttl, now);
-    this.organization = new Cached(() => loadOrganization(client), ttl, now);
+  constructor(
+    private readonly client: OrganizationsClient,
+    options: { ttlMs?: number; now?: () => number } = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? DEFAULT_ACCOUNT_CACHE_TTL_MS;
+    this.now = options.now ?? Date.now;
+    this.accounts = new Cached(() => this.loadAccounts(), this.ttlMs, this.now);
+    this.organization = new Cached(() => loadOrganization(client), this.ttlMs, this.now);
   }
 
   listAccounts(): Promise<OrgAccount[]> {
@@ -74,7 +89,34 @@ export class OrganizationDirectory {
   /** ACTIVE member accounts, the management account excluded: what root tasks may target. */
   async memberAccounts(): Promise<OrgAccount[]> {
     const [accounts, org] = await Promise.all([this.listAccounts(), this.describeOrganization()]);
-    return accounts.filter((a) => a.state === 'ACTIVE' && a.id !== org.managementAccountId);
+    return accounts.filter((a) => isMember(a, org));
+  }
+
+  /**
+   * Member accounts page by page as Organizations returns them (20 a page), so an
+   * org-wide run can start on the first page while the next ones load. A fresh
+   * cache is served as one page; a complete listing refreshes the cache.
+   */
+  async *memberAccountPages(): AsyncGenerator<OrgAccount[]> {
+    const org = await this.describeOrganization();
+    if (this.accounts.fresh()) {
+      yield (await this.listAccounts()).filter((a) => isMember(a, org));
+      return;
+    }
+    const all: OrgAccount[] = [];
+    for await (const page of accountPages(this.client)) {
+      this.remember(page);
+      all.push(...page);
+      yield page.filter((a) => isMember(a, org));
+    }
+    this.accounts.set(all);
+  }
+
+  /** The account with this id, from a recent listing if there is one. */
+  async findAccount(id: string): Promise<OrgAccount | undefined> {
+    const hit = this.seen.get(id);
+    if (hit && hit.expires > this.now()) return hit.account;
+    return (await this.listAccounts()).find((a) => a.id === id);
   }
 
   /** Accounts whose name or id matches `query` (case-insensitive), for typeahead. */
@@ -89,13 +131,12 @@ export class OrganizationDirectory {
   async assertTargetable(input: string): Promise<OrgAccount> {
     const checked = checkAccountId(input);
     if (!checked.ok) throw invalidInput(checked.reason);
-    const [accounts, org] = await Promise.all([this.listAccounts(), this.describeOrganization()]);
+    const [account, org] = await Promise.all([this.findAccount(checked.value), this.describeOrganization()]);
     if (checked.value === org.managementAccountId) {
       throw invalidInput(
         `${checked.value} is the management account: root tasks can only target member accounts`,
       );
     }
-    const account = accounts.find((a) => a.id === checked.value);
     if (!account) throw invalidInput(`${checked.value} is not an account of organization ${org.id}`);
     if (account.state !== 'ACTIVE') {
       throw invalidInput(
@@ -109,20 +150,36 @@ export class OrganizationDirectory {
   refresh(): void {
     this.accounts.clear();
     this.organization.clear();
+    this.seen.clear();
+  }
+
+  private async loadAccounts(): Promise<OrgAccount[]> {
+    const accounts: OrgAccount[] = [];
+    for await (const page of accountPages(this.client)) accounts.push(...page);
+    this.remember(accounts);
+    return accounts;
+  }
+
+  private remember(accounts: OrgAccount[]): void {
+    const expires = this.now() + this.ttlMs;
+    for (const account of accounts) this.seen.set(account.id, { account, expires });
   }
 }
 
-async function loadAccounts(client: OrganizationsClient): Promise<OrgAccount[]> {
-  const accounts: OrgAccount[] = [];
+function isMember(account: OrgAccount, org: OrganizationInfo): boolean {
+  return account.state === 'ACTIVE' && account.id !== org.managementAccountId;
+}
+
+async function* accountPages(client: OrganizationsClient): AsyncGenerator<OrgAccount[]> {
   try {
     for await (const page of paginateListAccounts({ client }, {})) {
-      for (const a of page.Accounts ?? []) accounts.push(toOrgAccount(a));
+      yield (page.Accounts ?? []).map(toOrgAccount);
     }
   } catch (error) {
     throw classifyAwsError(error, 'organizations:ListAccounts');
   }
-  return accounts;
 }
+
 
 async function loadOrganization(client: OrganizationsClient): Promise<OrganizationInfo> {
   const out = await new EvidenceLog().call('organizations:DescribeOrganization', () =>

@@ -11,6 +11,8 @@ const schema = z.object({
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as us-east-1')
     .default('us-east-1'),
+  AWS_USE_FIPS_ENDPOINT: z.enum(['true', 'false']).default('false'),
+  AWS_USE_DUALSTACK_ENDPOINT: z.enum(['true', 'false']).default('false'),
   AWS_ENDPOINT_URL: z.string().url().optional(),
   AWS_ENDPOINT_URL_S3: z.string().url().optional(),
   AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
@@ -24,6 +26,8 @@ export interface AwsSettings {
   maxAttempts: number;
   /** per-attempt time limit, so that a call is bounded in time as well as attempts */
   requestTimeoutMs: number;
+  useFipsEndpoint: boolean;
+  useDualstackEndpoint: boolean;
   customS3Endpoint: boolean;
   customSqsEndpoint: boolean;
 }
@@ -39,6 +43,8 @@ export function awsSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AwsSet
     region: e.AWS_REGION,
     maxAttempts: e.BREAKGLASS_AWS_MAX_ATTEMPTS,
     requestTimeoutMs: e.BREAKGLASS_AWS_REQUEST_TIMEOUT_MS,
+    useFipsEndpoint: e.AWS_USE_FIPS_ENDPOINT === 'true',
+    useDualstackEndpoint: e.AWS_USE_DUALSTACK_ENDPOINT === 'true',
     customS3Endpoint: Boolean(e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL),
     customSqsEndpoint: Boolean(e.AWS_ENDPOINT_URL_SQS ?? e.AWS_ENDPOINT_URL),
   };

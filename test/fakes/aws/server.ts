@@ -139,6 +139,11 @@ export class FakeAws implements FakeAwsState {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.url === '/__fake/stats') {
+      // Control route for out-of-process use (the benchmark): not an AWS API.
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.stats));
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');

@@ -1,0 +1,26 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { AwsClients } from '../src/aws/clients.js';
+import { OrganizationDirectory } from '../src/aws/organization.js';
+import { awsSettingsFromEnv } from '../src/config/aws-settings.js';
+import { auditOrganization } from '../src/aws/org-audit.js';
+import { RootTaskService } from '../src/aws/root-task-service.js';
+const child = spawn(process.execPath, ['--import', 'tsx', 'bench/fake-aws-process.ts', '1000', '20', '500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const [url] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+process.env.AWS_ENDPOINT_URL = url; process.env.AWS_ACCESS_KEY_ID = 'AKIAX'; process.env.AWS_SECRET_ACCESS_KEY = 'x';
+const clients = new AwsClients(awsSettingsFromEnv({ AWS_ENDPOINT_URL: url }));
+const org = new OrganizationDirectory(clients.organizations);
+await org.describeOrganization();
+const t0 = performance.now();
+for await (const p of org.memberAccountPages()) { void p; }
+console.log('listing alone', (performance.now() - t0).toFixed(0));
+org.refresh(); await org.describeOrganization();
+const orig = org.memberAccountPages.bind(org);
+const times: number[] = []; const prog: number[] = [];
+const t1 = performance.now();
+org.memberAccountPages = async function* () { for await (const p of orig()) { times.push(Math.round(performance.now() - t1)); yield p; } };
+const r = await auditOrganization(new RootTaskService(clients, org), org, { concurrency: 24, onProgress: (d) => { if (d % 100 === 0) prog.push(Math.round(performance.now() - t1)); } });
+console.log('audit', (performance.now() - t1).toFixed(0), 'failed', r.failed, 'last page at', times.at(-1), times.slice(0, 10), prog);
+console.log(await (await fetch(url + '/__fake/stats')).text());
+clients.destroy(); child.kill();

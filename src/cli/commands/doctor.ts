@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { runDoctor } from '../../aws/doctor.js';
+import type { CliContext } from '../context.js';
+import type { CliIo } from '../io.js';
+import { renderDoctor } from '../render.js';
+
+export function registerDoctor(program: Command, io: CliIo, context: () => CliContext): void {
+  program
+    .command('doctor')
+    .description('check the organization and the bot\'s credentials for centralized root access, with fixes')
+    .option('--json', 'print the checks as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const ctx = context();
+      const checks = await runDoctor(ctx.clients, ctx.organization);
+      io.out(options.json ? JSON.stringify(checks, null, 2) : renderDoctor(checks));
+      if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
+    });
+}

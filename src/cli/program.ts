@@ -1,0 +1,65 @@
+import { Command, CommanderError } from 'commander';
+import { RootTaskError } from '../aws/errors.js';
+import { registerAudit } from './commands/audit.js';
+import { registerDeleteCredentials } from './commands/delete-credentials.js';
+import { registerDoctor } from './commands/doctor.js';
+import type { CliContext } from './context.js';
+import { CliError, type CliIo } from './io.js';
+
+export function buildProgram(io: CliIo, makeContext: () => CliContext): { program: Command; context: () => CliContext | undefined } {
+  let ctx: CliContext | undefined;
+  const context = () => {
+    ctx ??= makeContext();
+    return ctx;
+  };
+  const program = new Command('breakglass')
+    .description(
+      'Operator CLI for AWS centralized root access: audit and remove root credentials of member accounts.\n' +
+        'Granting root access (password recovery, policy unlocks) needs two approvers in Slack: see /breakglass.',
+    )
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  registerDoctor(program, io, context);
+  registerAudit(program, io, context);
+  registerDeleteCredentials(program, io, context);
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  }
+  return { program, context: () => ctx };
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage. Never throws. */
+export async function runCli(argv: string[], io: CliIo, makeContext: () => CliContext): Promise<number> {
+  const { program, context } = buildProgram(io, makeContext);
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    return report(error, io);
+  } finally {
+    context()?.close();
+    process.exitCode = before;
+  }
+}
+
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed its one line ("error: unknown option ..."); help and version exit 0.
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof CliError) {
+    io.err(`error: ${error.message}`);
+    if (error.hint) io.err(`hint: ${error.hint}`);
+    return error.exitCode;
+  }
+  if (error instanceof RootTaskError) {
+    io.err(`error: ${error.message}`);
+    if (error.kind !== 'invalid-input') io.err(`hint: ${error.remediation}`);
+    return error.kind === 'invalid-input' ? 2 : 1;
+  }
+  io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+  return 1;
+}

@@ -1,0 +1,171 @@
+import { spawnSync } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCliContext } from '../../src/cli/context.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/program.js';
+import { fullyCredentialed, memberId, seedMembers } from '../fakes/aws/sample-org.js';
+import { FakeAws } from '../fakes/aws/server.js';
+
+interface Recorded extends CliIo {
+  stdout: string[];
+  stderr: string[];
+}
+
+function recordingIo(answer?: boolean): Recorded {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    interactive: false,
+    confirm: async () => answer,
+  };
+}
+
+let fake: FakeAws;
+let env: NodeJS.ProcessEnv;
+beforeEach(async () => {
+  fake = await FakeAws.start();
+  seedMembers(fake, 25, 0);
+  env = { ...fake.env(), AWS_EC2_METADATA_DISABLED: 'true' };
+  Object.assign(process.env, env);
+});
+afterEach(() => fake.close());
+
+const run = (argv: string[], io: Recorded) => runCli(argv, io, () => createCliContext(env));
+
+describe('breakglass audit', () => {
+  it('audits every member account, following all ListAccounts pages', async () => {
+    fake.account(memberId(21)).root = fullyCredentialed(memberId(21));
+    const io = recordingIo();
+    expect(await run(['audit', '--all', '--json'], io)).toBe(0);
+    const rows = JSON.parse(io.stdout.join('')) as { account: { id: string }; ok: boolean; audit: { anyPresent: boolean } }[];
+    expect(rows).toHaveLength(25);
+    expect(rows.filter((r) => r.audit.anyPresent).map((r) => r.account.id)).toEqual([memberId(21)]);
+    expect(fake.callsOf('ListAccounts')).toHaveLength(2);
+    expect(io.stderr.join('\n')).toMatch(/25 accounts audited in .* 1 with root credentials, 0 failed/);
+  });
+
+  it('reports a failing account in its row and exits 1 without aborting the run', async () => {
+    fake.account(memberId(3)).scpDeniesRoot = true;
+    const io = recordingIo();
+    expect(await run(['audit', '--all', '--csv'], io)).toBe(1);
+    const csv = io.stdout.join('\n').split('\n');
+    expect(csv[0]).toBe('accountId,name,status,password,accessKeys,signingCertificates,mfaDevices,detail');
+    expect(csv).toHaveLength(26);
+    expect(csv.find((l) => l.startsWith(memberId(3)))).toMatch(/,error,.*blocked-by-scp/);
+  });
+
+  it.each([
+    [['audit'], /exactly one of --account or --all/],
+    [['audit', '--account', '1', '--all'], /exactly one of --account or --all/],
+    [['audit', '--all', '--concurrency', '0'], /from 1 to 100/],
+    [['audit', '--all', '--json', '--csv'], /at most one of --json or --csv/],
+    [['audit', '--frobnicate'], /unknown option '--frobnicate'/],
+    [['audit', '--account', '1234'], /is not an AWS account id/],
+    [['audit', '--account', '111111111111'], /management account/],
+    [['delete-credentials', '--all-present', '--account', memberId(1)], /exactly one of --account or --all-present/],
+  ])('refuses %j with exit 2 and one line', async (argv, message) => {
+    const io = recordingIo();
+    expect(await run(argv, io)).toBe(2);
+    expect(io.stderr).toHaveLength(1);
+    expect(io.stderr[0]).toMatch(message);
+    expect(fake.callsOf('AssumeRoot')).toEqual([]);
+  });
+});
+
+describe('breakglass delete-credentials', () => {
+  beforeEach(() => {
+    fake.account(memberId(4)).root = fullyCredentialed(memberId(4));
+    fake.account(memberId(9)).root.loginProfile = { createDate: new Date() };
+  });
+
+  it('shows the plan and deletes nothing on --dry-run', async () => {
+    const io = recordingIo();
+    expect(await run(['delete-credentials', '--all-present', '--dry-run'], io)).toBe(0);
+    expect(io.stderr.join('\n')).toContain(`${memberId(4)}: password, 2 access key(s), 1 signing certificate(s), 2 MFA device(s)`);
+    expect(io.stdout.join('\n')).toContain('Dry run');
+    expect(fake.sessions.size).toBe(25);
+    expect([...fake.sessions.values()].every((s) => s.taskPolicy === 'IAMAuditRootUserCredentials')).toBe(true);
+  });
+
+  it('refuses without --yes when nobody can confirm', async () => {
+    const io = recordingIo(undefined);
+    expect(await run(['delete-credentials', '--account', memberId(4)], io)).toBe(2);
+    expect(io.stderr.at(-1)).toMatch(/refusing to delete without --yes/);
+    expect(fake.account(memberId(4)).root.loginProfile).not.toBeNull();
+  });
+
+  it('stops when the operator answers no', async () => {
+    const io = recordingIo(false);
+    expect(await run(['delete-credentials', '--account', memberId(4)], io)).toBe(1);
+    expect(fake.account(memberId(4)).root.accessKeys).toHaveLength(2);
+  });
+
+  it('deletes and verifies every account with credentials', async () => {
+    const io = recordingIo();
+    expect(await run(['delete-credentials', '--all-present', '--yes'], io)).toBe(0);
+    const out = io.stdout.join('\n');
+    expect(out).toContain(`${memberId(4)}: removed password; access keys`);
+    expect(out).toContain(`${memberId(9)}: removed password; verified clean`);
+    expect(fake.account(memberId(4)).root.mfaDevices).toEqual([]);
+    expect(fake.account(memberId(9)).root.loginProfile).toBeNull();
+  });
+
+  it('exits 1 and names the account when a deletion fails', async () => {
+    fake.failNext('DeleteAccessKey', 'AccessDenied', { status: 403, accountId: memberId(4) });
+    const io = recordingIo();
+    expect(await run(['delete-credentials', '--all-present', '--yes'], io)).toBe(1);
+    expect(io.stdout.join('\n')).toMatch(new RegExp(`${memberId(4)}: FAILED after nothing to remove: .*DeleteAccessKey`));
+    expect(io.stderr.at(-1)).toContain('1 account(s) not verified clean');
+  });
+});
+
+describe('breakglass doctor', () => {
+  it('passes on a ready organization', async () => {
+    const io = recordingIo();
+    expect(await run(['doctor'], io)).toBe(0);
+    expect(io.stdout.join('\n')).toContain('PASS  Feature RootSessions: enabled');
+  });
+
+  it('fails with the exact fix commands when features and trusted access are off', async () => {
+    fake.org.features.clear();
+    fake.org.trustedServices.clear();
+    const io = recordingIo();
+    expect(await run(['doctor', '--json'], io)).toBe(1);
+    const checks = JSON.parse(io.stdout.join('')) as { name: string; status: string; fix?: string }[];
+    const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
+    expect(byName['IAM trusted access']).toMatchObject({
+      status: 'fail',
+      fix: 'aws organizations enable-aws-service-access --service-principal iam.amazonaws.com',
+    });
+    expect(byName['Feature RootSessions']?.status).toBe('fail');
+  });
+
+  it('fails the caller check for an account that is neither management nor delegated admin', async () => {
+    fake.org.caller = { accountId: memberId(7), arn: `arn:aws:iam::${memberId(7)}:role/x`, mayAssumeRoot: true };
+    const io = recordingIo();
+    expect(await run(['doctor'], io)).toBe(1);
+    const out = io.stdout.join('\n');
+    expect(out).toContain(`FAIL  Caller account: ${memberId(7)} is neither the management account`);
+    expect(out).toContain(`register-delegated-administrator --service-principal iam.amazonaws.com --account-id ${memberId(7)}`);
+  });
+
+  it('passes the caller check for the registered delegated administrator', async () => {
+    fake.org.delegatedAdministrators.push(memberId(7));
+    fake.org.caller = { accountId: memberId(7), arn: `arn:aws:iam::${memberId(7)}:role/x`, mayAssumeRoot: true };
+    const io = recordingIo();
+    await run(['doctor'], io);
+    expect(io.stdout.join('\n')).toContain('is the IAM delegated administrator');
+  });
+});
+
+describe('the breakglass executable', () => {
+  it('prints one line and exits 2 on a bad flag', () => {
+    const result = spawnSync(process.execPath, ['bin/breakglass.js', 'audit', '--nope'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual(["error: unknown option '--nope'"]);
+  });
+});
