@@ -7,7 +7,10 @@ import { seedMembers } from '../test/fakes/aws/sample-org.js';
 import { FakeAws } from '../test/fakes/aws/server.js';
 
 const [accounts = '1000', latencyMs = '20', throttle = '500'] = process.argv.slice(2);
-const fake = await FakeAws.start({ latencyMs: Number(latencyMs), throttlePerSecond: Number(throttle) || undefined });
+const fake = await FakeAws.start({
+  latencyMs: Number(latencyMs),
+  throttlePerSecond: Number(throttle) || undefined,
+});
 seedMembers(fake, Number(accounts), 10);
 process.stdout.write(`${fake.url}\n`);
 process.on('SIGTERM', () => {

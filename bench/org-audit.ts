@@ -6,9 +6,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { GetLoginProfileCommand, ListAccessKeysCommand, ListMFADevicesCommand, ListSigningCertificatesCommand } from '@aws-sdk/client-iam';
+import {
+  GetLoginProfileCommand,
+  ListAccessKeysCommand,
+  ListMFADevicesCommand,
+  ListSigningCertificatesCommand,
+} from '@aws-sdk/client-iam';
 import { AwsClients } from '../src/aws/clients.js';
-import { EvidenceLog, ABSENT } from '../src/aws/evidence.js';
+import { ABSENT, EvidenceLog } from '../src/aws/evidence.js';
 import { auditOrganization, DEFAULT_AUDIT_CONCURRENCY } from '../src/aws/org-audit.js';
 import { OrganizationDirectory } from '../src/aws/organization.js';
 import { openRootSession } from '../src/aws/root-session.js';
@@ -37,9 +42,13 @@ export interface OrgAuditBench {
 }
 
 async function startFake(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/fake-aws-process.ts', String(ACCOUNTS), String(LATENCY_MS), String(THROTTLE)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/fake-aws-process.ts', String(ACCOUNTS), String(LATENCY_MS), String(THROTTLE)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   return { url: line.trim(), stop: () => child.kill('SIGTERM') };
 }
@@ -74,7 +83,10 @@ export async function benchOrgAudit(concurrency = DEFAULT_AUDIT_CONCURRENCY): Pr
     const service = new RootTaskService(clients, organization);
     const members = await organization.memberAccounts();
 
-    const baselineSample = await sequentialLoop(clients, members.slice(0, BASELINE_ACCOUNTS).map((a) => a.id));
+    const baselineSample = await sequentialLoop(
+      clients,
+      members.slice(0, BASELINE_ACCOUNTS).map((a) => a.id),
+    );
     const baselineSeconds = (baselineSample * members.length) / BASELINE_ACCOUNTS;
 
     organization.refresh();

@@ -13,14 +13,24 @@ const audit = await benchOrgAudit(concurrency);
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
 const targets = [
-  { name: 'org audit speed-up vs sequential loop', value: audit.speedup, target: '>= 20x', ok: audit.speedup >= 20 },
+  {
+    name: 'org audit speed-up vs sequential loop',
+    value: audit.speedup,
+    target: '>= 20x',
+    ok: audit.speedup >= 20,
+  },
   {
     name: 'org audit time / throttle lower bound',
     value: audit.ratioToLowerBound,
     target: '<= 1.3x',
     ok: audit.ratioToLowerBound <= 1.3,
   },
-  { name: 'org audit failed accounts', value: audit.failedAccounts, target: '0', ok: audit.failedAccounts === 0 },
+  {
+    name: 'org audit failed accounts',
+    value: audit.failedAccounts,
+    target: '0',
+    ok: audit.failedAccounts === 0,
+  },
   { name: 'peak RSS of the bench process (MB)', value: peakRssMb, target: '< 200', ok: peakRssMb < 200 },
 ];
 

@@ -14,7 +14,9 @@ const fake = await FakeAws.start({ latencyMs: 5 });
 seedMembers(fake, 50, 7);
 const env = { ...process.env, ...fake.env(), AWS_EC2_METADATA_DISABLED: 'true' };
 Object.assign(process.env, env);
-processIo.err(`sandbox: fake AWS organization ${fake.org.id} with ${fake.accounts.size - 1} member accounts at ${fake.url}`);
+processIo.err(
+  `sandbox: fake AWS organization ${fake.org.id} with ${fake.accounts.size - 1} member accounts at ${fake.url}`,
+);
 const code = await runCli(process.argv.slice(2), processIo, () => createCliContext(env));
 await fake.close();
 process.exit(code);

@@ -26,19 +26,40 @@ export interface DoctorCheck {
 
 const IAM = 'iam.amazonaws.com';
 
-export async function runDoctor(clients: AwsClients, organization: OrganizationDirectory): Promise<DoctorCheck[]> {
+export async function runDoctor(
+  clients: AwsClients,
+  organization: OrganizationDirectory,
+): Promise<DoctorCheck[]> {
   const log = new EvidenceLog();
   const checks: DoctorCheck[] = [];
-  const identity = await attempt(() => log.call('sts:GetCallerIdentity', () => clients.sts.send(new GetCallerIdentityCommand({}))));
+  const identity = await attempt(() =>
+    log.call('sts:GetCallerIdentity', () => clients.sts.send(new GetCallerIdentityCommand({}))),
+  );
   if (identity instanceof RootTaskError) {
-    return [{ name: 'AWS credentials', status: 'fail', detail: identity.message, fix: 'aws sts get-caller-identity' }];
+    return [
+      {
+        name: 'AWS credentials',
+        status: 'fail',
+        detail: identity.message,
+        fix: 'aws sts get-caller-identity',
+      },
+    ];
   }
   const callerAccount = identity.Account ?? '';
-  checks.push({ name: 'AWS credentials', status: 'pass', detail: `${identity.Arn} (account ${callerAccount})` });
+  checks.push({
+    name: 'AWS credentials',
+    status: 'pass',
+    detail: `${identity.Arn} (account ${callerAccount})`,
+  });
 
   const org = await attempt(() => organization.describeOrganization());
   if (org instanceof RootTaskError) {
-    checks.push({ name: 'Organization', status: 'fail', detail: org.message, fix: 'aws organizations describe-organization' });
+    checks.push({
+      name: 'Organization',
+      status: 'fail',
+      detail: org.message,
+      fix: 'aws organizations describe-organization',
+    });
     return checks;
   }
   checks.push(featureSetCheck(org));
@@ -48,7 +69,8 @@ export async function runDoctor(clients: AwsClients, organization: OrganizationD
       clients.organizations.send(new ListDelegatedAdministratorsCommand({ ServicePrincipal: IAM })),
     ),
   );
-  const delegatedIds = delegated instanceof RootTaskError ? [] : (delegated.DelegatedAdministrators ?? []).map((d) => d.Id);
+  const delegatedIds =
+    delegated instanceof RootTaskError ? [] : (delegated.DelegatedAdministrators ?? []).map((d) => d.Id);
   const isManagement = callerAccount === org.managementAccountId;
   checks.push(callerRoleCheck(callerAccount, isManagement, delegatedIds.includes(callerAccount), org));
 
@@ -62,7 +84,9 @@ export async function runDoctor(clients: AwsClients, organization: OrganizationD
   }
 
   const features = await attempt(() =>
-    log.call('iam:ListOrganizationsFeatures', () => clients.iam.send(new ListOrganizationsFeaturesCommand({}))),
+    log.call('iam:ListOrganizationsFeatures', () =>
+      clients.iam.send(new ListOrganizationsFeaturesCommand({})),
+    ),
   );
   checks.push(...featureChecks(features));
 
@@ -70,7 +94,11 @@ export async function runDoctor(clients: AwsClients, organization: OrganizationD
     delegated instanceof RootTaskError
       ? { name: 'Delegated administrator for IAM', status: 'warn', detail: delegated.message }
       : delegatedIds.length > 0
-        ? { name: 'Delegated administrator for IAM', status: 'pass', detail: `account ${delegatedIds.join(', ')}` }
+        ? {
+            name: 'Delegated administrator for IAM',
+            status: 'pass',
+            detail: `account ${delegatedIds.join(', ')}`,
+          }
         : {
             name: 'Delegated administrator for IAM',
             status: 'warn',
@@ -92,9 +120,20 @@ function featureSetCheck(org: OrganizationInfo): DoctorCheck {
       };
 }
 
-function callerRoleCheck(account: string, isManagement: boolean, isDelegated: boolean, org: OrganizationInfo): DoctorCheck {
-  if (isManagement) return { name: 'Caller account', status: 'pass', detail: `${account} is the management account` };
-  if (isDelegated) return { name: 'Caller account', status: 'pass', detail: `${account} is the IAM delegated administrator` };
+function callerRoleCheck(
+  account: string,
+  isManagement: boolean,
+  isDelegated: boolean,
+  org: OrganizationInfo,
+): DoctorCheck {
+  if (isManagement)
+    return { name: 'Caller account', status: 'pass', detail: `${account} is the management account` };
+  if (isDelegated)
+    return {
+      name: 'Caller account',
+      status: 'pass',
+      detail: `${account} is the IAM delegated administrator`,
+    };
   return {
     name: 'Caller account',
     status: 'fail',
@@ -103,12 +142,16 @@ function callerRoleCheck(account: string, isManagement: boolean, isDelegated: bo
   };
 }
 
-function trustedAccessCheck(access: { EnabledServicePrincipals?: { ServicePrincipal?: string }[] } | RootTaskError): DoctorCheck {
+function trustedAccessCheck(
+  access: { EnabledServicePrincipals?: { ServicePrincipal?: string }[] } | RootTaskError,
+): DoctorCheck {
   const name = 'IAM trusted access';
   const fix = `aws organizations enable-aws-service-access --service-principal ${IAM}`;
   if (access instanceof RootTaskError) return { name, status: 'fail', detail: access.message, fix };
   const enabled = (access.EnabledServicePrincipals ?? []).some((p) => p.ServicePrincipal === IAM);
-  return enabled ? { name, status: 'pass', detail: `${IAM} is trusted` } : { name, status: 'fail', detail: `${IAM} is not trusted`, fix };
+  return enabled
+    ? { name, status: 'pass', detail: `${IAM} is trusted` }
+    : { name, status: 'fail', detail: `${IAM} is not trusted`, fix };
 }
 
 function featureChecks(features: { EnabledFeatures?: string[] } | RootTaskError): DoctorCheck[] {
@@ -121,7 +164,12 @@ function featureChecks(features: { EnabledFeatures?: string[] } | RootTaskError)
       features.kind === 'trusted-access-off'
         ? `aws organizations enable-aws-service-access --service-principal ${IAM}`
         : 'aws iam list-organizations-features';
-    return wanted.map(({ feature }) => ({ name: `Feature ${feature}`, status: 'fail', detail: features.message, fix }));
+    return wanted.map(({ feature }) => ({
+      name: `Feature ${feature}`,
+      status: 'fail',
+      detail: features.message,
+      fix,
+    }));
   }
   const enabled = new Set(features.EnabledFeatures ?? []);
   return wanted.map(({ feature, fix }) =>

@@ -180,7 +180,6 @@ async function* accountPages(client: OrganizationsClient): AsyncGenerator<OrgAcc
   }
 }
 
-
 async function loadOrganization(client: OrganizationsClient): Promise<OrganizationInfo> {
   const out = await new EvidenceLog().call('organizations:DescribeOrganization', () =>
     client.send(new DescribeOrganizationCommand({})),

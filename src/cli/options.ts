@@ -8,7 +8,8 @@ export function concurrencyOption(): Option {
     .default(DEFAULT_AUDIT_CONCURRENCY)
     .argParser((value: string) => {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1 || n > 100) throw new InvalidArgumentError('use a whole number from 1 to 100');
+      if (!Number.isInteger(n) || n < 1 || n > 100)
+        throw new InvalidArgumentError('use a whole number from 1 to 100');
       return n;
     });
 }

@@ -6,7 +6,10 @@ import { registerDoctor } from './commands/doctor.js';
 import type { CliContext } from './context.js';
 import { CliError, type CliIo } from './io.js';
 
-export function buildProgram(io: CliIo, makeContext: () => CliContext): { program: Command; context: () => CliContext | undefined } {
+export function buildProgram(
+  io: CliIo,
+  makeContext: () => CliContext,
+): { program: Command; context: () => CliContext | undefined } {
   let ctx: CliContext | undefined;
   const context = () => {
     ctx ??= makeContext();

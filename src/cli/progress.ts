@@ -2,7 +2,10 @@ import { SingleBar } from 'cli-progress';
 import type { CliIo } from './io.js';
 
 /** A progress bar on stderr when it is a terminal; nothing otherwise (pipes, CI). */
-export function progressReporter(io: CliIo, label: string): { update(done: number, total: number): void; stop(): void } {
+export function progressReporter(
+  io: CliIo,
+  label: string,
+): { update(done: number, total: number): void; stop(): void } {
   if (!io.interactive) return { update: () => {}, stop: () => {} };
   const bar = new SingleBar({
     format: `${label} [{bar}] {value}/{total} accounts | {duration_formatted}`,

@@ -36,7 +36,9 @@ function flatten(row: AccountAuditRow): FlatAuditRow {
     ...base,
     status: a.anyPresent ? 'present' : 'clean',
     password: a.passwordPresent ? 'yes' : 'no',
-    accessKeys: a.accessKeys.map((k) => `${k.accessKeyId} (${k.status}${k.lastUsed ? `, used ${k.lastUsed.at.slice(0, 10)}` : ''})`).join('; '),
+    accessKeys: a.accessKeys
+      .map((k) => `${k.accessKeyId} (${k.status}${k.lastUsed ? `, used ${k.lastUsed.at.slice(0, 10)}` : ''})`)
+      .join('; '),
     signingCertificates: a.signingCertificates.map((c) => `${c.certificateId} (${c.status})`).join('; '),
     mfaDevices: a.mfaDevices.map((d) => `${d.serialNumber}${d.virtual ? ' (virtual)' : ''}`).join('; '),
     detail: '',
@@ -55,7 +57,15 @@ export function renderAuditRows(rows: AccountAuditRow[], format: OutputFormat): 
     colWidths: [14, 24, 9, 10, 34, 22, 34],
   });
   for (const r of flat) {
-    table.push([r.accountId, r.name, r.status, r.status === 'error' ? { colSpan: 4, content: r.detail } : r.password, ...(r.status === 'error' ? [] : [r.accessKeys || '-', r.signingCertificates || '-', r.mfaDevices || '-'])]);
+    table.push([
+      r.accountId,
+      r.name,
+      r.status,
+      r.status === 'error' ? { colSpan: 4, content: r.detail } : r.password,
+      ...(r.status === 'error'
+        ? []
+        : [r.accessKeys || '-', r.signingCertificates || '-', r.mfaDevices || '-']),
+    ]);
   }
   return table.toString();
 }
@@ -71,7 +81,8 @@ export function describeAudit(audit: RootCredentialAudit): string {
   const parts: string[] = [];
   if (audit.passwordPresent) parts.push('password');
   if (audit.accessKeys.length) parts.push(`${audit.accessKeys.length} access key(s)`);
-  if (audit.signingCertificates.length) parts.push(`${audit.signingCertificates.length} signing certificate(s)`);
+  if (audit.signingCertificates.length)
+    parts.push(`${audit.signingCertificates.length} signing certificate(s)`);
   if (audit.mfaDevices.length) parts.push(`${audit.mfaDevices.length} MFA device(s)`);
   return parts.join(', ');
 }
@@ -85,7 +96,8 @@ export function describeDeletion(result: DeletionResult): string {
     r.mfaDevices.length ? `MFA devices ${r.mfaDevices.join(', ')}` : '',
   ].filter(Boolean);
   const what = removed.length ? `removed ${removed.join('; ')}` : 'nothing to remove';
-  if (result.error) return `${result.accountId}: FAILED after ${what}: ${result.error.message}\n  hint: ${result.error.remediation}`;
+  if (result.error)
+    return `${result.accountId}: FAILED after ${what}: ${result.error.message}\n  hint: ${result.error.remediation}`;
   const verdict = result.verified ? 'verified clean' : 'NOT verified: credentials remain';
   return `${result.accountId}: ${what}; ${verdict}`;
 }

@@ -30,7 +30,9 @@ describe('AssumeRoot refused', () => {
     expect(error.details.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(error.message).toContain('sts:AssumeRoot');
     expect(error.remediation).toContain('sts:AssumeRoot');
-    expect(error.remediation).toContain('list-delegated-administrators --service-principal iam.amazonaws.com');
+    expect(error.remediation).toContain(
+      'list-delegated-administrators --service-principal iam.amazonaws.com',
+    );
     expect(error.remediation).toContain('list-organizations-features');
   });
 
@@ -98,7 +100,10 @@ describe('secrets', () => {
       await env.service.allowPasswordRecovery(memberId(2)),
       await env.service.deleteRootCredentials(MEMBER),
       await env.service.unlockS3BucketPolicy(memberId(2), 'b-bucket'),
-      await env.service.unlockSqsQueuePolicy(memberId(2), `https://sqs.us-east-1.amazonaws.com/${memberId(2)}/q`),
+      await env.service.unlockSqsQueuePolicy(
+        memberId(2),
+        `https://sqs.us-east-1.amazonaws.com/${memberId(2)}/q`,
+      ),
     ];
     env.fake.failNext('DeleteAccessKey', 'AccessDenied', { status: 403 });
     env.fake.account(MEMBER).root = fullyCredentialed(MEMBER);

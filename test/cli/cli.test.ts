@@ -41,7 +41,11 @@ describe('breakglass audit', () => {
     fake.account(memberId(21)).root = fullyCredentialed(memberId(21));
     const io = recordingIo();
     expect(await run(['audit', '--all', '--json'], io)).toBe(0);
-    const rows = JSON.parse(io.stdout.join('')) as { account: { id: string }; ok: boolean; audit: { anyPresent: boolean } }[];
+    const rows = JSON.parse(io.stdout.join('')) as {
+      account: { id: string };
+      ok: boolean;
+      audit: { anyPresent: boolean };
+    }[];
     expect(rows).toHaveLength(25);
     expect(rows.filter((r) => r.audit.anyPresent).map((r) => r.account.id)).toEqual([memberId(21)]);
     expect(fake.callsOf('ListAccounts')).toHaveLength(2);
@@ -66,7 +70,10 @@ describe('breakglass audit', () => {
     [['audit', '--frobnicate'], /unknown option '--frobnicate'/],
     [['audit', '--account', '1234'], /is not an AWS account id/],
     [['audit', '--account', '111111111111'], /management account/],
-    [['delete-credentials', '--all-present', '--account', memberId(1)], /exactly one of --account or --all-present/],
+    [
+      ['delete-credentials', '--all-present', '--account', memberId(1)],
+      /exactly one of --account or --all-present/,
+    ],
   ])('refuses %j with exit 2 and one line', async (argv, message) => {
     const io = recordingIo();
     expect(await run(argv, io)).toBe(2);
@@ -85,10 +92,14 @@ describe('breakglass delete-credentials', () => {
   it('shows the plan and deletes nothing on --dry-run', async () => {
     const io = recordingIo();
     expect(await run(['delete-credentials', '--all-present', '--dry-run'], io)).toBe(0);
-    expect(io.stderr.join('\n')).toContain(`${memberId(4)}: password, 2 access key(s), 1 signing certificate(s), 2 MFA device(s)`);
+    expect(io.stderr.join('\n')).toContain(
+      `${memberId(4)}: password, 2 access key(s), 1 signing certificate(s), 2 MFA device(s)`,
+    );
     expect(io.stdout.join('\n')).toContain('Dry run');
     expect(fake.sessions.size).toBe(25);
-    expect([...fake.sessions.values()].every((s) => s.taskPolicy === 'IAMAuditRootUserCredentials')).toBe(true);
+    expect([...fake.sessions.values()].every((s) => s.taskPolicy === 'IAMAuditRootUserCredentials')).toBe(
+      true,
+    );
   });
 
   it('refuses without --yes when nobody can confirm', async () => {
@@ -118,7 +129,9 @@ describe('breakglass delete-credentials', () => {
     fake.failNext('DeleteAccessKey', 'AccessDenied', { status: 403, accountId: memberId(4) });
     const io = recordingIo();
     expect(await run(['delete-credentials', '--all-present', '--yes'], io)).toBe(1);
-    expect(io.stdout.join('\n')).toMatch(new RegExp(`${memberId(4)}: FAILED after nothing to remove: .*DeleteAccessKey`));
+    expect(io.stdout.join('\n')).toMatch(
+      new RegExp(`${memberId(4)}: FAILED after nothing to remove: .*DeleteAccessKey`),
+    );
     expect(io.stderr.at(-1)).toContain('1 account(s) not verified clean');
   });
 });
@@ -145,17 +158,27 @@ describe('breakglass doctor', () => {
   });
 
   it('fails the caller check for an account that is neither management nor delegated admin', async () => {
-    fake.org.caller = { accountId: memberId(7), arn: `arn:aws:iam::${memberId(7)}:role/x`, mayAssumeRoot: true };
+    fake.org.caller = {
+      accountId: memberId(7),
+      arn: `arn:aws:iam::${memberId(7)}:role/x`,
+      mayAssumeRoot: true,
+    };
     const io = recordingIo();
     expect(await run(['doctor'], io)).toBe(1);
     const out = io.stdout.join('\n');
     expect(out).toContain(`FAIL  Caller account: ${memberId(7)} is neither the management account`);
-    expect(out).toContain(`register-delegated-administrator --service-principal iam.amazonaws.com --account-id ${memberId(7)}`);
+    expect(out).toContain(
+      `register-delegated-administrator --service-principal iam.amazonaws.com --account-id ${memberId(7)}`,
+    );
   });
 
   it('passes the caller check for the registered delegated administrator', async () => {
     fake.org.delegatedAdministrators.push(memberId(7));
-    fake.org.caller = { accountId: memberId(7), arn: `arn:aws:iam::${memberId(7)}:role/x`, mayAssumeRoot: true };
+    fake.org.caller = {
+      accountId: memberId(7),
+      arn: `arn:aws:iam::${memberId(7)}:role/x`,
+      mayAssumeRoot: true,
+    };
     const io = recordingIo();
     await run(['doctor'], io);
     expect(io.stdout.join('\n')).toContain('is the IAM delegated administrator');
@@ -164,7 +187,9 @@ describe('breakglass doctor', () => {
 
 describe('the breakglass executable', () => {
   it('prints one line and exits 2 on a bad flag', () => {
-    const result = spawnSync(process.execPath, ['bin/breakglass.js', 'audit', '--nope'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['bin/breakglass.js', 'audit', '--nope'], {
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual(["error: unknown option '--nope'"]);
   });

@@ -17,7 +17,9 @@ interface AuditFlags {
 export function registerAudit(program: Command, io: CliIo, context: () => CliContext): void {
   program
     .command('audit')
-    .description('show root credentials (password, access keys, signing certificates, MFA) of member accounts')
+    .description(
+      'show root credentials (password, access keys, signing certificates, MFA) of member accounts',
+    )
     .option('--account <id>', 'one member account (12 digits)')
     .option('--all', 'every ACTIVE member account of the organization')
     .addOption(concurrencyOption())

@@ -47,11 +47,14 @@ export function registerDeleteCredentials(program: Command, io: CliIo, context: 
       }
       if (!flags.yes) {
         const answer = await io.confirm(`Delete these root credentials in ${targets.length} account(s)?`);
-        if (answer === undefined) throw new CliError('refusing to delete without --yes: stdin is not a terminal', 2);
+        if (answer === undefined)
+          throw new CliError('refusing to delete without --yes: stdin is not a terminal', 2);
         if (!answer) throw new CliError('cancelled: nothing was deleted', 1);
       }
       const limit = pLimit(flags.concurrency);
-      const results = await Promise.all(targets.map((t) => limit(() => ctx.service.deleteRootCredentials(t.accountId))));
+      const results = await Promise.all(
+        targets.map((t) => limit(() => ctx.service.deleteRootCredentials(t.accountId))),
+      );
       io.out(flags.json ? JSON.stringify(results, null, 2) : results.map(describeDeletion).join('\n'));
       const unverified = results.filter((r) => !r.verified).length;
       if (unverified > 0) {

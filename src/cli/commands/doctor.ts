@@ -7,7 +7,7 @@ import { renderDoctor } from '../render.js';
 export function registerDoctor(program: Command, io: CliIo, context: () => CliContext): void {
   program
     .command('doctor')
-    .description('check the organization and the bot\'s credentials for centralized root access, with fixes')
+    .description("check the organization and the bot's credentials for centralized root access, with fixes")
     .option('--json', 'print the checks as JSON')
     .action(async (options: { json?: boolean }) => {
       const ctx = context();

@@ -1,0 +1,147 @@
+/**
+ * A break-glass request and its life, as pure data and pure transitions.
+ * No Slack, AWS or storage here: the workflow layer applies these decisions.
+ */
+
+export const TASK_KINDS = ['password-recovery', 'unlock-s3', 'unlock-sqs', 'delete-credentials'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+export const TASK_LABELS: Record<TaskKind, string> = {
+  'password-recovery': 'Allow root password recovery',
+  'unlock-s3': 'Unlock S3 bucket policy',
+  'unlock-sqs': 'Unlock SQS queue policy',
+  'delete-credentials': 'Delete root credentials',
+};
+
+/** Only password recovery opens a window (the requester signs in as root); the others are one-shot. */
+export function opensWindow(task: TaskKind): boolean {
+  return task === 'password-recovery';
+}
+
+export type RequestState =
+  | 'pending' // waiting for two approvals
+  | 'executing' // approved; the task is running
+  | 'active' // root access granted until windowEndsAt
+  | 'cleaning' // deleting root credentials and verifying
+  | 'closed' // cleanup verified
+  | 'completed' // a one-shot task finished
+  | 'failed' // the task failed and granted nothing
+  | 'denied'
+  | 'expired'
+  | 'cancelled';
+
+export const FINAL_STATES: ReadonlySet<RequestState> = new Set([
+  'closed',
+  'completed',
+  'failed',
+  'denied',
+  'expired',
+  'cancelled',
+]);
+
+export interface Approval {
+  userId: string;
+  at: number;
+}
+
+export interface BreakglassRequest {
+  id: string;
+  requesterId: string;
+  accountId: string;
+  accountName: string;
+  task: TaskKind;
+  /** bucket name or queue URL for unlock tasks */
+  target?: string;
+  /** length of the root window for password recovery */
+  durationSeconds: number;
+  justification: string;
+  link?: string;
+  createdAt: number;
+  state: RequestState;
+  approvals: Approval[];
+  denial?: { userId: string; reason: string; at: number };
+  grantedAt?: number;
+  windowEndsAt?: number;
+  /** what the request shows approvers; approvals bind to it */
+  contentHash: string;
+}
+
+export const REQUIRED_APPROVALS = 2;
+
+export type ApprovalDecision =
+  | { kind: 'recorded'; approvals: Approval[]; complete: boolean }
+  | { kind: 'duplicate' }
+  | { kind: 'refused'; reason: string };
+
+/**
+ * The two-person rule: two different approvers, never the requester, on the
+ * exact content they saw. A second click by the same person counts once.
+ */
+export function decideApproval(
+  request: BreakglassRequest,
+  userId: string,
+  context: { isApprover: boolean; contentHash: string; now: number },
+): ApprovalDecision {
+  if (request.state !== 'pending')
+    return { kind: 'refused', reason: `this request is already ${request.state}` };
+  if (userId === request.requesterId)
+    return { kind: 'refused', reason: 'you cannot approve your own request' };
+  if (!context.isApprover)
+    return { kind: 'refused', reason: 'you are not an approver for break-glass requests' };
+  if (context.contentHash !== request.contentHash) {
+    return {
+      kind: 'refused',
+      reason: 'this request changed since you saw it; look at the current message again',
+    };
+  }
+  if (request.approvals.some((a) => a.userId === userId)) return { kind: 'duplicate' };
+  const approvals = [...request.approvals, { userId, at: context.now }];
+  return { kind: 'recorded', approvals, complete: approvals.length >= REQUIRED_APPROVALS };
+}
+
+/** Who may deny: approvers and the requester (withdrawing), while the request is pending. */
+export function decideDenial(
+  request: BreakglassRequest,
+  userId: string,
+  context: { isApprover: boolean; reason: string },
+): { ok: true } | { ok: false; reason: string } {
+  if (request.state !== 'pending') return { ok: false, reason: `this request is already ${request.state}` };
+  if (!context.isApprover && userId !== request.requesterId) {
+    return { ok: false, reason: 'only approvers can deny break-glass requests' };
+  }
+  if (!context.reason.trim()) return { ok: false, reason: 'give a reason for the denial' };
+  return { ok: true };
+}
+
+/** Extensions need a fresh approval and never take the window past the longest allowed duration. */
+export function decideExtension(
+  request: BreakglassRequest,
+  extraSeconds: number,
+  maxTotalSeconds: number,
+): { ok: true; windowEndsAt: number } | { ok: false; reason: string } {
+  if (request.state !== 'active' || request.grantedAt === undefined || request.windowEndsAt === undefined) {
+    return { ok: false, reason: `only an active window can be extended (this one is ${request.state})` };
+  }
+  const total = (request.windowEndsAt - request.grantedAt) / 1000 + extraSeconds;
+  if (total > maxTotalSeconds) {
+    return { ok: false, reason: 'the window would exceed the longest allowed duration' };
+  }
+  return { ok: true, windowEndsAt: request.windowEndsAt + extraSeconds * 1000 };
+}
+
+const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
+  pending: ['executing', 'denied', 'expired', 'cancelled'],
+  executing: ['active', 'completed', 'failed', 'cleaning'],
+  active: ['cleaning'],
+  cleaning: ['closed'],
+  closed: [],
+  completed: [],
+  failed: [],
+  denied: [],
+  expired: [],
+  cancelled: [],
+};
+
+export function canTransition(from: RequestState, to: RequestState): boolean {
+  return TRANSITIONS[from].includes(to);
+}

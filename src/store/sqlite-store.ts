@@ -1,0 +1,262 @@
+/**
+ * SQLite store (better-sqlite3, WAL). Safe for several processes on one file:
+ * decisions are single-statement compare-and-sets, and SQLite serializes writers.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { BreakglassRequest, RequestState } from '../domain/request.js';
+import type { AuditEntry, Job, JobKind, Store, StoredRequest } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS requests (
+  id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  requester_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  message_channel TEXT,
+  message_ts TEXT
+);
+CREATE INDEX IF NOT EXISTS requests_state ON requests(state, created_at);
+CREATE INDEX IF NOT EXISTS requests_requester ON requests(requester_id, created_at);
+
+CREATE TABLE IF NOT EXISTS jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  due_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  claimed_by TEXT,
+  claimed_until INTEGER,
+  done INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs(done, due_at);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_one_open_per_kind ON jobs(request_id, kind) WHERE done = 0;
+
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  request_id TEXT,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  details TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_request ON audit(request_id, id);
+-- The audit trail is append-only.
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
+
+CREATE TABLE IF NOT EXISTS seen_keys (
+  key TEXT PRIMARY KEY,
+  at INTEGER NOT NULL
+);
+`;
+
+interface RequestRow {
+  body: string;
+  version: number;
+  message_channel: string | null;
+  message_ts: string | null;
+}
+
+interface JobRow {
+  id: number;
+  request_id: string;
+  kind: JobKind;
+  due_at: number;
+  attempts: number;
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+  }
+
+  async createRequest(request: BreakglassRequest): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO requests (id, state, requester_id, created_at, version, body) VALUES (?, ?, ?, ?, 1, ?)',
+      )
+      .run(request.id, request.state, request.requesterId, request.createdAt, JSON.stringify(request));
+  }
+
+  async getRequest(id: string): Promise<StoredRequest | undefined> {
+    const row = this.db
+      .prepare<[string], RequestRow>(
+        'SELECT body, version, message_channel, message_ts FROM requests WHERE id = ?',
+      )
+      .get(id);
+    return row ? toStored(row) : undefined;
+  }
+
+  async updateRequest(id: string, expectedVersion: number, next: BreakglassRequest): Promise<boolean> {
+    const result = this.db
+      .prepare('UPDATE requests SET state = ?, body = ?, version = version + 1 WHERE id = ? AND version = ?')
+      .run(next.state, JSON.stringify(next), id, expectedVersion);
+    return result.changes === 1;
+  }
+
+  async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    this.db
+      .prepare('UPDATE requests SET message_channel = ?, message_ts = ? WHERE id = ?')
+      .run(message.channel, message.ts, id);
+  }
+
+  async listRequests(filter: {
+    states?: RequestState[];
+    requesterId?: string;
+    limit?: number;
+  }): Promise<StoredRequest[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.states?.length) {
+      where.push(`state IN (${filter.states.map(() => '?').join(', ')})`);
+      params.push(...filter.states);
+    }
+    if (filter.requesterId) {
+      where.push('requester_id = ?');
+      params.push(filter.requesterId);
+    }
+    const sql =
+      'SELECT body, version, message_channel, message_ts FROM requests' +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY created_at DESC LIMIT ?';
+    params.push(filter.limit ?? 50);
+    return this.db
+      .prepare<(string | number)[], RequestRow>(sql)
+      .all(...params)
+      .map(toStored);
+  }
+
+  async scheduleJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<void> {
+    // One open job per request and kind: rescheduling (e.g. an extension) moves it.
+    this.db
+      .prepare(
+        `INSERT INTO jobs (request_id, kind, due_at) VALUES (?, ?, ?)
+         ON CONFLICT (request_id, kind) WHERE done = 0 DO UPDATE SET due_at = excluded.due_at, claimed_by = NULL, claimed_until = NULL`,
+      )
+      .run(job.requestId, job.kind, job.dueAt);
+  }
+
+  async cancelJobs(requestId: string, kinds?: JobKind[]): Promise<void> {
+    if (kinds?.length) {
+      this.db
+        .prepare(
+          `UPDATE jobs SET done = 1 WHERE request_id = ? AND done = 0 AND kind IN (${kinds.map(() => '?').join(', ')})`,
+        )
+        .run(requestId, ...kinds);
+    } else {
+      this.db.prepare('UPDATE jobs SET done = 1 WHERE request_id = ? AND done = 0').run(requestId);
+    }
+  }
+
+  async claimDueJob(workerId: string, now: number, leaseMs: number): Promise<Job | undefined> {
+    const row = this.db
+      .prepare<[{ worker: string; until: number; now: number }], JobRow>(
+        `UPDATE jobs SET claimed_by = @worker, claimed_until = @until, attempts = attempts + 1
+         WHERE id = (
+           SELECT id FROM jobs
+           WHERE done = 0 AND due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+           ORDER BY due_at LIMIT 1
+         )
+         RETURNING id, request_id, kind, due_at, attempts`,
+      )
+      .get({ worker: workerId, until: now + leaseMs, now });
+    return row ? toJob(row) : undefined;
+  }
+
+  async completeJob(id: number): Promise<void> {
+    this.db.prepare('UPDATE jobs SET done = 1 WHERE id = ?').run(id);
+  }
+
+  async retryJob(id: number, dueAt: number): Promise<void> {
+    this.db
+      .prepare(
+        'UPDATE jobs SET due_at = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND done = 0',
+      )
+      .run(dueAt, id);
+  }
+
+  async pendingJobs(requestId: string): Promise<Job[]> {
+    return this.db
+      .prepare<[string], JobRow>(
+        'SELECT id, request_id, kind, due_at, attempts FROM jobs WHERE request_id = ? AND done = 0 ORDER BY due_at',
+      )
+      .all(requestId)
+      .map(toJob);
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.db
+      .prepare('INSERT INTO audit (at, request_id, actor, action, details) VALUES (?, ?, ?, ?, ?)')
+      .run(
+        entry.at,
+        entry.requestId ?? null,
+        entry.actor,
+        entry.action,
+        entry.details ? JSON.stringify(entry.details) : null,
+      );
+  }
+
+  async listAudit(requestId?: string, limit = 500): Promise<AuditEntry[]> {
+    const rows = requestId
+      ? this.db
+          .prepare<[string, number], AuditRow>(
+            'SELECT at, request_id, actor, action, details FROM audit WHERE request_id = ? ORDER BY id LIMIT ?',
+          )
+          .all(requestId, limit)
+      : this.db
+          .prepare<[number], AuditRow>(
+            'SELECT at, request_id, actor, action, details FROM audit ORDER BY id DESC LIMIT ?',
+          )
+          .all(limit);
+    return rows.map((r) => ({
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      ...(r.request_id ? { requestId: r.request_id } : {}),
+      ...(r.details ? { details: JSON.parse(r.details) as Record<string, unknown> } : {}),
+    }));
+  }
+
+  async firstTime(key: string, now: number): Promise<boolean> {
+    return (
+      this.db.prepare('INSERT OR IGNORE INTO seen_keys (key, at) VALUES (?, ?)').run(key, now).changes === 1
+    );
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+interface AuditRow {
+  at: number;
+  request_id: string | null;
+  actor: string;
+  action: string;
+  details: string | null;
+}
+
+function toStored(row: RequestRow): StoredRequest {
+  return {
+    request: JSON.parse(row.body) as BreakglassRequest,
+    version: row.version,
+    ...(row.message_channel && row.message_ts
+      ? { message: { channel: row.message_channel, ts: row.message_ts } }
+      : {}),
+  };
+}
+
+function toJob(row: JobRow): Job {
+  return { id: row.id, requestId: row.request_id, kind: row.kind, dueAt: row.due_at, attempts: row.attempts };
+}
