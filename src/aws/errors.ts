@@ -39,6 +39,8 @@ export interface ErrorDetails {
   code?: string;
   requestId?: string;
   httpStatus?: number;
+  /** what was being done, e.g. "sts:AssumeRoot (audit) on 123456789012" */
+  action?: string;
 }
 
 export class RootTaskError extends Error {
@@ -62,6 +64,12 @@ export class RootTaskError extends Error {
 
 export function invalidInput(reason: string): RootTaskError {
   return new RootTaskError('invalid-input', reason);
+}
+
+/** True when the failure happened before any root session existed, so nothing can have been granted. */
+export function failedBeforeRootSession(error: unknown): boolean {
+  if (!(error instanceof RootTaskError)) return false;
+  return error.kind === 'invalid-input' || (error.details.action?.startsWith('sts:AssumeRoot') ?? false);
 }
 
 interface SdkLikeError {
@@ -111,7 +119,7 @@ export function classifyAwsError(error: unknown, action: string): RootTaskError 
   const e = (typeof error === 'object' && error !== null ? error : {}) as SdkLikeError & { code?: string };
   const code = e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.code ?? 'UnknownError');
   const status = e.$metadata?.httpStatusCode;
-  const details: ErrorDetails = { code };
+  const details: ErrorDetails = { code, action };
   if (e.$metadata?.requestId) details.requestId = e.$metadata.requestId;
   if (status) details.httpStatus = status;
   const awsMessage = oneLine(e.message ?? String(error));

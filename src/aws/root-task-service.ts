@@ -138,30 +138,33 @@ export class RootTaskService {
     }
   }
 
+  /** The policy an unlock would remove (null: none), read in the unlock's own task session. */
+  async readPolicy(
+    accountId: string,
+    task: 'unlock-s3' | 'unlock-sqs',
+    target: string,
+  ): Promise<string | null> {
+    const evidence = new EvidenceLog();
+    if (task === 'unlock-s3') return (await this.openBucket(accountId, target, evidence)).previousPolicy;
+    return (await this.openQueue(accountId, target, evidence)).previousPolicy;
+  }
+
   /** Reads the bucket policy (returned, so it can be restored), then deletes it. */
   async unlockS3BucketPolicy(accountId: string, bucketInput: string): Promise<PolicyUnlockResult> {
-    const bucket = checkBucketName(bucketInput);
-    if (!bucket.ok) throw invalidInput(bucket.reason);
-    await this.organization.assertTargetable(accountId);
     const evidence = new EvidenceLog();
-    const session = await this.open(accountId, 'unlockS3', evidence);
-    const s3 = session.s3(this.clients.settings.region);
-    const current = await evidence.tolerate(NO_BUCKET_POLICY, `s3:GetBucketPolicy on ${bucket.value}`, () =>
-      s3.send(new GetBucketPolicyCommand({ Bucket: bucket.value })),
-    );
-    const previousPolicy = current?.Policy ?? null;
+    const { s3, bucket, previousPolicy } = await this.openBucket(accountId, bucketInput, evidence);
     if (previousPolicy !== null) {
-      await evidence.call(`s3:DeleteBucketPolicy on ${bucket.value}`, () =>
-        s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket.value })),
+      await evidence.call(`s3:DeleteBucketPolicy on ${bucket}`, () =>
+        s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket })),
       );
     }
     this.log.info(
-      { accountId, bucket: bucket.value, removed: previousPolicy !== null },
+      { accountId, bucket: bucket, removed: previousPolicy !== null },
       'S3 bucket policy unlocked',
     );
     return {
       accountId,
-      resource: bucket.value,
+      resource: bucket,
       previousPolicy,
       removed: previousPolicy !== null,
       evidence: evidence.snapshot(),
@@ -170,20 +173,8 @@ export class RootTaskService {
 
   /** Reads the queue policy (returned, so it can be restored), then sets it to "" to remove it. */
   async unlockSqsQueuePolicy(accountId: string, queueUrlInput: string): Promise<PolicyUnlockResult> {
-    const queue = checkQueueUrl(queueUrlInput);
-    if (!queue.ok) throw invalidInput(queue.reason);
-    if (queue.value.accountId !== accountId) {
-      throw invalidInput(`the queue belongs to account ${queue.value.accountId}, not to ${accountId}`);
-    }
-    await this.organization.assertTargetable(accountId);
     const evidence = new EvidenceLog();
-    const session = await this.open(accountId, 'unlockSqs', evidence);
-    const sqs = session.sqs(queue.value.region ?? this.clients.settings.region);
-    const QueueUrl = queue.value.url;
-    const current = await evidence.call(`sqs:GetQueueAttributes on ${QueueUrl}`, () =>
-      sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['Policy'] })),
-    );
-    const previousPolicy = current.Attributes?.Policy || null;
+    const { sqs, QueueUrl, previousPolicy } = await this.openQueue(accountId, queueUrlInput, evidence);
     if (previousPolicy !== null) {
       await evidence.call(`sqs:SetQueueAttributes on ${QueueUrl}`, () =>
         sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: '' } })),
@@ -200,6 +191,34 @@ export class RootTaskService {
       removed: previousPolicy !== null,
       evidence: evidence.snapshot(),
     };
+  }
+
+  private async openBucket(accountId: string, bucketInput: string, evidence: EvidenceLog) {
+    const checked = checkBucketName(bucketInput);
+    if (!checked.ok) throw invalidInput(checked.reason);
+    await this.organization.assertTargetable(accountId);
+    const bucket = checked.value;
+    const s3 = (await this.open(accountId, 'unlockS3', evidence)).s3(this.clients.settings.region);
+    const current = await evidence.tolerate(NO_BUCKET_POLICY, `s3:GetBucketPolicy on ${bucket}`, () =>
+      s3.send(new GetBucketPolicyCommand({ Bucket: bucket })),
+    );
+    return { s3, bucket, previousPolicy: current?.Policy ?? null };
+  }
+
+  private async openQueue(accountId: string, queueUrlInput: string, evidence: EvidenceLog) {
+    const queue = checkQueueUrl(queueUrlInput);
+    if (!queue.ok) throw invalidInput(queue.reason);
+    if (queue.value.accountId !== accountId) {
+      throw invalidInput(`the queue belongs to account ${queue.value.accountId}, not to ${accountId}`);
+    }
+    await this.organization.assertTargetable(accountId);
+    const session = await this.open(accountId, 'unlockSqs', evidence);
+    const sqs = session.sqs(queue.value.region ?? this.clients.settings.region);
+    const QueueUrl = queue.value.url;
+    const current = await evidence.call(`sqs:GetQueueAttributes on ${QueueUrl}`, () =>
+      sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['Policy'] })),
+    );
+    return { sqs, QueueUrl, previousPolicy: current.Attributes?.Policy || null };
   }
 
   private async open(accountId: string, task: RootTask, evidence: EvidenceLog): Promise<RootSession> {

@@ -62,8 +62,47 @@ export interface BreakglassRequest {
   denial?: { userId: string; reason: string; at: number };
   grantedAt?: number;
   windowEndsAt?: number;
+  /** the target's current state, shown to approvers before they approve */
+  preview?: RequestPreview;
+  /** result of the task, as shown in Slack */
+  outcome?: { ok: boolean; summary: string; at: number };
+  /** an extension the requester asked for, waiting for one approver */
+  extensionRequest?: { seconds: number; at: number };
+  cleanup?: {
+    failures: number;
+    lastError?: string;
+    alerted?: boolean;
+    summary?: string;
+    verifiedAt?: number;
+  };
   /** what the request shows approvers; approvals bind to it */
   contentHash: string;
+}
+
+export interface RequestPreview {
+  status: 'loading' | 'ready' | 'failed';
+  /** e.g. "no root credentials" or "password, 1 access key" */
+  rootCredentials?: string;
+  /** for unlocks: the policy that will be removed (null: there is none) */
+  policy?: string | null;
+  error?: string;
+}
+
+/** The fields approvers see; a change to any of them invalidates earlier approvals. */
+export function approvalContent(r: BreakglassRequest): unknown[] {
+  return [
+    r.id,
+    r.requesterId,
+    r.accountId,
+    r.task,
+    r.target ?? null,
+    r.durationSeconds,
+    r.justification,
+    r.link ?? null,
+    r.preview?.status ?? null,
+    r.preview?.rootCredentials ?? null,
+    r.preview?.policy ?? null,
+  ];
 }
 
 export const REQUIRED_APPROVALS = 2;

@@ -24,10 +24,11 @@ export function reminderAt(grantedAt: number, windowEndsAt: number, policy: Sche
 }
 
 export const CLEANUP_ALERT_AFTER_FAILURES = 3;
-const CLEANUP_BASE_DELAY_MS = 30_000;
-const CLEANUP_MAX_DELAY_MS = 15 * 60_000;
 
-/** Cleanup retries back off exponentially (30 s, 1 min, 2 min ... 15 min) and never stop. */
-export function cleanupRetryDelayMs(failures: number): number {
-  return Math.min(CLEANUP_MAX_DELAY_MS, CLEANUP_BASE_DELAY_MS * 2 ** Math.max(0, failures - 1));
+/**
+ * Cleanup retries back off exponentially from `baseMs` (30 s, 1 min, 2 min ...)
+ * up to 30 times the base, and never stop: a root credential must not be left behind.
+ */
+export function cleanupRetryDelayMs(failures: number, baseMs = 30_000): number {
+  return Math.min(30 * baseMs, baseMs * 2 ** Math.max(0, failures - 1));
 }

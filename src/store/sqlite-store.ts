@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
-import type { AuditEntry, Job, JobKind, Store, StoredRequest } from './store.js';
+import type { AuditEntry, Job, JobEffects, JobKind, Store, StoredRequest } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS requests (
@@ -81,12 +81,15 @@ export class SqliteStore implements Store {
     this.db.exec(SCHEMA);
   }
 
-  async createRequest(request: BreakglassRequest): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO requests (id, state, requester_id, created_at, version, body) VALUES (?, ?, ?, ?, 1, ?)',
-      )
-      .run(request.id, request.state, request.requesterId, request.createdAt, JSON.stringify(request));
+  async createRequest(request: BreakglassRequest, effects?: JobEffects): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO requests (id, state, requester_id, created_at, version, body) VALUES (?, ?, ?, ?, 1, ?)',
+        )
+        .run(request.id, request.state, request.requesterId, request.createdAt, JSON.stringify(request));
+      this.applyEffects(request.id, effects);
+    })();
   }
 
   async getRequest(id: string): Promise<StoredRequest | undefined> {
@@ -98,11 +101,30 @@ export class SqliteStore implements Store {
     return row ? toStored(row) : undefined;
   }
 
-  async updateRequest(id: string, expectedVersion: number, next: BreakglassRequest): Promise<boolean> {
-    const result = this.db
-      .prepare('UPDATE requests SET state = ?, body = ?, version = version + 1 WHERE id = ? AND version = ?')
-      .run(next.state, JSON.stringify(next), id, expectedVersion);
-    return result.changes === 1;
+  async updateRequest(
+    id: string,
+    expectedVersion: number,
+    next: BreakglassRequest,
+    effects?: JobEffects,
+  ): Promise<boolean> {
+    // The request change and its jobs commit together: a crash cannot leave an approved request without its job.
+    return this.db
+      .transaction(() => {
+        const result = this.db
+          .prepare(
+            'UPDATE requests SET state = ?, body = ?, version = version + 1 WHERE id = ? AND version = ?',
+          )
+          .run(next.state, JSON.stringify(next), id, expectedVersion);
+        if (result.changes !== 1) return false;
+        this.applyEffects(id, effects);
+        return true;
+      })
+      .immediate();
+  }
+
+  private applyEffects(requestId: string, effects: JobEffects | undefined): void {
+    if (effects?.cancel?.length) this.cancelJobsSync(requestId, effects.cancel);
+    for (const job of effects?.schedule ?? []) this.scheduleJobSync({ requestId, ...job });
   }
 
   async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
@@ -138,6 +160,10 @@ export class SqliteStore implements Store {
   }
 
   async scheduleJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<void> {
+    this.scheduleJobSync(job);
+  }
+
+  private scheduleJobSync(job: { requestId: string; kind: JobKind; dueAt: number }): void {
     // One open job per request and kind: rescheduling (e.g. an extension) moves it.
     this.db
       .prepare(
@@ -148,6 +174,10 @@ export class SqliteStore implements Store {
   }
 
   async cancelJobs(requestId: string, kinds?: JobKind[]): Promise<void> {
+    this.cancelJobsSync(requestId, kinds);
+  }
+
+  private cancelJobsSync(requestId: string, kinds?: JobKind[]): void {
     if (kinds?.length) {
       this.db
         .prepare(

@@ -12,7 +12,13 @@ export interface StoredRequest {
   message?: { channel: string; ts: string };
 }
 
-export type JobKind = 'nudge' | 'expire' | 'remind' | 'cleanup';
+export type JobKind = 'preview' | 'execute' | 'nudge' | 'expire' | 'remind' | 'cleanup';
+
+/** Job changes written in the same transaction as a request change. */
+export interface JobEffects {
+  schedule?: { kind: JobKind; dueAt: number }[];
+  cancel?: JobKind[];
+}
 
 export interface Job {
   id: number;
@@ -33,10 +39,15 @@ export interface AuditEntry {
 }
 
 export interface Store {
-  createRequest(request: BreakglassRequest): Promise<void>;
+  createRequest(request: BreakglassRequest, effects?: JobEffects): Promise<void>;
   getRequest(id: string): Promise<StoredRequest | undefined>;
   /** Writes `next` only if the stored version is still `expectedVersion`; false when someone else won. */
-  updateRequest(id: string, expectedVersion: number, next: BreakglassRequest): Promise<boolean>;
+  updateRequest(
+    id: string,
+    expectedVersion: number,
+    next: BreakglassRequest,
+    effects?: JobEffects,
+  ): Promise<boolean>;
   setMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
   listRequests(filter: {
     states?: RequestState[];

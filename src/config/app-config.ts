@@ -1,0 +1,158 @@
+/**
+ * The bot's configuration, from the environment, validated at start-up. Every
+ * problem is reported at once, one line each, so a deploy is fixed in one go.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../domain/durations.js';
+
+const duration = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const seconds = parseDuration(text);
+      if (seconds === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a duration such as 30s, 10m or 1h (got "${text}")`,
+        });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+
+const slackIds = (name: string) =>
+  z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const ids = text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const bad = ids.filter((id) => !/^[UWS][A-Z0-9]{2,}$/.test(id));
+      if (bad.length) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} takes Slack user ids (U…/W…) and user-group ids (S…); not: ${bad.join(', ')}`,
+        });
+      }
+      return ids;
+    });
+
+const schema = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ message: 'SLACK_BOT_TOKEN is required (xoxb-…)' })
+    .regex(/^xox[bp]-/, 'SLACK_BOT_TOKEN must start with xoxb-'),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, 'SLACK_APP_TOKEN must start with xapp-')
+    .optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  SLACK_API_URL: z
+    .string()
+    .url()
+    .refine((u) => u.endsWith('/api/'), 'SLACK_API_URL must end with /api/')
+    .default('https://slack.com/api/'),
+  BREAKGLASS_CHANNEL_ID: z
+    .string({ message: 'BREAKGLASS_CHANNEL_ID is required (the approvals channel, C…)' })
+    .regex(/^[CG][A-Z0-9]{2,}$/, 'BREAKGLASS_CHANNEL_ID must be a channel id such as C0123ABCD'),
+  BREAKGLASS_APPROVERS: slackIds('BREAKGLASS_APPROVERS').refine(
+    (ids) => ids.length > 0,
+    'BREAKGLASS_APPROVERS is required: at least two approvers (user or group ids)',
+  ),
+  BREAKGLASS_REQUESTERS: slackIds('BREAKGLASS_REQUESTERS'),
+  BREAKGLASS_DURATIONS: z
+    .string()
+    .default('30m,1h,2h,4h')
+    .transform((text, ctx) => {
+      const parts = text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const seconds = parts.map((p) => parseDuration(p));
+      if (!parts.length || seconds.some((s) => s === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `BREAKGLASS_DURATIONS must be a comma list of durations such as 30m,1h (got "${text}")`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(seconds as number[])].sort((a, b) => a - b);
+    }),
+  BREAKGLASS_REMIND_BEFORE: duration('BREAKGLASS_REMIND_BEFORE', '10m'),
+  BREAKGLASS_PENDING_TTL: duration('BREAKGLASS_PENDING_TTL', '1h'),
+  BREAKGLASS_TICK: duration('BREAKGLASS_TICK', '5s'),
+  BREAKGLASS_CLEANUP_RETRY: duration('BREAKGLASS_CLEANUP_RETRY', '30s'),
+  BREAKGLASS_DB: z.string().min(1).default('./data/breakglass.db'),
+  DRY_RUN: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+});
+
+export interface AppConfig {
+  slack: {
+    botToken: string;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string;
+    port: number;
+  };
+  channelId: string;
+  /** user (U…) and user-group (S…) ids */
+  approvers: string[];
+  /** empty: everyone may request */
+  requesters: string[];
+  durationsSeconds: number[];
+  remindBeforeSeconds: number;
+  pendingTtlSeconds: number;
+  tickMs: number;
+  cleanupRetryBaseMs: number;
+  dbFile: string;
+  dryRun: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = schema.safeParse(env);
+  const modeProblem =
+    !env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET
+      ? ['SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)']
+      : [];
+  if (!parsed.success || modeProblem.length) {
+    const issues = parsed.success ? [] : parsed.error.issues;
+    throw new ConfigError([
+      ...modeProblem,
+      ...issues.map((i) =>
+        i.message.includes(String(i.path[0] ?? '')) ? i.message : `${i.path.join('.')}: ${i.message}`,
+      ),
+    ]);
+  }
+  const e = parsed.data;
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      port: e.PORT,
+    },
+    channelId: e.BREAKGLASS_CHANNEL_ID,
+    approvers: e.BREAKGLASS_APPROVERS,
+    requesters: e.BREAKGLASS_REQUESTERS,
+    durationsSeconds: e.BREAKGLASS_DURATIONS,
+    remindBeforeSeconds: e.BREAKGLASS_REMIND_BEFORE,
+    pendingTtlSeconds: e.BREAKGLASS_PENDING_TTL,
+    tickMs: e.BREAKGLASS_TICK * 1000,
+    cleanupRetryBaseMs: e.BREAKGLASS_CLEANUP_RETRY * 1000,
+    dbFile: e.BREAKGLASS_DB,
+    dryRun: e.DRY_RUN,
+  };
+}

@@ -1,0 +1,10 @@
+import { createHash } from 'node:crypto';
+import { approvalContent, type BreakglassRequest } from './request.js';
+
+/** Short digest of what approvers see; buttons carry it and approvals must match it. */
+export function contentHash(request: BreakglassRequest): string {
+  return createHash('sha256')
+    .update(JSON.stringify(approvalContent(request)))
+    .digest('base64url')
+    .slice(0, 16);
+}

@@ -1,0 +1,348 @@
+/**
+ * Scheduled work: everything that talks to AWS, and everything time-driven.
+ * Jobs are durable; each handler re-reads the request and does nothing when its
+ * moment has passed, so a job that runs twice (a crash, a lapsed lease) is harmless.
+ */
+import { failedBeforeRootSession, RootTaskError } from '../aws/errors.js';
+import { describeAudit, describeDeletion } from '../cli/render.js';
+import { contentHash } from '../domain/content-hash.js';
+import { formatDuration } from '../domain/durations.js';
+import { type BreakglassRequest, opensWindow } from '../domain/request.js';
+import { CLEANUP_ALERT_AFTER_FAILURES, cleanupRetryDelayMs, reminderAt } from '../domain/schedule.js';
+import type { Job } from '../store/store.js';
+import type { WorkflowCore } from './core.js';
+
+const ACTOR = 'scheduler';
+
+export class JobRunner {
+  constructor(private readonly core: WorkflowCore) {}
+
+  private get deps() {
+    return this.core.deps;
+  }
+
+  /** Runs one claimed job; returns a time to run it again, or nothing when it is done. */
+  async run(job: Job): Promise<{ retryAt?: number }> {
+    switch (job.kind) {
+      case 'preview':
+        return this.preview(job.requestId);
+      case 'execute':
+        return this.execute(job.requestId);
+      case 'cleanup':
+        return this.cleanup(job.requestId);
+      case 'remind':
+        return this.remind(job.requestId);
+      case 'nudge':
+        return this.nudge(job.requestId);
+      case 'expire':
+        return this.expire(job.requestId);
+    }
+  }
+
+  /** Posts the request, then loads what approvers must see before they approve. */
+  private async preview(id: string): Promise<{ retryAt?: number }> {
+    let stored = await this.deps.store.getRequest(id);
+    if (!stored || stored.request.state !== 'pending') return {};
+    if (!stored.message) {
+      const message = await this.deps.announcer.post(stored);
+      await this.deps.store.setMessage(id, message);
+      stored = { ...stored, message };
+    }
+    const preview = await this.loadPreview(stored.request);
+    const result = await this.core.mutate(id, (r) => {
+      if (r.state !== 'pending') return { unchanged: undefined };
+      const next: BreakglassRequest = { ...r, preview };
+      return { next: { ...next, contentHash: contentHash(next) }, value: undefined };
+    });
+    if (result.ok) await this.core.refresh(result.stored);
+    return {};
+  }
+
+  private async loadPreview(r: BreakglassRequest): Promise<NonNullable<BreakglassRequest['preview']>> {
+    try {
+      const audit = await this.deps.tasks.auditRootCredentials(r.accountId);
+      const rootCredentials = describeAudit(audit);
+      if ((r.task === 'unlock-s3' || r.task === 'unlock-sqs') && r.target) {
+        const policy = await this.deps.tasks.readPolicy(r.accountId, r.task, r.target);
+        return { status: 'ready', rootCredentials, policy };
+      }
+      return { status: 'ready', rootCredentials };
+    } catch (error) {
+      const e = asTaskError(error);
+      await this.core.audit(r.id, ACTOR, 'preview failed', e.toJSON());
+      return { status: 'failed', error: e.message };
+    }
+  }
+
+  private async execute(id: string): Promise<{ retryAt?: number }> {
+    const stored = await this.deps.store.getRequest(id);
+    if (!stored || stored.request.state !== 'executing') return {};
+    const r = stored.request;
+    const dry = this.deps.settings.dryRun ? ' (dry run: nothing was changed in AWS)' : '';
+    try {
+      const outcome = await this.runTask(r);
+      const now = this.core.now();
+      await this.core.audit(id, ACTOR, 'executed', outcome.details);
+      const granted = opensWindow(r.task);
+      const windowEndsAt = now + r.durationSeconds * 1000;
+      const result = await this.core.mutate(id, (cur) => {
+        if (cur.state !== 'executing') return { unchanged: undefined };
+        const summary = outcome.summary + dry;
+        if (!granted)
+          return {
+            next: {
+              ...cur,
+              state: outcome.ok ? 'completed' : 'failed',
+              outcome: { ok: outcome.ok, summary, at: now },
+            },
+            value: undefined,
+          };
+        return {
+          next: {
+            ...cur,
+            state: 'active',
+            grantedAt: now,
+            windowEndsAt,
+            outcome: { ok: true, summary, at: now },
+          },
+          effects: {
+            schedule: [
+              { kind: 'remind', dueAt: reminderAt(now, windowEndsAt, this.deps.settings) },
+              { kind: 'cleanup', dueAt: windowEndsAt },
+            ],
+          },
+          value: undefined,
+        };
+      });
+      if (!result.ok || !result.changed) return {};
+      await this.core.refresh(result.stored);
+      await this.core.announce('executed thread', () =>
+        this.deps.announcer.thread(result.stored, { kind: 'executed', request: result.stored.request }),
+      );
+      if (granted) {
+        const account = await this.deps.accounts.find(r.accountId);
+        const notice = {
+          kind: 'granted' as const,
+          request: result.stored.request,
+          rootEmail: account?.email,
+        };
+        await this.core.announce('granted dm', () => this.deps.announcer.dm(r.requesterId, notice));
+      }
+      return {};
+    } catch (error) {
+      return this.executionFailed(id, asTaskError(error), failedBeforeRootSession(error));
+    }
+  }
+
+  /** A failed grant still schedules cleanup unless the failure came before any root session. */
+  private async executionFailed(
+    id: string,
+    error: RootTaskError,
+    nothingGranted: boolean,
+  ): Promise<{ retryAt?: number }> {
+    const now = this.core.now();
+    await this.core.audit(id, ACTOR, 'execution failed', error.toJSON());
+    const result = await this.core.mutate<boolean>(id, (cur) => {
+      if (cur.state !== 'executing') return { unchanged: false };
+      const outcome = { ok: false, summary: error.message, at: now };
+      if (nothingGranted || !opensWindow(cur.task))
+        return { next: { ...cur, state: 'failed', outcome }, value: false };
+      return {
+        next: { ...cur, state: 'cleaning', outcome },
+        effects: { schedule: [{ kind: 'cleanup', dueAt: now }] },
+        value: true,
+      };
+    });
+    if (!result.ok || !result.changed) return {};
+    await this.core.refresh(result.stored);
+    const notice = {
+      kind: 'execution-failed' as const,
+      request: result.stored.request,
+      error: error.message,
+      remediation: error.remediation,
+      cleanupScheduled: result.value,
+    };
+    await this.core.announce('failure thread', () => this.deps.announcer.thread(result.stored, notice));
+    await this.core.announce('failure dm', () =>
+      this.deps.announcer.dm(result.stored.request.requesterId, notice),
+    );
+    return {};
+  }
+
+  private async runTask(
+    r: BreakglassRequest,
+  ): Promise<{ ok: boolean; summary: string; details: Record<string, unknown> }> {
+    const tasks = this.deps.tasks;
+    switch (r.task) {
+      case 'password-recovery': {
+        const res = await tasks.allowPasswordRecovery(r.accountId);
+        const summary = res.created
+          ? `Root password recovery enabled for ${formatDuration(r.durationSeconds)}.`
+          : `Root password recovery was already enabled; the window lasts ${formatDuration(r.durationSeconds)}.`;
+        return { ok: true, summary, details: { created: res.created, evidence: res.evidence } };
+      }
+      case 'unlock-s3':
+      case 'unlock-sqs': {
+        const target = r.target ?? '';
+        const res =
+          r.task === 'unlock-s3'
+            ? await tasks.unlockS3BucketPolicy(r.accountId, target)
+            : await tasks.unlockSqsQueuePolicy(r.accountId, target);
+        const summary = res.removed
+          ? `Removed the policy of ${res.resource}; the previous policy is in the audit trail for restore.`
+          : `${res.resource} had no policy: nothing to remove.`;
+        return {
+          ok: true,
+          summary,
+          details: {
+            resource: res.resource,
+            removed: res.removed,
+            previousPolicy: res.previousPolicy,
+            evidence: res.evidence,
+          },
+        };
+      }
+      case 'delete-credentials': {
+        const res = await tasks.deleteRootCredentials(r.accountId);
+        const ok = res.verified && !res.error;
+        return {
+          ok,
+          summary: describeDeletion(res),
+          details: { removed: res.removed, verified: res.verified, error: res.error, evidence: res.evidence },
+        };
+      }
+    }
+  }
+
+  /** Deletes root credentials and verifies; retries with backoff and alerts after repeated failure. */
+  private async cleanup(id: string): Promise<{ retryAt?: number }> {
+    const stored = await this.deps.store.getRequest(id);
+    if (!stored || (stored.request.state !== 'active' && stored.request.state !== 'cleaning')) return {};
+    if (stored.request.state === 'active') {
+      const moved = await this.core.mutate(id, (cur) =>
+        cur.state === 'active'
+          ? { next: { ...cur, state: 'cleaning' }, effects: { cancel: ['remind'] }, value: undefined }
+          : { unchanged: undefined },
+      );
+      if (moved.ok) await this.core.refresh(moved.stored);
+    }
+    const result = await this.deps.tasks
+      .deleteRootCredentials(stored.request.accountId)
+      .catch((error: unknown) => {
+        const e = asTaskError(error);
+        return {
+          accountId: stored.request.accountId,
+          verified: false,
+          error: { kind: e.kind, message: e.message, remediation: e.remediation },
+        } as const;
+      });
+    const now = this.core.now();
+    if (result.verified && !result.error) {
+      const summary = 'removed' in result ? describeDeletion(result) : '';
+      await this.core.audit(id, ACTOR, 'cleanup verified', {
+        removed: result.removed,
+        evidence: result.evidence,
+      });
+      const done = await this.core.mutate(id, (cur) =>
+        cur.state === 'cleaning'
+          ? {
+              next: {
+                ...cur,
+                state: 'closed',
+                cleanup: { ...(cur.cleanup ?? { failures: 0 }), summary, verifiedAt: now },
+              },
+              effects: { cancel: ['remind'] },
+              value: undefined,
+            }
+          : { unchanged: undefined },
+      );
+      if (done.ok && done.changed) {
+        await this.core.refresh(done.stored);
+        await this.core.announce('cleanup announcement', () =>
+          this.deps.announcer.channel({
+            kind: 'cleanup-verified',
+            request: done.stored.request,
+            removed: summary,
+          }),
+        );
+      }
+      return {};
+    }
+    const message = result.error?.message ?? 'verification found root credentials left';
+    await this.core.audit(id, ACTOR, 'cleanup failed', {
+      error: result.error,
+      ...('removed' in result ? { removed: result.removed, evidence: result.evidence } : {}),
+    });
+    const failed = await this.core.mutate(id, (cur) => {
+      const failures = (cur.cleanup?.failures ?? 0) + 1;
+      const alert = failures >= CLEANUP_ALERT_AFTER_FAILURES && !cur.cleanup?.alerted;
+      return {
+        next: {
+          ...cur,
+          cleanup: {
+            ...cur.cleanup,
+            failures,
+            lastError: message,
+            alerted: Boolean(cur.cleanup?.alerted) || alert,
+          },
+        },
+        value: { failures, alert },
+      };
+    });
+    const failures = failed.ok ? failed.value.failures : 1;
+    if (failed.ok) {
+      await this.core.refresh(failed.stored);
+      const notice = {
+        kind: 'cleanup-failed' as const,
+        request: failed.stored.request,
+        error: message,
+        alert: failed.value.alert,
+      };
+      await this.core.announce('cleanup failure', () =>
+        failed.value.alert
+          ? this.deps.announcer.channel(notice)
+          : this.deps.announcer.thread(failed.stored, notice),
+      );
+    }
+    return { retryAt: now + cleanupRetryDelayMs(failures, this.deps.settings.cleanupRetryBaseMs) };
+  }
+
+  private async remind(id: string): Promise<{ retryAt?: number }> {
+    const stored = await this.deps.store.getRequest(id);
+    if (stored?.request.state !== 'active') return {};
+    await this.core.audit(id, ACTOR, 'reminded');
+    await this.deps.announcer.dm(stored.request.requesterId, { kind: 'reminder', request: stored.request });
+    return {};
+  }
+
+  private async nudge(id: string): Promise<{ retryAt?: number }> {
+    const stored = await this.deps.store.getRequest(id);
+    if (stored?.request.state !== 'pending') return {};
+    await this.deps.announcer.thread(stored, { kind: 'nudge', request: stored.request });
+    return {};
+  }
+
+  private async expire(id: string): Promise<{ retryAt?: number }> {
+    const result = await this.core.mutate(id, (cur) =>
+      cur.state === 'pending'
+        ? { next: { ...cur, state: 'expired' }, effects: { cancel: ['preview', 'nudge'] }, value: undefined }
+        : { unchanged: undefined },
+    );
+    if (!result.ok || !result.changed) return {};
+    await this.core.audit(id, ACTOR, 'expired');
+    await this.core.refresh(result.stored);
+    await this.core.announce('expiry dm', () =>
+      this.deps.announcer.dm(result.stored.request.requesterId, {
+        kind: 'expired',
+        request: result.stored.request,
+      }),
+    );
+    return {};
+  }
+}
+
+function asTaskError(error: unknown): RootTaskError {
+  return error instanceof RootTaskError
+    ? error
+    : new RootTaskError('unexpected', error instanceof Error ? error.message : String(error));
+}

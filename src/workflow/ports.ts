@@ -1,0 +1,67 @@
+/**
+ * What the workflow needs from the outside, as interfaces: Slack and AWS
+ * implement them at the edges, tests can too.
+ */
+import type { OrgAccount } from '../aws/organization.js';
+import type {
+  DeletionResult,
+  PasswordRecoveryResult,
+  PolicyUnlockResult,
+  RootCredentialAudit,
+} from '../aws/root-task-results.js';
+import type { BreakglassRequest } from '../domain/request.js';
+import type { StoredRequest } from '../store/store.js';
+
+/** The root-task operations the workflow runs (RootTaskService, or its dry-run stand-in). */
+export interface RootTasks {
+  auditRootCredentials(accountId: string): Promise<RootCredentialAudit>;
+  allowPasswordRecovery(accountId: string): Promise<PasswordRecoveryResult>;
+  deleteRootCredentials(accountId: string): Promise<DeletionResult>;
+  unlockS3BucketPolicy(accountId: string, bucket: string): Promise<PolicyUnlockResult>;
+  unlockSqsQueuePolicy(accountId: string, queueUrl: string): Promise<PolicyUnlockResult>;
+  /** reads the policy an unlock would remove, without removing it */
+  readPolicy(accountId: string, task: 'unlock-s3' | 'unlock-sqs', target: string): Promise<string | null>;
+}
+
+export interface Accounts {
+  /** the account if it may be targeted, else a one-line reason */
+  targetable(accountId: string): Promise<{ ok: true; account: OrgAccount } | { ok: false; reason: string }>;
+  find(accountId: string): Promise<OrgAccount | undefined>;
+}
+
+export interface Authorizer {
+  isApprover(userId: string): Promise<boolean>;
+  mayRequest(userId: string): Promise<boolean>;
+}
+
+/** Something worth telling people about a request, rendered by the Slack layer. */
+export type Notice =
+  | { kind: 'granted'; request: BreakglassRequest; rootEmail: string | undefined }
+  | { kind: 'executed'; request: BreakglassRequest }
+  | {
+      kind: 'execution-failed';
+      request: BreakglassRequest;
+      error: string;
+      remediation: string;
+      cleanupScheduled: boolean;
+    }
+  | { kind: 'reminder'; request: BreakglassRequest }
+  | { kind: 'nudge'; request: BreakglassRequest }
+  | { kind: 'denied'; request: BreakglassRequest }
+  | { kind: 'expired'; request: BreakglassRequest }
+  | { kind: 'extension-requested'; request: BreakglassRequest }
+  | { kind: 'extended'; request: BreakglassRequest; approverId: string }
+  | { kind: 'cleanup-verified'; request: BreakglassRequest; removed: string }
+  | { kind: 'cleanup-failed'; request: BreakglassRequest; error: string; alert: boolean };
+
+export interface Announcer {
+  /** posts the request to the approvals channel; returns where */
+  post(stored: StoredRequest): Promise<{ channel: string; ts: string }>;
+  /** re-renders the request message in place */
+  update(stored: StoredRequest): Promise<void>;
+  /** a reply in the request's thread */
+  thread(stored: StoredRequest, notice: Notice): Promise<void>;
+  /** a top-level message in the approvals channel */
+  channel(notice: Notice): Promise<void>;
+  dm(userId: string, notice: Notice): Promise<void>;
+}

@@ -1,0 +1,295 @@
+/** What people do to a request: submit, approve, deny, cancel, finish early, extend. */
+import { checkBucketName, checkQueueUrl } from '../domain/aws-identifiers.js';
+import { contentHash } from '../domain/content-hash.js';
+import { formatDuration } from '../domain/durations.js';
+import {
+  type BreakglassRequest,
+  decideApproval,
+  decideDenial,
+  decideExtension,
+  opensWindow,
+  REQUIRED_APPROVALS,
+  TASK_KINDS,
+  type TaskKind,
+} from '../domain/request.js';
+import { pendingSchedule } from '../domain/schedule.js';
+import { newRequestId, type Reply, type WorkflowCore } from './core.js';
+
+export interface RequestInput {
+  requesterId: string;
+  accountId: string;
+  task: string;
+  target?: string;
+  durationSeconds?: number;
+  justification: string;
+  link?: string;
+}
+
+export type RequestField = 'account' | 'task' | 'duration' | 'target' | 'justification' | 'link';
+
+export type SubmitResult =
+  | { ok: true; request: BreakglassRequest }
+  | { ok: false; errors: Partial<Record<RequestField, string>> };
+
+const MAX_JUSTIFICATION = 2000;
+
+export class RequestActions {
+  constructor(private readonly core: WorkflowCore) {}
+
+  private get deps() {
+    return this.core.deps;
+  }
+
+  /**
+   * Validates and stores a new request. Posting it to Slack and loading what
+   * approvers must see happen in the durable `preview` job.
+   */
+  async submit(input: RequestInput): Promise<SubmitResult> {
+    const errors: Partial<Record<RequestField, string>> = {};
+    if (!(await this.deps.auth.mayRequest(input.requesterId))) {
+      errors.account = 'You are not on the list of people who may request break-glass access.';
+      return { ok: false, errors };
+    }
+    const task = TASK_KINDS.find((t) => t === input.task);
+    if (!task) errors.task = 'Choose a task.';
+    const account = await this.deps.accounts.targetable(input.accountId);
+    if (!account.ok) errors.account = account.reason;
+    const target = task ? checkTarget(task, input.target, input.accountId) : undefined;
+    if (target && !target.ok) errors.target = target.reason;
+    const durations = this.deps.settings.durationsSeconds;
+    const durationSeconds = input.durationSeconds ?? durations[0] ?? 3600;
+    if (task && opensWindow(task) && !durations.includes(durationSeconds)) {
+      errors.duration = `Choose one of ${durations.map(formatDuration).join(', ')}.`;
+    }
+    const justification = input.justification.trim();
+    if (!justification) errors.justification = 'Say why root access is needed.';
+    if (justification.length > MAX_JUSTIFICATION)
+      errors.justification = `Keep it under ${MAX_JUSTIFICATION} characters.`;
+    const link = input.link?.trim() || undefined;
+    if (link && !/^https?:\/\/[^\s<>|]+$/.test(link))
+      errors.link = 'Give an http(s) link to the incident or ticket, or leave it empty.';
+    if (Object.keys(errors).length || !task || !account.ok) return { ok: false, errors };
+
+    const now = this.core.now();
+    const draft: BreakglassRequest = {
+      id: newRequestId(),
+      requesterId: input.requesterId,
+      accountId: account.account.id,
+      accountName: account.account.name,
+      task,
+      ...(target?.ok && target.value ? { target: target.value } : {}),
+      durationSeconds,
+      justification,
+      ...(link ? { link } : {}),
+      createdAt: now,
+      state: 'pending',
+      approvals: [],
+      preview: { status: 'loading' },
+      contentHash: '',
+    };
+    const request = { ...draft, contentHash: contentHash(draft) };
+    const { nudgeAt, expireAt } = pendingSchedule(now, this.deps.settings);
+    await this.deps.store.createRequest(request, {
+      schedule: [
+        { kind: 'preview', dueAt: now },
+        { kind: 'nudge', dueAt: nudgeAt },
+        { kind: 'expire', dueAt: expireAt },
+      ],
+    });
+    await this.core.audit(request.id, input.requesterId, 'requested', {
+      accountId: request.accountId,
+      task,
+      target: request.target,
+      durationSeconds,
+      justification,
+      link,
+    });
+    this.deps.wake?.();
+    return { ok: true, request };
+  }
+
+  async approve(id: string, userId: string, seenHash: string): Promise<Reply> {
+    const isApprover = await this.deps.auth.isApprover(userId);
+    const now = this.core.now();
+    const result = await this.core.mutate<string>(id, (r) => {
+      if (r.preview?.status === 'loading')
+        return { refuse: 'wait until the current state of the account has loaded' };
+      const decision = decideApproval(r, userId, { isApprover, contentHash: seenHash, now });
+      if (decision.kind === 'refused') return { refuse: decision.reason };
+      if (decision.kind === 'duplicate') return { unchanged: 'Your approval was already counted.' };
+      if (!decision.complete) {
+        return {
+          next: { ...r, approvals: decision.approvals },
+          value: `Approval recorded (${decision.approvals.length}/${REQUIRED_APPROVALS}).`,
+        };
+      }
+      return {
+        next: { ...r, approvals: decision.approvals, state: 'executing' },
+        effects: { schedule: [{ kind: 'execute', dueAt: now }], cancel: ['nudge', 'expire'] },
+        value: 'Second approval recorded: running the task now.',
+      };
+    });
+    if (!result.ok) return { ok: false, text: `Not approved: ${result.reason}.` };
+    if (result.changed) {
+      await this.core.audit(id, userId, 'approved', { approvals: result.stored.request.approvals.length });
+      await this.core.refresh(result.stored);
+    }
+    return { ok: true, text: result.value };
+  }
+
+  async deny(id: string, userId: string, reason: string): Promise<Reply> {
+    const isApprover = await this.deps.auth.isApprover(userId);
+    const now = this.core.now();
+    const result = await this.core.mutate<string>(id, (r) => {
+      const decision = decideDenial(r, userId, { isApprover, reason });
+      if (!decision.ok) return { refuse: decision.reason };
+      return {
+        next: { ...r, state: 'denied', denial: { userId, reason: reason.trim(), at: now } },
+        effects: { cancel: ['preview', 'nudge', 'expire'] },
+        value: 'Request denied.',
+      };
+    });
+    if (!result.ok) return { ok: false, text: `Not denied: ${result.reason}.` };
+    await this.core.audit(id, userId, 'denied', { reason: reason.trim() });
+    await this.core.refresh(result.stored);
+    if (userId !== result.stored.request.requesterId) {
+      await this.core.announce('dm denial', () =>
+        this.deps.announcer.dm(result.stored.request.requesterId, {
+          kind: 'denied',
+          request: result.stored.request,
+        }),
+      );
+    }
+    return { ok: true, text: result.value };
+  }
+
+  /** Withdraws a pending request, or ends an active window early (cleanup runs now). */
+  async cancel(id: string, userId: string): Promise<Reply> {
+    const isApprover = await this.deps.auth.isApprover(userId);
+    const stored = await this.deps.store.getRequest(id);
+    if (!stored) return { ok: false, text: `There is no request ${id}.` };
+    if (stored.request.requesterId !== userId && !isApprover) {
+      return { ok: false, text: 'Only the requester or an approver can cancel a request.' };
+    }
+    if (stored.request.state === 'active') return this.finish(id, userId);
+    const result = await this.core.mutate<string>(id, (r) =>
+      r.state === 'pending'
+        ? {
+            next: { ...r, state: 'cancelled' },
+            effects: { cancel: ['preview', 'nudge', 'expire'] },
+            value: `Request ${id} cancelled.`,
+          }
+        : { refuse: `it is already ${r.state}` },
+    );
+    if (!result.ok) return { ok: false, text: `Not cancelled: ${result.reason}.` };
+    await this.core.audit(id, userId, 'cancelled');
+    await this.core.refresh(result.stored);
+    return { ok: true, text: result.value };
+  }
+
+  /** "Done, clean up now": ends the window early. */
+  async finish(id: string, userId: string): Promise<Reply> {
+    const isApprover = await this.deps.auth.isApprover(userId);
+    const now = this.core.now();
+    const result = await this.core.mutate<string>(id, (r) => {
+      if (r.requesterId !== userId && !isApprover)
+        return { refuse: 'only the requester or an approver can end the window' };
+      if (r.state === 'cleaning' || r.state === 'closed')
+        return { unchanged: 'Cleanup is already under way.' };
+      if (r.state !== 'active') return { refuse: `the request is ${r.state}, not active` };
+      return {
+        next: { ...r, state: 'cleaning' },
+        effects: { schedule: [{ kind: 'cleanup', dueAt: now }], cancel: ['remind'] },
+        value: 'Cleaning up now: root credentials will be deleted and verified.',
+      };
+    });
+    if (!result.ok) return { ok: false, text: `Not done: ${result.reason}.` };
+    if (result.changed) {
+      await this.core.audit(id, userId, 'finished early');
+      await this.core.refresh(result.stored);
+    }
+    return { ok: true, text: result.value };
+  }
+
+  async requestExtension(id: string, userId: string, seconds: number): Promise<Reply> {
+    const max = Math.max(...this.deps.settings.durationsSeconds);
+    const now = this.core.now();
+    const result = await this.core.mutate<string>(id, (r) => {
+      if (r.requesterId !== userId) return { refuse: 'only the requester can ask for more time' };
+      const check = decideExtension(r, seconds, max);
+      if (!check.ok) return { refuse: check.reason };
+      return {
+        next: { ...r, extensionRequest: { seconds, at: now } },
+        value: `Asked the approvers for ${formatDuration(seconds)} more.`,
+      };
+    });
+    if (!result.ok) return { ok: false, text: `No extension: ${result.reason}.` };
+    await this.core.audit(id, userId, 'extension requested', { seconds });
+    await this.core.announce('extension request', () =>
+      this.deps.announcer.thread(result.stored, {
+        kind: 'extension-requested',
+        request: result.stored.request,
+      }),
+    );
+    return { ok: true, text: result.value };
+  }
+
+  async approveExtension(id: string, userId: string): Promise<Reply> {
+    const isApprover = await this.deps.auth.isApprover(userId);
+    const max = Math.max(...this.deps.settings.durationsSeconds);
+    const settings = this.deps.settings;
+    const result = await this.core.mutate<string>(id, (r) => {
+      if (!isApprover) return { refuse: 'you are not an approver' };
+      if (r.requesterId === userId) return { refuse: 'you cannot approve your own extension' };
+      if (!r.extensionRequest) return { refuse: 'there is no extension waiting for approval' };
+      const check = decideExtension(r, r.extensionRequest.seconds, max);
+      if (!check.ok) return { refuse: check.reason };
+      const { extensionRequest: _, ...rest } = r;
+      const next: BreakglassRequest = { ...rest, windowEndsAt: check.windowEndsAt };
+      const remindAt = check.windowEndsAt - settings.remindBeforeSeconds * 1000;
+      return {
+        next,
+        effects: {
+          schedule: [
+            { kind: 'cleanup', dueAt: check.windowEndsAt },
+            { kind: 'remind', dueAt: Math.max(remindAt, this.core.now()) },
+          ],
+        },
+        value: 'Extension approved.',
+      };
+    });
+    if (!result.ok) return { ok: false, text: `Not extended: ${result.reason}.` };
+    await this.core.audit(id, userId, 'extension approved', {
+      windowEndsAt: result.stored.request.windowEndsAt,
+    });
+    await this.core.refresh(result.stored);
+    const notice = { kind: 'extended' as const, request: result.stored.request, approverId: userId };
+    await this.core.announce('extension thread', () => this.deps.announcer.thread(result.stored, notice));
+    await this.core.announce('extension dm', () =>
+      this.deps.announcer.dm(result.stored.request.requesterId, notice),
+    );
+    return { ok: true, text: result.value };
+  }
+}
+
+function checkTarget(
+  task: TaskKind,
+  target: string | undefined,
+  accountId: string,
+): { ok: true; value?: string } | { ok: false; reason: string } {
+  if (task === 'unlock-s3') {
+    const bucket = checkBucketName(target ?? '');
+    return bucket.ok ? { ok: true, value: bucket.value } : { ok: false, reason: bucket.reason };
+  }
+  if (task === 'unlock-sqs') {
+    const queue = checkQueueUrl(target ?? '');
+    if (!queue.ok) return { ok: false, reason: queue.reason };
+    if (queue.value.accountId !== accountId)
+      return {
+        ok: false,
+        reason: `That queue belongs to account ${queue.value.accountId}, not ${accountId}.`,
+      };
+    return { ok: true, value: queue.value.url };
+  }
+  return { ok: true };
+}

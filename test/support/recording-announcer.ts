@@ -1,0 +1,53 @@
+import type { Announcer, Notice } from '../../src/workflow/ports.js';
+
+export interface Announcement {
+  to: 'post' | 'update' | 'thread' | 'channel' | 'dm';
+  requestId: string;
+  state: string;
+  kind?: Notice['kind'];
+  userId?: string;
+}
+
+/** An Announcer that records what would have been said in Slack. */
+export class RecordingAnnouncer implements Announcer {
+  readonly said: Announcement[] = [];
+  private ts = 0;
+
+  async post(stored: { request: { id: string; state: string } }) {
+    this.said.push({ to: 'post', requestId: stored.request.id, state: stored.request.state });
+    this.ts += 1;
+    return { channel: 'CAPPROVALS', ts: `1700000000.${String(this.ts).padStart(6, '0')}` };
+  }
+  async update(stored: { request: { id: string; state: string } }) {
+    this.said.push({ to: 'update', requestId: stored.request.id, state: stored.request.state });
+  }
+  async thread(stored: { request: { id: string } }, notice: Notice) {
+    this.said.push({
+      to: 'thread',
+      requestId: stored.request.id,
+      state: notice.request.state,
+      kind: notice.kind,
+    });
+  }
+  async channel(notice: Notice) {
+    this.said.push({
+      to: 'channel',
+      requestId: notice.request.id,
+      state: notice.request.state,
+      kind: notice.kind,
+    });
+  }
+  async dm(userId: string, notice: Notice) {
+    this.said.push({
+      to: 'dm',
+      requestId: notice.request.id,
+      state: notice.request.state,
+      kind: notice.kind,
+      userId,
+    });
+  }
+
+  kinds(): string[] {
+    return this.said.filter((s) => s.kind).map((s) => `${s.to}:${s.kind}`);
+  }
+}

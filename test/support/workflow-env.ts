@@ -1,0 +1,87 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../src/log.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { WorkflowSettings } from '../../src/workflow/core.js';
+import { organizationAccounts } from '../../src/workflow/organization-accounts.js';
+import type { Announcer, Authorizer } from '../../src/workflow/ports.js';
+import { Scheduler } from '../../src/workflow/scheduler.js';
+import { BreakglassWorkflow } from '../../src/workflow/workflow.js';
+import { seedMembers } from '../fakes/aws/sample-org.js';
+import { type FakeAwsEnv, startFakeAwsEnv } from './fake-aws-env.js';
+import { RecordingAnnouncer } from './recording-announcer.js';
+
+export const REQUESTER = 'UREQUESTER';
+export const APPROVER_A = 'UAPPROVERA';
+export const APPROVER_B = 'UAPPROVERB';
+export const OUTSIDER = 'UOUTSIDER';
+
+export const SETTINGS: WorkflowSettings = {
+  durationsSeconds: [1800, 3600, 7200],
+  remindBeforeSeconds: 600,
+  pendingTtlSeconds: 3600,
+  cleanupRetryBaseMs: 30_000,
+  dryRun: false,
+};
+
+export interface WorkflowEnv {
+  aws: FakeAwsEnv;
+  store: SqliteStore;
+  dbFile: string;
+  announcer: RecordingAnnouncer;
+  workflow: BreakglassWorkflow;
+  clock: { now: number };
+  /** run every job due at the current fake time */
+  runDue(): Promise<void>;
+  advance(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const staticAuthorizer: Authorizer = {
+  isApprover: async (userId) => userId === APPROVER_A || userId === APPROVER_B,
+  mayRequest: async (userId) => userId !== OUTSIDER,
+};
+
+export async function startWorkflowEnv(
+  options: { announcer?: Announcer; members?: number } = {},
+): Promise<WorkflowEnv> {
+  const aws = await startFakeAwsEnv();
+  seedMembers(aws.fake, options.members ?? 5, 0);
+  const dbFile = join(mkdtempSync(join(tmpdir(), 'bg-wf-')), 'breakglass.db');
+  const store = new SqliteStore(dbFile);
+  const announcer = new RecordingAnnouncer();
+  const clock = { now: Date.parse('2026-11-26T10:00:00Z') };
+  const workflow = new BreakglassWorkflow({
+    store,
+    tasks: aws.service,
+    accounts: organizationAccounts(aws.organization),
+    auth: staticAuthorizer,
+    announcer: options.announcer ?? announcer,
+    log: silentLogger,
+    settings: SETTINGS,
+    now: () => clock.now,
+  });
+  const scheduler = new Scheduler(store, (job) => workflow.runJob(job), {
+    tickMs: 1000,
+    log: silentLogger,
+    now: () => clock.now,
+  });
+  return {
+    aws,
+    store,
+    dbFile,
+    announcer,
+    workflow,
+    clock,
+    runDue: () => scheduler.drain(),
+    async advance(ms) {
+      clock.now += ms;
+      await scheduler.drain();
+    },
+    async close() {
+      await store.close();
+      await aws.close();
+    },
+  };
+}
