@@ -3,7 +3,8 @@ import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import type { DoctorCheck } from '../aws/doctor.js';
 import type { AccountAuditRow } from '../aws/org-audit.js';
-import type { DeletionResult, RootCredentialAudit } from '../aws/root-task-results.js';
+
+export { describeAudit, describeDeletion } from '../aws/root-task-text.js';
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 
@@ -74,32 +75,6 @@ export function auditSummaryLine(rows: AccountAuditRow[], durationMs: number): s
   const present = rows.filter((r) => r.ok && r.audit.anyPresent).length;
   const failed = rows.filter((r) => !r.ok).length;
   return `${rows.length} accounts audited in ${(durationMs / 1000).toFixed(1)} s: ${present} with root credentials, ${failed} failed`;
-}
-
-export function describeAudit(audit: RootCredentialAudit): string {
-  if (!audit.anyPresent) return 'no root credentials';
-  const parts: string[] = [];
-  if (audit.passwordPresent) parts.push('password');
-  if (audit.accessKeys.length) parts.push(`${audit.accessKeys.length} access key(s)`);
-  if (audit.signingCertificates.length)
-    parts.push(`${audit.signingCertificates.length} signing certificate(s)`);
-  if (audit.mfaDevices.length) parts.push(`${audit.mfaDevices.length} MFA device(s)`);
-  return parts.join(', ');
-}
-
-export function describeDeletion(result: DeletionResult): string {
-  const r = result.removed;
-  const removed = [
-    r.loginProfile ? 'password' : '',
-    r.accessKeys.length ? `access keys ${r.accessKeys.join(', ')}` : '',
-    r.signingCertificates.length ? `signing certificates ${r.signingCertificates.join(', ')}` : '',
-    r.mfaDevices.length ? `MFA devices ${r.mfaDevices.join(', ')}` : '',
-  ].filter(Boolean);
-  const what = removed.length ? `removed ${removed.join('; ')}` : 'nothing to remove';
-  if (result.error)
-    return `${result.accountId}: FAILED after ${what}: ${result.error.message}\n  hint: ${result.error.remediation}`;
-  const verdict = result.verified ? 'verified clean' : 'NOT verified: credentials remain';
-  return `${result.accountId}: ${what}; ${verdict}`;
 }
 
 const MARK: Record<DoctorCheck['status'], string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };

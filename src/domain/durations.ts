@@ -1,9 +1,9 @@
-/** Durations as people type them in configuration: 30s, 10m, 1h, 1h30m. Pure. */
+/** Durations as people type them in configuration: 30s, 10m, 1h, 1h30m (and 500ms for ticks). Pure. */
 
-const PART = /(\d+)\s*([smh])/gy;
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const;
+const PART = /(\d+)\s*(ms|s|m|h)/gy;
+const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600 } as const;
 
-/** Seconds, or undefined when the text is not a positive duration such as 30m or 1h30m. */
+/** Seconds (fractional for ms), or undefined when the text is not a positive duration such as 30m or 1h30m. */
 export function parseDuration(text: string): number | undefined {
   const input = text.trim().toLowerCase();
   if (!input) return undefined;

@@ -4,7 +4,7 @@
  * moment has passed, so a job that runs twice (a crash, a lapsed lease) is harmless.
  */
 import { failedBeforeRootSession, RootTaskError } from '../aws/errors.js';
-import { describeAudit, describeDeletion } from '../cli/render.js';
+import { describeAudit, describeDeletion } from '../aws/root-task-text.js';
 import { contentHash } from '../domain/content-hash.js';
 import { formatDuration } from '../domain/durations.js';
 import { type BreakglassRequest, opensWindow } from '../domain/request.js';
@@ -42,7 +42,7 @@ export class JobRunner {
   /** Posts the request, then loads what approvers must see before they approve. */
   private async preview(id: string): Promise<{ retryAt?: number }> {
     let stored = await this.deps.store.getRequest(id);
-    if (!stored || stored.request.state !== 'pending') return {};
+    if (stored?.request.state !== 'pending') return {};
     if (!stored.message) {
       const message = await this.deps.announcer.post(stored);
       await this.deps.store.setMessage(id, message);
@@ -76,7 +76,7 @@ export class JobRunner {
 
   private async execute(id: string): Promise<{ retryAt?: number }> {
     const stored = await this.deps.store.getRequest(id);
-    if (!stored || stored.request.state !== 'executing') return {};
+    if (stored?.request.state !== 'executing') return {};
     const r = stored.request;
     const dry = this.deps.settings.dryRun ? ' (dry run: nothing was changed in AWS)' : '';
     try {

@@ -29,6 +29,8 @@ export type RequestField = 'account' | 'task' | 'duration' | 'target' | 'justifi
 
 export type SubmitResult =
   | { ok: true; request: BreakglassRequest }
+  /** the same submission arrived before (a Slack retry) and was already stored */
+  | { ok: true; duplicate: true }
   | { ok: false; errors: Partial<Record<RequestField, string>> };
 
 const MAX_JUSTIFICATION = 2000;
@@ -44,7 +46,7 @@ export class RequestActions {
    * Validates and stores a new request. Posting it to Slack and loading what
    * approvers must see happen in the durable `preview` job.
    */
-  async submit(input: RequestInput): Promise<SubmitResult> {
+  async submit(input: RequestInput, dedupeKey?: string): Promise<SubmitResult> {
     const errors: Partial<Record<RequestField, string>> = {};
     if (!(await this.deps.auth.mayRequest(input.requesterId))) {
       errors.account = 'You are not on the list of people who may request break-glass access.';
@@ -71,6 +73,7 @@ export class RequestActions {
     if (Object.keys(errors).length || !task || !account.ok) return { ok: false, errors };
 
     const now = this.core.now();
+    if (dedupeKey && !(await this.deps.store.firstTime(dedupeKey, now))) return { ok: true, duplicate: true };
     const draft: BreakglassRequest = {
       id: newRequestId(),
       requesterId: input.requesterId,
@@ -239,8 +242,8 @@ export class RequestActions {
     const max = Math.max(...this.deps.settings.durationsSeconds);
     const settings = this.deps.settings;
     const result = await this.core.mutate<string>(id, (r) => {
-      if (!isApprover) return { refuse: 'you are not an approver' };
       if (r.requesterId === userId) return { refuse: 'you cannot approve your own extension' };
+      if (!isApprover) return { refuse: 'you are not an approver' };
       if (!r.extensionRequest) return { refuse: 'there is no extension waiting for approval' };
       const check = decideExtension(r, r.extensionRequest.seconds, max);
       if (!check.ok) return { refuse: check.reason };

@@ -101,6 +101,7 @@ describe('durations', () => {
     ['1h30m', 5400],
     ['45s', 45],
     [' 2H ', 7200],
+    ['250ms', 0.25],
   ])('parses %s', (text, seconds) => expect(parseDuration(text)).toBe(seconds));
   it.each(['', '0m', '10', 'm', '1d', '1h 3x'])('refuses %j', (text) =>
     expect(parseDuration(text)).toBeUndefined(),

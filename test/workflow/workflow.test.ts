@@ -28,7 +28,7 @@ async function submitted(
     justification: 'Locked out of the billing console',
     ...overrides,
   });
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  if (!result.ok || !('request' in result)) throw new Error(JSON.stringify(result));
   await env.runDue(); // posts the message and loads the preview
   return (await current(result.request.id)).request;
 }

@@ -1,0 +1,40 @@
+/** Starts the bot: `npm start`. Configuration comes from the environment (see README). */
+
+import { startBot } from './bot.js';
+import { ConfigError, loadConfig } from './config/app-config.js';
+import { awsSettingsFromEnv } from './config/aws-settings.js';
+import { createLogger } from './log.js';
+
+const log = createLogger();
+
+function configOrExit() {
+  try {
+    return { config: loadConfig(), aws: awsSettingsFromEnv() };
+  } catch (error) {
+    const lines =
+      error instanceof ConfigError
+        ? error.problems
+        : [error instanceof Error ? error.message : String(error)];
+    for (const line of lines) process.stderr.write(`config: ${line}\n`);
+    process.exit(1);
+  }
+}
+
+const { config, aws } = configOrExit();
+const bot = await startBot({ config, aws, log });
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing running jobs');
+    bot.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,35 @@
+/** The App Home tab: what the viewer can act on, what is open, what happened. Pure. */
+import type { HomeView, KnownBlock } from '@slack/types';
+import type { BreakglassRequest } from '../../domain/request.js';
+import { requestSummary, statusLine } from './request-message.js';
+
+export function homeView(overview: {
+  toApprove: BreakglassRequest[];
+  active: BreakglassRequest[];
+  recent: BreakglassRequest[];
+}): HomeView {
+  const section = (title: string, requests: BreakglassRequest[], empty: string): KnownBlock[] => [
+    { type: 'header', text: { type: 'plain_text', text: title } },
+    ...(requests.length
+      ? requests.slice(0, 10).map(
+          (r): KnownBlock => ({
+            type: 'section',
+            text: { type: 'mrkdwn', text: `*${requestSummary(r)}*\n${statusLine(r)}` },
+          }),
+        )
+      : [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: empty }] }]),
+    { type: 'divider' },
+  ];
+  return {
+    type: 'home',
+    blocks: [
+      ...section('Waiting for your approval', overview.toApprove, 'Nothing to approve.'),
+      ...section('Open root windows', overview.active, 'No root access is open.'),
+      ...section(
+        'Recent requests',
+        overview.recent,
+        'No requests yet. Type `/breakglass` to ask for root access.',
+      ),
+    ],
+  };
+}

@@ -1,0 +1,135 @@
+/** The request modal (it adapts to the chosen task) and the deny-reason modal. Pure. */
+import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import { formatDuration } from '../../domain/durations.js';
+import { TASK_KINDS, TASK_LABELS, type TaskKind } from '../../domain/request.js';
+import { ACTIONS, DENY_BLOCK, DENY_INPUT, REQUEST_BLOCKS, REQUEST_INPUTS, VIEWS } from '../ids.js';
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text });
+
+function option(text: string, value: string): PlainTextOption {
+  return { text: plain(text), value };
+}
+
+export function requestModal(options: { task?: TaskKind; durationsSeconds: readonly number[] }): ModalView {
+  const task = options.task ?? 'password-recovery';
+  const taskOptions = TASK_KINDS.map((t) => option(TASK_LABELS[t], t));
+  const durationOptions = options.durationsSeconds.map((s) => option(formatDuration(s), String(s)));
+  const blocks: KnownBlock[] = [
+    {
+      type: 'input',
+      block_id: REQUEST_BLOCKS.account,
+      label: plain('Member account'),
+      element: {
+        type: 'external_select',
+        action_id: ACTIONS.accountSelect,
+        placeholder: plain('Type a name or account id'),
+        min_query_length: 0,
+      },
+    },
+    {
+      type: 'input',
+      block_id: REQUEST_BLOCKS.task,
+      label: plain('Task'),
+      dispatch_action: true,
+      element: {
+        type: 'static_select',
+        action_id: ACTIONS.taskSelect,
+        options: taskOptions,
+        initial_option: taskOptions[TASK_KINDS.indexOf(task)],
+      },
+    },
+  ];
+  if (task === 'password-recovery' && durationOptions.length) {
+    blocks.push({
+      type: 'input',
+      block_id: REQUEST_BLOCKS.duration,
+      label: plain('Duration of the root window'),
+      element: {
+        type: 'static_select',
+        action_id: REQUEST_INPUTS.duration,
+        options: durationOptions,
+        initial_option: durationOptions[0],
+      },
+    });
+  }
+  if (task === 'unlock-s3' || task === 'unlock-sqs') {
+    blocks.push({
+      type: 'input',
+      block_id: REQUEST_BLOCKS.target,
+      label: plain(task === 'unlock-s3' ? 'Bucket name' : 'Queue URL'),
+      element: {
+        type: 'plain_text_input',
+        action_id: REQUEST_INPUTS.target,
+        placeholder: plain(
+          task === 'unlock-s3'
+            ? 'my-locked-bucket'
+            : 'https://sqs.us-east-1.amazonaws.com/123456789012/my-queue',
+        ),
+      },
+    });
+  }
+  blocks.push(
+    {
+      type: 'input',
+      block_id: REQUEST_BLOCKS.justification,
+      label: plain('Justification'),
+      element: {
+        type: 'plain_text_input',
+        action_id: REQUEST_INPUTS.justification,
+        multiline: true,
+        max_length: 2000,
+        placeholder: plain('What happened, and what will you do as root?'),
+      },
+    },
+    {
+      type: 'input',
+      block_id: REQUEST_BLOCKS.link,
+      optional: true,
+      label: plain('Incident or ticket link'),
+      element: { type: 'url_text_input', action_id: REQUEST_INPUTS.link },
+    },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: 'Two approvers must approve. Root credentials are deleted and verified when the window ends.',
+        },
+      ],
+    },
+  );
+  return {
+    type: 'modal',
+    callback_id: VIEWS.request,
+    title: plain('Break-glass request'),
+    submit: plain('Request'),
+    close: plain('Cancel'),
+    blocks,
+  };
+}
+
+export function denyModal(requestId: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEWS.deny,
+    private_metadata: requestId,
+    title: plain('Deny request'),
+    submit: plain('Deny'),
+    close: plain('Back'),
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `Deny break-glass request *${requestId}*. The requester sees your reason.`,
+        },
+      },
+      {
+        type: 'input',
+        block_id: DENY_BLOCK,
+        label: plain('Reason'),
+        element: { type: 'plain_text_input', action_id: DENY_INPUT, multiline: true, max_length: 500 },
+      },
+    ],
+  };
+}

@@ -1,0 +1,150 @@
+/** How each workflow notice reads in Slack. Pure. */
+import type { KnownBlock } from '@slack/types';
+import { formatDuration } from '../../domain/durations.js';
+import { REQUIRED_APPROVALS, TASK_LABELS } from '../../domain/request.js';
+import type { Notice } from '../../workflow/ports.js';
+import { ACTIONS } from '../ids.js';
+import { clip, escapeMrkdwn, mention, mentionAll, slackTime } from '../text.js';
+
+export interface NoticeContext {
+  approverIds: readonly string[];
+  durationsSeconds: readonly number[];
+  pendingTtlSeconds: number;
+}
+
+export interface Rendered {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+const SIGN_IN_URL = 'https://signin.aws.amazon.com/console';
+
+export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
+  const r = notice.request;
+  const account = `${escapeMrkdwn(r.accountName)} (\`${r.accountId}\`)`;
+  switch (notice.kind) {
+    case 'granted': {
+      const email = notice.rootEmail
+        ? `\`${escapeMrkdwn(notice.rootEmail)}\``
+        : "the account's root email (see AWS Organizations)";
+      const text =
+        `:unlock: Root password recovery is enabled for ${account} until ${slackTime(r.windowEndsAt ?? 0)} (${r.id}).\n` +
+        `1. Open ${SIGN_IN_URL}, choose *Root user* and enter ${email}.\n` +
+        '2. Choose *Forgot password?* and follow the email to set a password (allow 5-10 minutes; check spam).\n' +
+        '3. Do the work you asked for.\n' +
+        '4. When you are done, press *Done* in the reminder (or `/breakglass cancel ' +
+        r.id +
+        '`). At the end of the window the bot deletes the root password, access keys, signing certificates and MFA devices, and verifies.';
+      return { text };
+    }
+    case 'executed':
+      return { text: `:white_check_mark: ${escapeMrkdwn(r.outcome?.summary ?? 'Done.')}` };
+    case 'execution-failed':
+      return {
+        text:
+          `:x: ${TASK_LABELS[r.task]} on ${account} failed: ${escapeMrkdwn(clip(notice.error, 1500))}\n` +
+          `*What to do:* ${escapeMrkdwn(notice.remediation)}` +
+          (notice.cleanupScheduled
+            ? '\nAccess may have been granted before the failure, so cleanup runs now.'
+            : ''),
+      };
+    case 'reminder':
+      return {
+        text: `:alarm_clock: Your root window on ${account} ends ${slackTime(r.windowEndsAt ?? 0)} (${r.id}).`,
+        blocks: reminderBlocks(notice, ctx, account),
+      };
+    case 'nudge': {
+      const expireAt = r.createdAt + ctx.pendingTtlSeconds * 1000;
+      return {
+        text: `${mentionAll(ctx.approverIds)} ${r.id} is still waiting for approval (${r.approvals.length}/${REQUIRED_APPROVALS}); it expires ${slackTime(expireAt)}.`,
+      };
+    }
+    case 'denied':
+      return {
+        text: `:no_entry: Your request ${r.id} (${account}) was denied by ${mention(r.denial?.userId ?? '')}: ${escapeMrkdwn(r.denial?.reason ?? '')}`,
+      };
+    case 'expired':
+      return {
+        text: `:zzz: Your request ${r.id} (${account}) expired without two approvals. Ask again with \`/breakglass\` if you still need it.`,
+      };
+    case 'extension-requested': {
+      const seconds = r.extensionRequest?.seconds ?? 0;
+      const text = `${mention(r.requesterId)} asks for ${formatDuration(seconds)} more on ${account}. One approver (not the requester) can approve. ${mentionAll(ctx.approverIds)}`;
+      return {
+        text,
+        blocks: [
+          { type: 'section', text: { type: 'mrkdwn', text } },
+          {
+            type: 'actions',
+            elements: [
+              {
+                type: 'button',
+                action_id: ACTIONS.approveExtension,
+                style: 'primary',
+                text: { type: 'plain_text', text: `Approve ${formatDuration(seconds)} more` },
+                value: r.id,
+              },
+            ],
+          },
+        ],
+      };
+    }
+    case 'extended':
+      return {
+        text: `:hourglass: ${mention(notice.approverId)} extended the window on ${account}; it now ends ${slackTime(r.windowEndsAt ?? 0)}.`,
+      };
+    case 'cleanup-verified':
+      return {
+        text: `:lock: Root window ${r.id} on ${account} is closed: ${escapeMrkdwn(notice.removed || 'nothing to remove')}. Verified with a separate audit session.`,
+      };
+    case 'cleanup-failed':
+      return {
+        text: notice.alert
+          ? `:rotating_light: ${mentionAll(ctx.approverIds)} cleanup of root credentials on ${account} (${r.id}) keeps failing after ${r.cleanup?.failures ?? 0} attempts: ${escapeMrkdwn(clip(notice.error, 800))}. The bot keeps retrying; check the bot's permissions with \`breakglass doctor\` or remove the credentials by hand.`
+          : `:warning: Cleanup attempt failed: ${escapeMrkdwn(clip(notice.error, 800))}. Retrying with backoff.`,
+      };
+  }
+}
+
+function reminderBlocks(notice: Notice, ctx: NoticeContext, account: string): KnownBlock[] {
+  const r = notice.request;
+  const used = ((r.windowEndsAt ?? 0) - (r.grantedAt ?? 0)) / 1000;
+  const max = Math.max(...ctx.durationsSeconds);
+  const options = ctx.durationsSeconds
+    .filter((s) => used + s <= max)
+    .map((s) => ({
+      text: { type: 'plain_text' as const, text: `${formatDuration(s)} more` },
+      value: `${r.id}|${s}`,
+    }));
+  const elements: KnownBlock[] = [];
+  elements.push({
+    type: 'section',
+    text: {
+      type: 'mrkdwn',
+      text: `:alarm_clock: Your root window on ${account} ends ${slackTime(r.windowEndsAt ?? 0)}. Finished? Clean up now. Need more time? Ask for an extension (one approver).`,
+    },
+  });
+  elements.push({
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTIONS.done,
+        style: 'primary',
+        text: { type: 'plain_text', text: 'Done, clean up now' },
+        value: r.id,
+      },
+      ...(options.length
+        ? [
+            {
+              type: 'static_select' as const,
+              action_id: ACTIONS.extend,
+              placeholder: { type: 'plain_text' as const, text: 'Extend' },
+              options,
+            },
+          ]
+        : []),
+    ],
+  });
+  return elements;
+}

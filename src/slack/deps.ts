@@ -1,0 +1,26 @@
+import type { OrganizationDirectory } from '../aws/organization.js';
+import type { Logger } from '../log.js';
+import type { Authorizer, RootTasks } from '../workflow/ports.js';
+import type { BreakglassWorkflow } from '../workflow/workflow.js';
+
+/** What the Slack listeners call. They stay thin: parse, ack, call, reply. */
+export interface SlackDeps {
+  workflow: BreakglassWorkflow;
+  people: Authorizer;
+  organization: OrganizationDirectory;
+  tasks: RootTasks;
+  log: Logger;
+}
+
+/** Answers within Slack's 3-second deadline even when the work behind it is slow. */
+export async function withDeadline<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,37 @@
+/** Every callback_id, action_id and block_id the app uses: grep here to find where a click goes. */
+export const COMMAND = '/breakglass';
+
+export const VIEWS = {
+  request: 'bg_request',
+  deny: 'bg_deny',
+} as const;
+
+export const ACTIONS = {
+  accountSelect: 'bg_account_select',
+  taskSelect: 'bg_task_select',
+  approve: 'bg_approve',
+  deny: 'bg_deny',
+  done: 'bg_done',
+  extend: 'bg_extend',
+  approveExtension: 'bg_extend_approve',
+} as const;
+
+/** Input blocks of the request modal; field errors are keyed by these. */
+export const REQUEST_BLOCKS = {
+  account: 'account',
+  task: 'task',
+  duration: 'duration',
+  target: 'target',
+  justification: 'justification',
+  link: 'link',
+} as const;
+
+export const REQUEST_INPUTS = {
+  duration: 'bg_duration',
+  target: 'bg_target',
+  justification: 'bg_justification',
+  link: 'bg_link',
+} as const;
+
+export const DENY_BLOCK = 'reason';
+export const DENY_INPUT = 'bg_deny_reason';

@@ -1,0 +1,92 @@
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  StaticSelectAction,
+} from '@slack/bolt';
+import { TASK_KINDS } from '../../domain/request.js';
+import { denyModal, requestModal } from '../blocks/modals.js';
+import type { ApproveValue } from '../blocks/request-message.js';
+import type { SlackDeps } from '../deps.js';
+import { ACTIONS } from '../ids.js';
+import { escapeMrkdwn } from '../text.js';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+type SelectArgs = SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs;
+
+export function registerActions(app: App, deps: SlackDeps): void {
+  app.action<BlockAction<ButtonAction>>(ACTIONS.approve, (args) => approveClicked(args, deps));
+  app.action<BlockAction<ButtonAction>>(ACTIONS.deny, (args) => denyClicked(args, deps));
+  app.action<BlockAction<ButtonAction>>(ACTIONS.done, (args) => doneClicked(args, deps));
+  app.action<BlockAction<StaticSelectAction>>(ACTIONS.extend, (args) => extendChosen(args, deps));
+  app.action<BlockAction<ButtonAction>>(ACTIONS.approveExtension, (args) => extensionApproved(args, deps));
+  app.action<BlockAction<StaticSelectAction>>(ACTIONS.taskSelect, (args) => taskChosen(args, deps));
+}
+
+/** Only the clicking user sees the answer. */
+async function tell(args: ButtonArgs | SelectArgs, text: string): Promise<void> {
+  await args.respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(text) });
+}
+
+export async function approveClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  let value: ApproveValue;
+  try {
+    value = JSON.parse(args.action.value ?? '') as ApproveValue;
+  } catch {
+    await tell(args, 'This button is not valid any more; use the buttons on the current request message.');
+    return;
+  }
+  const reply = await deps.workflow.actions.approve(String(value.id), args.body.user.id, String(value.h));
+  await tell(args, reply.text);
+}
+
+export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  const id = args.action.value ?? '';
+  const stored = await deps.workflow.get(id);
+  const user = args.body.user.id;
+  if (!stored || stored.request.state !== 'pending') {
+    await tell(args, `Request ${id} is not waiting for a decision any more.`);
+    return;
+  }
+  if (stored.request.requesterId !== user && !(await deps.people.isApprover(user))) {
+    await tell(args, 'Only approvers can deny break-glass requests.');
+    return;
+  }
+  await args.client.views.open({ trigger_id: args.body.trigger_id, view: denyModal(id) });
+}
+
+export async function doneClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  const reply = await deps.workflow.actions.finish(args.action.value ?? '', args.body.user.id);
+  await tell(args, reply.text);
+}
+
+export async function extendChosen(args: SelectArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  const [id = '', seconds = ''] = args.action.selected_option.value.split('|');
+  const reply = await deps.workflow.actions.requestExtension(id, args.body.user.id, Number(seconds));
+  await tell(args, reply.text);
+}
+
+export async function extensionApproved(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  const reply = await deps.workflow.actions.approveExtension(args.action.value ?? '', args.body.user.id);
+  await tell(args, reply.text);
+}
+
+/** The modal shows the fields the chosen task needs. */
+export async function taskChosen(args: SelectArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  const view = args.body.view;
+  const task = TASK_KINDS.find((t) => t === args.action.selected_option.value);
+  if (!view || !task) return;
+  await args.client.views.update({
+    view_id: view.id,
+    hash: view.hash,
+    view: requestModal({ task, durationsSeconds: deps.workflow.settings.durationsSeconds }),
+  });
+}

@@ -1,0 +1,92 @@
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { RootTaskError } from '../../aws/errors.js';
+import { describeAudit } from '../../aws/root-task-text.js';
+import { requestModal } from '../blocks/modals.js';
+import { requestSummary, statusLine } from '../blocks/request-message.js';
+import type { SlackDeps } from '../deps.js';
+import { COMMAND } from '../ids.js';
+import { escapeMrkdwn } from '../text.js';
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+export const HELP = [
+  '*`/breakglass`* opens a request for root access to a member account (two approvers needed).',
+  '*`/breakglass status [id]`* shows a request (default: your latest).',
+  '*`/breakglass list`* lists recent requests.',
+  '*`/breakglass cancel <id>`* withdraws a pending request, or ends an open root window now (cleanup runs).',
+  '*`/breakglass audit <account-id>`* shows the root credentials of an account (read-only, only you see it).',
+  '*`/breakglass help`* shows this.',
+].join('\n');
+
+export function registerCommands(app: App, deps: SlackDeps): void {
+  app.command(COMMAND, (args) => breakglassCommand(args, deps));
+}
+
+export async function breakglassCommand(args: CommandArgs, deps: SlackDeps): Promise<void> {
+  const { ack, command, respond, client } = args;
+  await ack();
+  const [sub = '', ...rest] = command.text.trim().split(/\s+/).filter(Boolean);
+  const reply = (text: string) => respond({ response_type: 'ephemeral', text });
+  switch (sub.toLowerCase()) {
+    case '': {
+      if (!(await deps.people.mayRequest(command.user_id))) {
+        await reply('You are not on the list of people who may request break-glass access. Ask an approver.');
+        return;
+      }
+      await client.views.open({
+        trigger_id: command.trigger_id,
+        view: requestModal({ durationsSeconds: deps.workflow.settings.durationsSeconds }),
+      });
+      return;
+    }
+    case 'status': {
+      const id = rest[0];
+      const request = id
+        ? (await deps.workflow.get(id))?.request
+        : (await deps.workflow.list(50)).find((r) => r.requesterId === command.user_id);
+      await reply(
+        request
+          ? `*${requestSummary(request)}*\n${statusLine(request)}`
+          : `No request ${id ? escapeMrkdwn(id) : 'of yours'} found.`,
+      );
+      return;
+    }
+    case 'list': {
+      const requests = await deps.workflow.list(15);
+      await reply(
+        requests.length
+          ? requests.map((r) => `• *${requestSummary(r)}*: ${statusLine(r)}`).join('\n')
+          : 'No requests yet.',
+      );
+      return;
+    }
+    case 'cancel': {
+      if (!rest[0]) {
+        await reply('Usage: `/breakglass cancel <id>`, e.g. `/breakglass cancel BG-7K2M9Q`.');
+        return;
+      }
+      const result = await deps.workflow.actions.cancel(rest[0].toUpperCase(), command.user_id);
+      await reply(escapeMrkdwn(result.text));
+      return;
+    }
+    case 'audit': {
+      if (!rest[0]) {
+        await reply('Usage: `/breakglass audit <12-digit account id>`.');
+        return;
+      }
+      await reply(`Auditing root credentials of \`${escapeMrkdwn(rest[0])}\`…`);
+      try {
+        const audit = await deps.tasks.auditRootCredentials(rest[0]);
+        await reply(`Root credentials of \`${audit.accountId}\`: ${escapeMrkdwn(describeAudit(audit))}.`);
+      } catch (error) {
+        const e = error instanceof RootTaskError ? error : new RootTaskError('unexpected', String(error));
+        await reply(
+          `Audit failed: ${escapeMrkdwn(e.message)}${e.kind === 'invalid-input' ? '' : `\n*What to do:* ${escapeMrkdwn(e.remediation)}`}`,
+        );
+      }
+      return;
+    }
+    default:
+      await reply(sub.toLowerCase() === 'help' ? HELP : `Unknown command \`${escapeMrkdwn(sub)}\`.\n${HELP}`);
+  }
+}

@@ -1,0 +1,62 @@
+import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { RequestField } from '../../workflow/request-actions.js';
+import type { SlackDeps } from '../deps.js';
+import { ACTIONS, DENY_BLOCK, DENY_INPUT, REQUEST_BLOCKS, REQUEST_INPUTS, VIEWS } from '../ids.js';
+
+type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+type Values = ViewSubmitAction['view']['state']['values'];
+
+export function registerViews(app: App, deps: SlackDeps): void {
+  app.view<ViewSubmitAction>(VIEWS.request, (args) => requestSubmitted(args, deps));
+  app.view<ViewSubmitAction>(VIEWS.deny, (args) => denySubmitted(args, deps));
+}
+
+function read(values: Values, block: string, action: string): string | undefined {
+  const v = values[block]?.[action];
+  return v?.selected_option?.value ?? v?.value ?? undefined;
+}
+
+/**
+ * Validation answers in the modal itself (field errors), so it runs before the
+ * ack: it reads only the database and the cached account list, no AWS calls.
+ */
+export async function requestSubmitted(args: ViewArgs, deps: SlackDeps): Promise<void> {
+  const { ack, body, view } = args;
+  const values = view.state.values;
+  const duration = read(values, REQUEST_BLOCKS.duration, REQUEST_INPUTS.duration);
+  const link = read(values, REQUEST_BLOCKS.link, REQUEST_INPUTS.link);
+  const target = read(values, REQUEST_BLOCKS.target, REQUEST_INPUTS.target);
+  const result = await deps.workflow.actions.submit(
+    {
+      requesterId: body.user.id,
+      accountId: read(values, REQUEST_BLOCKS.account, ACTIONS.accountSelect) ?? '',
+      task: read(values, REQUEST_BLOCKS.task, ACTIONS.taskSelect) ?? '',
+      justification: read(values, REQUEST_BLOCKS.justification, REQUEST_INPUTS.justification) ?? '',
+      ...(duration ? { durationSeconds: Number(duration) } : {}),
+      ...(target ? { target } : {}),
+      ...(link ? { link } : {}),
+    },
+    // One request per modal, however often Slack delivers its submission.
+    `view:${view.id}`,
+  );
+  if (result.ok) {
+    await ack();
+    return;
+  }
+  const present = new Set(Object.keys(values));
+  const errors: Record<string, string> = {};
+  for (const [field, message] of Object.entries(result.errors) as [RequestField, string][]) {
+    // Errors may only name input blocks that are in the view.
+    const block = present.has(REQUEST_BLOCKS[field]) ? REQUEST_BLOCKS[field] : REQUEST_BLOCKS.justification;
+    errors[block] = errors[block] ? `${errors[block]} ${message}` : message;
+  }
+  await ack({ response_action: 'errors', errors });
+}
+
+export async function denySubmitted(args: ViewArgs, deps: SlackDeps): Promise<void> {
+  const { ack, body, view } = args;
+  const reason = read(view.state.values, DENY_BLOCK, DENY_INPUT) ?? '';
+  const reply = await deps.workflow.actions.deny(view.private_metadata, body.user.id, reason);
+  if (reply.ok) await ack();
+  else await ack({ response_action: 'errors', errors: { [DENY_BLOCK]: reply.text } });
+}

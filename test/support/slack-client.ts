@@ -1,0 +1,197 @@
+/**
+ * Sends requests to the bot exactly as Slack does: form or JSON bodies signed
+ * with v0 HMAC-SHA256 of "v0:{timestamp}:{body}" and the signing secret.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const CHANNEL = 'CAPPROVALS1';
+
+export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SlackResponse {
+  status: number;
+  body: string;
+  json(): Record<string, unknown>;
+}
+
+export class SlackTestClient {
+  constructor(
+    private readonly botUrl: string,
+    private readonly responseUrl: (id: string) => string,
+  ) {}
+
+  async send(
+    body: string,
+    contentType: string,
+    options: { timestamp?: number; signature?: string; retryNum?: number } = {},
+  ): Promise<SlackResponse> {
+    const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+    const res = await fetch(`${this.botUrl}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': contentType,
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': options.signature ?? sign(body, timestamp),
+        ...(options.retryNum
+          ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' }
+          : {}),
+      },
+      body,
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: text,
+      json: () => (text ? (JSON.parse(text) as Record<string, unknown>) : {}),
+    };
+  }
+
+  command(
+    user: string,
+    text: string,
+    options: { timestamp?: number; signature?: string } = {},
+  ): Promise<SlackResponse> {
+    const body = new URLSearchParams({
+      token: 'legacy',
+      team_id: 'T0TEAM',
+      team_domain: 'example',
+      channel_id: CHANNEL,
+      channel_name: 'breakglass',
+      user_id: user,
+      user_name: user.toLowerCase(),
+      command: '/breakglass',
+      text,
+      api_app_id: 'A0APP',
+      response_url: this.responseUrl(`cmd-${randomUUID()}`),
+      trigger_id: `trigger-${randomUUID()}`,
+    }).toString();
+    return this.send(body, 'application/x-www-form-urlencoded', options);
+  }
+
+  private interactive(
+    payload: Record<string, unknown>,
+    options: { retryNum?: number } = {},
+  ): Promise<SlackResponse> {
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return this.send(body, 'application/x-www-form-urlencoded', options);
+  }
+
+  /** A click on a button or select in a message (the request message or a DM). */
+  blockAction(
+    user: string,
+    action: { action_id: string; value?: string; selected_option?: { value: string }; type?: string },
+    options: { retryNum?: number } = {},
+  ): Promise<SlackResponse> {
+    const ts = '1800000000.000001';
+    return this.interactive(
+      {
+        type: 'block_actions',
+        team: { id: 'T0TEAM', domain: 'example' },
+        user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0TEAM' },
+        api_app_id: 'A0APP',
+        token: 'legacy',
+        container: { type: 'message', message_ts: ts, channel_id: CHANNEL, is_ephemeral: false },
+        trigger_id: `trigger-${randomUUID()}`,
+        channel: { id: CHANNEL, name: 'breakglass' },
+        message: { type: 'message', ts, text: 'request' },
+        response_url: this.responseUrl(`act-${randomUUID()}`),
+        actions: [
+          {
+            block_id: 'b',
+            type: action.type ?? (action.selected_option ? 'static_select' : 'button'),
+            action_ts: String(Date.now() / 1000),
+            ...action,
+          },
+        ],
+      },
+      options,
+    );
+  }
+
+  /** A change inside a modal (e.g. the task select, which adapts the form). */
+  viewAction(
+    user: string,
+    view: { id: string; hash: string },
+    action: { action_id: string; selected_option: { value: string } },
+  ): Promise<SlackResponse> {
+    return this.interactive({
+      type: 'block_actions',
+      team: { id: 'T0TEAM', domain: 'example' },
+      user: { id: user, team_id: 'T0TEAM' },
+      api_app_id: 'A0APP',
+      token: 'legacy',
+      container: { type: 'view', view_id: view.id },
+      trigger_id: `trigger-${randomUUID()}`,
+      view: {
+        id: view.id,
+        hash: view.hash,
+        type: 'modal',
+        callback_id: 'bg_request',
+        team_id: 'T0TEAM',
+        state: { values: {} },
+      },
+      actions: [{ type: 'static_select', block_id: 'task', action_ts: String(Date.now() / 1000), ...action }],
+    });
+  }
+
+  viewSubmission(
+    user: string,
+    view: {
+      id?: string;
+      callback_id: string;
+      values: Record<string, Record<string, unknown>>;
+      private_metadata?: string;
+    },
+  ): Promise<SlackResponse> {
+    return this.interactive({
+      type: 'view_submission',
+      team: { id: 'T0TEAM', domain: 'example' },
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0TEAM' },
+      api_app_id: 'A0APP',
+      token: 'legacy',
+      trigger_id: `trigger-${randomUUID()}`,
+      view: {
+        id: view.id ?? `V${randomUUID().slice(0, 8).toUpperCase()}`,
+        team_id: 'T0TEAM',
+        type: 'modal',
+        callback_id: view.callback_id,
+        private_metadata: view.private_metadata ?? '',
+        state: { values: view.values },
+        hash: 'hash',
+        title: { type: 'plain_text', text: 'x' },
+        blocks: [],
+      },
+    });
+  }
+
+  blockSuggestion(user: string, actionId: string, value: string): Promise<SlackResponse> {
+    return this.interactive({
+      type: 'block_suggestion',
+      user: { id: user, team_id: 'T0TEAM' },
+      team: { id: 'T0TEAM', domain: 'example' },
+      api_app_id: 'A0APP',
+      token: 'legacy',
+      action_id: actionId,
+      block_id: 'account',
+      value,
+      container: { type: 'view', view_id: 'V1' },
+      view: { id: 'V1', type: 'modal', callback_id: 'bg_request', team_id: 'T0TEAM', state: { values: {} } },
+    });
+  }
+
+  event(event: Record<string, unknown>): Promise<SlackResponse> {
+    const body = JSON.stringify({
+      token: 'legacy',
+      team_id: 'T0TEAM',
+      api_app_id: 'A0APP',
+      event,
+      type: 'event_callback',
+      event_id: `Ev${randomUUID().slice(0, 8)}`,
+      event_time: Math.floor(Date.now() / 1000),
+    });
+    return this.send(body, 'application/json');
+  }
+}
