@@ -48,7 +48,7 @@ export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
   const id = args.action.value ?? '';
   const stored = await deps.workflow.get(id);
   const user = args.body.user.id;
-  if (!stored || stored.request.state !== 'pending') {
+  if (stored?.request.state !== 'pending') {
     await tell(args, `Request ${id} is not waiting for a decision any more.`);
     return;
   }

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { RootTaskError } from '../../aws/errors.js';
 import { describeAudit } from '../../aws/root-task-text.js';
+import { checkAccountId } from '../../domain/aws-identifiers.js';
 import { requestModal } from '../blocks/modals.js';
 import { requestSummary, statusLine } from '../blocks/request-message.js';
 import type { SlackDeps } from '../deps.js';
@@ -74,9 +75,14 @@ export async function breakglassCommand(args: CommandArgs, deps: SlackDeps): Pro
         await reply('Usage: `/breakglass audit <12-digit account id>`.');
         return;
       }
-      await reply(`Auditing root credentials of \`${escapeMrkdwn(rest[0])}\`…`);
+      const account = checkAccountId(rest[0]);
+      if (!account.ok) {
+        await reply(escapeMrkdwn(account.reason));
+        return;
+      }
+      await reply(`Auditing root credentials of \`${account.value}\`…`);
       try {
-        const audit = await deps.tasks.auditRootCredentials(rest[0]);
+        const audit = await deps.tasks.auditRootCredentials(account.value);
         await reply(`Root credentials of \`${audit.accountId}\`: ${escapeMrkdwn(describeAudit(audit))}.`);
       } catch (error) {
         const e = error instanceof RootTaskError ? error : new RootTaskError('unexpected', String(error));
