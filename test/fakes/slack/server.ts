@@ -16,6 +16,8 @@ export class FakeSlack {
   /** user-group id -> member user ids, for usergroups.users.list */
   readonly groups = new Map<string, string[]>();
   url = '';
+  /** called for every call as it arrives (the demo prints them) */
+  onCall: ((call: SlackCall) => void) | undefined;
   private ts = 0;
   private failures = new Map<string, string>();
   private readonly server: Server;
@@ -76,6 +78,7 @@ export class FakeSlack {
         ? 'response_url'
         : path;
     this.calls.push({ method, args });
+    this.onCall?.({ method, args });
     const failure = this.failures.get(method);
     if (failure) {
       this.failures.delete(method);
