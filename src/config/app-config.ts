@@ -59,8 +59,8 @@ const schema = z.object({
     .string({ message: 'BREAKGLASS_CHANNEL_ID is required (the approvals channel, C…)' })
     .regex(/^[CG][A-Z0-9]{2,}$/, 'BREAKGLASS_CHANNEL_ID must be a channel id such as C0123ABCD'),
   BREAKGLASS_APPROVERS: slackIds('BREAKGLASS_APPROVERS').refine(
-    (ids) => ids.length > 0,
-    'BREAKGLASS_APPROVERS is required: at least two approvers (user or group ids)',
+    (ids) => ids.length >= 2 || ids.some((id) => id.startsWith('S')),
+    'BREAKGLASS_APPROVERS is required: two or more user ids, or a user group (two different people must approve)',
   ),
   BREAKGLASS_REQUESTERS: slackIds('BREAKGLASS_REQUESTERS'),
   BREAKGLASS_DURATIONS: z

@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ConfigError, loadConfig } from '../../src/config/app-config.js';
+
+const VALID = {
+  SLACK_BOT_TOKEN: 'xoxb-1',
+  SLACK_SIGNING_SECRET: 'secret',
+  BREAKGLASS_CHANNEL_ID: 'C0123ABCD',
+  BREAKGLASS_APPROVERS: 'U0123AAAA, S0123GGGG',
+};
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(VALID);
+    expect(config).toMatchObject({
+      approvers: ['U0123AAAA', 'S0123GGGG'],
+      requesters: [],
+      durationsSeconds: [1800, 3600, 7200, 14400],
+      remindBeforeSeconds: 600,
+      pendingTtlSeconds: 3600,
+      tickMs: 5000,
+      dbFile: './data/breakglass.db',
+      dryRun: false,
+      slack: { port: 3000, apiUrl: 'https://slack.com/api/', appToken: undefined },
+    });
+  });
+
+  it('lists every problem at once, one line each', () => {
+    const error = (() => {
+      try {
+        loadConfig({
+          BREAKGLASS_APPROVERS: 'U0123AAAA',
+          BREAKGLASS_DURATIONS: '1h,soon',
+          BREAKGLASS_TICK: 'x',
+          SLACK_API_URL: 'https://slack.com/',
+        });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/SLACK_SIGNING_SECRET is required/),
+        expect.stringMatching(/SLACK_BOT_TOKEN is required/),
+        expect.stringMatching(/BREAKGLASS_CHANNEL_ID is required/),
+        expect.stringMatching(/two different people must approve/),
+        expect.stringMatching(/BREAKGLASS_DURATIONS must be a comma list/),
+        expect.stringMatching(/BREAKGLASS_TICK must be a duration/),
+        expect.stringMatching(/SLACK_API_URL must end with \/api\//),
+      ]),
+    );
+    expect(problems.every((p) => !p.includes('\n'))).toBe(true);
+  });
+
+  it('runs in Socket Mode without a signing secret', () => {
+    const { SLACK_SIGNING_SECRET: _, ...rest } = VALID;
+    expect(loadConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1' }).slack.appToken).toBe('xapp-1');
+  });
+
+  it('makes `npm start` exit non-zero with the problems and no stack trace', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', BREAKGLASS_APPROVERS: 'bob' },
+    });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines.every((l) => l.startsWith('config: '))).toBe(true);
+    expect(result.stderr).toContain('not: bob');
+    expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
+
+describe('manifest.yml', () => {
+  interface Manifest {
+    display_information: { name: string };
+    features: { slash_commands: { command: string }[]; app_home: { home_tab_enabled: boolean } };
+    oauth_config: { scopes: { bot: string[] } };
+    settings: {
+      interactivity: { is_enabled: boolean; message_menu_options_url: string };
+      event_subscriptions: { bot_events: string[] };
+      socket_mode_enabled: unknown;
+    };
+  }
+  const manifest = parse(readFileSync('manifest.yml', 'utf8')) as Manifest;
+  it('declares the slash command, interactivity, App Home, scopes and events the code uses', () => {
+    expect(manifest.features.slash_commands[0].command).toBe('/breakglass');
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.interactivity.message_menu_options_url).toMatch(/\/slack\/events$/);
+    expect(manifest.settings.event_subscriptions.bot_events).toContain('app_home_opened');
+    expect(manifest.oauth_config.scopes.bot).toEqual(
+      expect.arrayContaining(['commands', 'chat:write', 'usergroups:read']),
+    );
+    expect(typeof manifest.settings.socket_mode_enabled).toBe('boolean');
+    expect(manifest.display_information.name.length).toBeLessThanOrEqual(35);
+  });
+});
