@@ -3,6 +3,7 @@
  * Prints a table and the ratios the README records; exits non-zero when a target is missed.
  */
 import { cpus, totalmem } from 'node:os';
+import { benchAckLatency } from './ack-latency.js';
 import { benchOrgAudit } from './org-audit.js';
 
 const concurrency = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
@@ -11,6 +12,7 @@ console.log(`machine: ${machine}`);
 
 const audit = await benchOrgAudit(concurrency);
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
+const ack = await benchAckLatency();
 
 const targets = [
   {
@@ -31,7 +33,19 @@ const targets = [
     target: '0',
     ok: audit.failedAccounts === 0,
   },
-  { name: 'peak RSS of the bench process (MB)', value: peakRssMb, target: '< 200', ok: peakRssMb < 200 },
+  { name: 'peak RSS of the org audit process (MB)', value: peakRssMb, target: '< 200', ok: peakRssMb < 200 },
+  {
+    name: 'ack p99 of commands and clicks, 50 concurrent, AWS at 2 s (ms)',
+    value: ack.allP99,
+    target: '< 100',
+    ok: ack.allP99 < 100,
+  },
+  {
+    name: 'peak RSS of the bot process (MB)',
+    value: ack.botPeakRssMb,
+    target: '< 150',
+    ok: ack.botPeakRssMb < 150,
+  },
 ];
 
 console.log(
@@ -39,7 +53,15 @@ console.log(
     `at concurrency ${audit.concurrency} (${audit.cpuSeconds.toFixed(1)} s CPU); ${audit.awsCalls} AWS calls (+${audit.throttled} throttled answers); ` +
     `lower bound ${audit.lowerBoundSeconds.toFixed(2)} s; sequential loop ${audit.baselineSeconds.toFixed(1)} s (scaled from 100)`,
 );
+console.log(
+  `acks: ${ack.operations} requests, 50 in flight: /breakglass audit p50 ${ack.commandP50.toFixed(1)} ms, p99 ${ack.commandP99.toFixed(1)} ms; ` +
+    `Approve clicks p50 ${ack.clickP50.toFixed(1)} ms, p99 ${ack.clickP99.toFixed(1)} ms; max ${ack.max.toFixed(1)} ms; ` +
+    `bot CPU ${ack.botMsPerRequest.toFixed(2)} ms/request (load generator ${ack.generatorMsPerRequest.toFixed(2)}); ` +
+    `baseline, an audit's answer after its AWS work: p50 ${(ack.answerAfterAwsP50 / 1000).toFixed(2)} s`,
+);
 for (const t of targets) {
   console.log(`${t.ok ? 'PASS' : 'MISS'}  ${t.name}: ${Number(t.value.toFixed(2))} (target ${t.target})`);
 }
 process.exitCode = targets.every((t) => t.ok) ? 0 : 1;
+// Child processes (fakes) are stopped; do not wait for lingering sockets.
+process.exit(process.exitCode ?? 0);

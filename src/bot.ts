@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
+import pLimit from 'p-limit';
 import { AwsClients } from './aws/clients.js';
 import { DryRunRootTasks } from './aws/dry-run-root-tasks.js';
 import { OrganizationDirectory } from './aws/organization.js';
@@ -27,6 +28,9 @@ import type { Store } from './store/store.js';
 import { organizationAccounts } from './workflow/organization-accounts.js';
 import { Scheduler } from './workflow/scheduler.js';
 import { BreakglassWorkflow } from './workflow/workflow.js';
+
+/** Read-only AWS work started from Slack (`/breakglass audit`) runs this many at a time. */
+const INTERACTIVE_AWS_CONCURRENCY = 4;
 
 export interface Bot {
   app: App;
@@ -77,7 +81,14 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
   });
   scheduler = new Scheduler(store, (job) => workflow.runJob(job), { tickMs: config.tickMs, log });
 
-  const deps: SlackDeps = { workflow, people, organization, tasks, log };
+  const deps: SlackDeps = {
+    workflow,
+    people,
+    organization,
+    tasks,
+    log,
+    limitAws: pLimit(INTERACTIVE_AWS_CONCURRENCY),
+  };
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);

@@ -6,6 +6,7 @@ import { awsSettingsFromEnv } from './config/aws-settings.js';
 import { createLogger } from './log.js';
 
 const log = createLogger();
+const SHUTDOWN_DEADLINE_MS = 15_000;
 
 function configOrExit() {
   try {
@@ -29,6 +30,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing running jobs');
+    // Jobs are durable: one cut short runs again after the restart. Do not hang forever.
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
     bot.stop().then(
       () => process.exit(0),
       (error: unknown) => {

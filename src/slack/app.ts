@@ -20,6 +20,10 @@ export function createSlackApp(config: AppConfig, log: Logger, clientOptions: We
     customRoutes: [health],
     // Ack first, work after: listeners run on after the HTTP response went out.
     processBeforeResponse: false,
+    // Bolt's conversation store is unused here and costs a lookup on every request.
+    convoStore: false as const,
+    // The app reacts to no message events, so Bolt's "ignore my own messages" layer has nothing to do.
+    ignoreSelf: false,
   };
   if (config.slack.appToken) {
     return new App({

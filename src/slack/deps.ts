@@ -10,6 +10,12 @@ export interface SlackDeps {
   organization: OrganizationDirectory;
   tasks: RootTasks;
   log: Logger;
+  /**
+   * Runs AWS work started from a listener (after its ack) with bounded
+   * concurrency, so a burst of commands queues instead of flooding memory and
+   * the event loop that must keep acking within 3 s.
+   */
+  limitAws: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** Answers within Slack's 3-second deadline even when the work behind it is slow. */

@@ -9,6 +9,7 @@ import type { Job, Store } from '../store/store.js';
 
 const LEASE_MS = 5 * 60_000;
 const FAILED_JOB_RETRY_MS = 30_000;
+const DEFAULT_CONCURRENCY = 4;
 
 export class Scheduler {
   readonly workerId = `worker-${randomUUID().slice(0, 8)}`;
@@ -21,7 +22,7 @@ export class Scheduler {
   constructor(
     private readonly store: Store,
     private readonly run: (job: Job) => Promise<{ retryAt?: number }>,
-    private readonly options: { tickMs: number; log: Logger; now?: () => number },
+    private readonly options: { tickMs: number; log: Logger; now?: () => number; concurrency?: number },
   ) {}
 
   start(): void {
@@ -58,8 +59,19 @@ export class Scheduler {
     await this.running;
   }
 
-  /** Runs every job due now; resolves when none is left. */
+  /**
+   * Runs every job due now, `concurrency` at a time, so that one slow AWS call
+   * (a cleanup retrying under throttling) does not hold up the others; resolves
+   * when none is left.
+   */
   async drain(): Promise<void> {
+    const workers = Array.from({ length: this.options.concurrency ?? DEFAULT_CONCURRENCY }, () =>
+      this.work(),
+    );
+    await Promise.all(workers);
+  }
+
+  private async work(): Promise<void> {
     const now = this.options.now ?? Date.now;
     for (
       let job = await this.store.claimDueJob(this.workerId, now(), LEASE_MS);

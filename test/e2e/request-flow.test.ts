@@ -157,7 +157,13 @@ describe('approvals', () => {
     env = await startBotEnv({ BREAKGLASS_PENDING_TTL: '1s' });
     const request = await submitRequest(env, { account: ACCOUNT, duration: '1800', justification: 'x' });
     await waitForState(env, request.id, 'expired');
-    expect(env.slack.texts('chat.update').at(-1)).toContain('Expired without enough approvals');
+    const e = env;
+    await waitFor('the message to say so', () =>
+      e.slack.texts('chat.update').find((t) => t.includes('Expired without enough approvals')),
+    );
+    await waitFor('the requester to be told', () =>
+      dmsTo(e.slack, REQUESTER).find((t) => t.includes('expired')),
+    );
   });
 
   it('cancels with /breakglass cancel', async () => {

@@ -3,6 +3,7 @@
  * with v0 HMAC-SHA256 of "v0:{timestamp}:{body}" and the signing secret.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const CHANNEL = 'CAPPROVALS1';
@@ -17,11 +18,22 @@ export interface SlackResponse {
   json(): Record<string, unknown>;
 }
 
+export interface PreparedRequest {
+  headers: Record<string, string>;
+  body: string;
+}
+
 export class SlackTestClient {
   constructor(
     private readonly botUrl: string,
     private readonly responseUrl: (id: string) => string,
   ) {}
+
+  /**
+   * While set, requests are signed and collected here instead of sent, so a
+   * benchmark can build its load up front and measure only the sending.
+   */
+  collect: PreparedRequest[] | undefined;
 
   async send(
     body: string,
@@ -29,30 +41,31 @@ export class SlackTestClient {
     options: { timestamp?: number; signature?: string; retryNum?: number } = {},
   ): Promise<SlackResponse> {
     const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-    const res = await fetch(`${this.botUrl}/slack/events`, {
-      method: 'POST',
-      headers: {
-        'content-type': contentType,
-        'x-slack-request-timestamp': String(timestamp),
-        'x-slack-signature': options.signature ?? sign(body, timestamp),
-        ...(options.retryNum
-          ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' }
-          : {}),
-      },
-      body,
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      body: text,
-      json: () => (text ? (JSON.parse(text) as Record<string, unknown>) : {}),
+    const headers = {
+      'content-type': contentType,
+      'content-length': String(Buffer.byteLength(body)),
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': options.signature ?? sign(body, timestamp),
+      ...(options.retryNum
+        ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' }
+        : {}),
     };
+    if (this.collect) {
+      this.collect.push({ headers, body });
+      return { status: 0, body: '', json: () => ({}) };
+    }
+    return this.sendPrepared({ headers, body });
+  }
+
+  async sendPrepared(request: PreparedRequest): Promise<SlackResponse> {
+    const { status, text } = await post(`${this.botUrl}/slack/events`, request.headers, request.body);
+    return { status, body: text, json: () => (text ? (JSON.parse(text) as Record<string, unknown>) : {}) };
   }
 
   command(
     user: string,
     text: string,
-    options: { timestamp?: number; signature?: string } = {},
+    options: { timestamp?: number; signature?: string; responseId?: string } = {},
   ): Promise<SlackResponse> {
     const body = new URLSearchParams({
       token: 'legacy',
@@ -65,7 +78,7 @@ export class SlackTestClient {
       command: '/breakglass',
       text,
       api_app_id: 'A0APP',
-      response_url: this.responseUrl(`cmd-${randomUUID()}`),
+      response_url: this.responseUrl(options.responseId ?? `cmd-${randomUUID()}`),
       trigger_id: `trigger-${randomUUID()}`,
     }).toString();
     return this.send(body, 'application/x-www-form-urlencoded', options);
@@ -194,4 +207,26 @@ export class SlackTestClient {
     });
     return this.send(body, 'application/json');
   }
+}
+
+/** Keep-alive connections, like Slack's; plain node:http keeps the load generator light in the benchmark. */
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

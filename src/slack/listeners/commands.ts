@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/
 import { RootTaskError } from '../../aws/errors.js';
 import { describeAudit } from '../../aws/root-task-text.js';
 import { checkAccountId } from '../../domain/aws-identifiers.js';
+import { afterPendingAcks } from '../ack-first.js';
 import { requestModal } from '../blocks/modals.js';
 import { requestSummary, statusLine } from '../blocks/request-message.js';
 import type { SlackDeps } from '../deps.js';
@@ -26,6 +27,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
 export async function breakglassCommand(args: CommandArgs, deps: SlackDeps): Promise<void> {
   const { ack, command, respond, client } = args;
   await ack();
+  await afterPendingAcks();
   const [sub = '', ...rest] = command.text.trim().split(/\s+/).filter(Boolean);
   const reply = (text: string) => respond({ response_type: 'ephemeral', text });
   switch (sub.toLowerCase()) {
@@ -82,7 +84,7 @@ export async function breakglassCommand(args: CommandArgs, deps: SlackDeps): Pro
       }
       await reply(`Auditing root credentials of \`${account.value}\`…`);
       try {
-        const audit = await deps.tasks.auditRootCredentials(account.value);
+        const audit = await deps.limitAws(() => deps.tasks.auditRootCredentials(account.value));
         await reply(`Root credentials of \`${audit.accountId}\`: ${escapeMrkdwn(describeAudit(audit))}.`);
       } catch (error) {
         const e = error instanceof RootTaskError ? error : new RootTaskError('unexpected', String(error));

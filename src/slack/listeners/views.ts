@@ -7,8 +7,10 @@ type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 type Values = ViewSubmitAction['view']['state']['values'];
 
 export function registerViews(app: App, deps: SlackDeps): void {
-  app.view<ViewSubmitAction>(VIEWS.request, (args) => requestSubmitted(args, deps));
-  app.view<ViewSubmitAction>(VIEWS.deny, (args) => denySubmitted(args, deps));
+  // One listener for both modals (see actions.ts on why fewer listeners).
+  app.view<ViewSubmitAction>(new RegExp(`^(${VIEWS.request}|${VIEWS.deny})$`), (args) =>
+    args.view.callback_id === VIEWS.request ? requestSubmitted(args, deps) : denySubmitted(args, deps),
+  );
 }
 
 function read(values: Values, block: string, action: string): string | undefined {

@@ -9,6 +9,10 @@ import type { AddressInfo } from 'node:net';
 export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
+  /** the request path (response_url calls differ by path) */
+  path: string;
+  /** arrival time, epoch ms */
+  at: number;
 }
 
 export class FakeSlack {
@@ -24,6 +28,15 @@ export class FakeSlack {
 
   private constructor() {
     this.server = createServer((req, res) => {
+      if (req.url?.startsWith('/__fake/calls')) {
+        // Control route for out-of-process use (the benchmark): not a Slack API.
+        const method = new URL(req.url, 'http://x').searchParams.get('method');
+        const calls = this.calls
+          .filter((c) => !method || c.method === method)
+          .map((c) => ({ path: c.path, at: c.at, text: c.args.text }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(calls));
+        return;
+      }
       void this.answer(req).then((body) => {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       });
@@ -77,8 +90,9 @@ export class FakeSlack {
       : path.startsWith('/response/')
         ? 'response_url'
         : path;
-    this.calls.push({ method, args });
-    this.onCall?.({ method, args });
+    const call = { method, args, path, at: Date.now() };
+    this.calls.push(call);
+    this.onCall?.(call);
     const failure = this.failures.get(method);
     if (failure) {
       this.failures.delete(method);
