@@ -260,3 +260,26 @@ describe('AWS failures', () => {
     await waitForState(e, request.id, 'closed', 15_000);
   });
 });
+
+describe('DRY_RUN', () => {
+  it('runs the whole flow without changing AWS, and says so', async () => {
+    env = await startBotEnv({ DRY_RUN: 'true' });
+    const e = env;
+    const request = await submitRequest(e, {
+      account: ACCOUNT,
+      duration: '1800',
+      justification: 'rehearsal',
+    });
+    await approvedByTwo(e, request.id);
+    await waitForState(e, request.id, 'active');
+    const thread = await waitFor('the outcome', () =>
+      e.slack
+        .callsOf('chat.postMessage')
+        .find((c) => c.args.thread_ts && String(c.args.text).includes('dry run')),
+    );
+    expect(String(thread.args.text)).toContain('nothing was changed in AWS');
+    expect(e.aws.callsOf('AssumeRoot')).toEqual([]);
+    expect(e.aws.account(ACCOUNT).root.loginProfile).toBeNull();
+    expect(e.logLines.join('')).toContain('DRY RUN: skipped allowPasswordRecovery');
+  });
+});
