@@ -14,6 +14,7 @@ import { createLogger } from '../src/log.js';
 import { fullyCredentialed, memberId, seedMembers } from '../test/fakes/aws/sample-org.js';
 import { FakeAws } from '../test/fakes/aws/server.js';
 import { FakeSlack, type SlackCall } from '../test/fakes/slack/server.js';
+import { waitFor } from '../test/support/bot-env.js';
 import { CHANNEL, SIGNING_SECRET, SlackTestClient } from '../test/support/slack-client.js';
 
 const PEOPLE: Record<string, string> = { UALICE0001: 'alice', UBOB000001: 'bob', UCAROL0001: 'carol' };
@@ -87,31 +88,18 @@ const bot = await startBot({
 });
 const client = new SlackTestClient(`http://127.0.0.1:${bot.port}`, (id) => slack.responseUrl(id));
 
-async function waitFor<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('demo timed out');
-    await pause(50);
-  }
-}
-
 /** A person clicks; only they see the bot's answer. */
 async function click(user: string, actionId: string, value: string): Promise<void> {
   const before = slack.callsOf('response_url').length;
   await client.blockAction(user, { action_id: actionId, value });
-  const reply = await waitFor(() => slack.callsOf('response_url')[before]);
+  const reply = await waitFor('the answer', () => slack.callsOf('response_url')[before]);
   print(`only ${PEOPLE[user]} sees`, readable(String(reply.args.text)));
 }
 
 console.log('breakglass demo: alice needs root on payments-prod; bob and carol approve.\n');
 print('alice', 'types /breakglass');
 await client.command(ALICE, '');
-await waitFor(() => slack.callsOf('views.open')[0]);
+await waitFor('the modal', () => slack.callsOf('views.open')[0]);
 const options = (await client.blockSuggestion(ALICE, 'bg_account_select', 'pay')).json().options as {
   text: { text: string };
 }[];
@@ -132,7 +120,7 @@ await client.viewSubmission(ALICE, {
     link: { bg_link: { type: 'url_text_input', value: 'https://tickets.example.com/INC-4242' } },
   },
 });
-const request = await waitFor(async () =>
+const request = await waitFor('the request', async () =>
   (await bot.workflow.list(1)).find((r) => r.preview?.status === 'ready'),
 );
 await pause(200);
@@ -142,14 +130,16 @@ const approve = JSON.stringify({ id: request.id, h: hash });
 await click(ALICE, 'bg_approve', approve);
 await click(BOB, 'bg_approve', approve);
 await click(CAROL, 'bg_approve', approve);
-await waitFor(async () =>
+await waitFor('the grant', async () =>
   (await bot.workflow.get(request.id))?.request.state === 'active' ? true : undefined,
 );
 await pause(300);
 print('alice', 'signs in as root, resets the password, and (oops) creates an access key and an MFA device');
 aws.account(ACCOUNT).root = fullyCredentialed(ACCOUNT);
-await waitFor(async () =>
-  (await bot.workflow.get(request.id))?.request.state === 'closed' ? true : undefined,
+await waitFor(
+  'the cleanup',
+  async () => ((await bot.workflow.get(request.id))?.request.state === 'closed' ? true : undefined),
+  30_000,
 );
 await pause(300);
 const left = aws.account(ACCOUNT).root;

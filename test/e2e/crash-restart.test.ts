@@ -12,9 +12,16 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { FakeAws } from '../fakes/aws/server.js';
 import { FakeSlack } from '../fakes/slack/server.js';
-import { APPROVER_A, APPROVER_B, APPROVER_GROUP, BOT_TOKEN, REQUESTER, waitFor } from '../support/bot-env.js';
+import {
+  APPROVER_A,
+  APPROVER_B,
+  APPROVER_GROUP,
+  botEnvironment,
+  REQUESTER,
+  waitFor,
+} from '../support/bot-env.js';
 import { modalValues } from '../support/bot-flows.js';
-import { CHANNEL, SIGNING_SECRET, SlackTestClient } from '../support/slack-client.js';
+import { SlackTestClient } from '../support/slack-client.js';
 
 const ACCOUNT = memberId(2);
 let aws: FakeAws;
@@ -40,19 +47,7 @@ async function startProcess(): Promise<{ child: ChildProcess; client: SlackTestC
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       PATH: process.env.PATH ?? '',
-      ...aws.env(),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      PORT: '0',
-      BREAKGLASS_CHANNEL_ID: CHANNEL,
-      BREAKGLASS_APPROVERS: `${APPROVER_A},${APPROVER_GROUP}`,
-      BREAKGLASS_DURATIONS: '2s',
-      BREAKGLASS_REMIND_BEFORE: '1s',
-      BREAKGLASS_TICK: '100ms',
-      BREAKGLASS_DB: dbFile,
+      ...botEnvironment(aws, slack, dbFile, { BREAKGLASS_DURATIONS: '2s', BREAKGLASS_REMIND_BEFORE: '1s' }),
     },
   });
   children.push(child);

@@ -32,18 +32,17 @@ export interface BotEnv {
   close(): Promise<void>;
 }
 
-export async function startBotEnv(
+/** The bot's environment pointing at the fakes: fast ticks, test approvers, a fresh database. */
+export function botEnvironment(
+  aws: FakeAws,
+  slack: FakeSlack,
+  dbFile: string,
   overrides: Record<string, string> = {},
-  options: { aws?: FakeAws } = {},
-): Promise<BotEnv> {
-  const aws = options.aws ?? (await FakeAws.start());
-  if (!options.aws) seedMembers(aws, 5, 0);
-  const slack = await FakeSlack.start();
-  slack.groups.set(APPROVER_GROUP, [APPROVER_B]);
-  const dbFile = join(mkdtempSync(join(tmpdir(), 'bg-e2e-')), 'breakglass.db');
-  const env: Record<string, string> = {
+): Record<string, string> {
+  return {
     ...aws.env(),
     AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
@@ -55,6 +54,18 @@ export async function startBotEnv(
     BREAKGLASS_DB: dbFile,
     ...overrides,
   };
+}
+
+export async function startBotEnv(
+  overrides: Record<string, string> = {},
+  options: { aws?: FakeAws } = {},
+): Promise<BotEnv> {
+  const aws = options.aws ?? (await FakeAws.start());
+  if (!options.aws) seedMembers(aws, 5, 0);
+  const slack = await FakeSlack.start();
+  slack.groups.set(APPROVER_GROUP, [APPROVER_B]);
+  const dbFile = join(mkdtempSync(join(tmpdir(), 'bg-e2e-')), 'breakglass.db');
+  const env = botEnvironment(aws, slack, dbFile, overrides);
   Object.assign(process.env, env);
   const logLines: string[] = [];
   const sink = new Writable({
