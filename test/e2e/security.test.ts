@@ -157,6 +157,23 @@ describe('sub-commands', () => {
     expect(await command(env, REQUESTER, 'audit 12')).toMatch(/not an AWS account id/);
   });
 
+  it('keeps audits to requesters and approvers when a requester list is set', async () => {
+    const restricted = await startBotEnv({ BREAKGLASS_REQUESTERS: REQUESTER });
+    try {
+      expect(await command(restricted, 'UOTHER0001', `audit ${memberId(2)}`)).toMatch(
+        /Only break-glass requesters and approvers/,
+      );
+      expect(await command(restricted, 'UOTHER0001', '')).toMatch(
+        /not on the list of people who may request/,
+      );
+      expect(restricted.aws.callsOf('AssumeRoot')).toEqual([]);
+    } finally {
+      await restricted.close();
+      // Point the SDK (it reads AWS_ENDPOINT_URL per new client) back at this file's fake AWS.
+      Object.assign(process.env, env.env);
+    }
+  });
+
   it('shows status and lists requests', async () => {
     const request = await submitRequest(env, {
       account: ACCOUNT,

@@ -77,6 +77,12 @@ export async function breakglassCommand(args: CommandArgs, deps: SlackDeps): Pro
         await reply('Usage: `/breakglass audit <12-digit account id>`.');
         return;
       }
+      // Read-only, but who has root credentials where is sensitive: requesters and approvers only.
+      const user = command.user_id;
+      if (!(await deps.people.isApprover(user)) && !(await deps.people.mayRequest(user))) {
+        await reply('Only break-glass requesters and approvers can audit accounts.');
+        return;
+      }
       const account = checkAccountId(rest[0]);
       if (!account.ok) {
         await reply(escapeMrkdwn(account.reason));
