@@ -48,9 +48,9 @@ export class DryRunRootTasks implements RootTasks {
     return { accountId, resource: queueUrl, previousPolicy: null, removed: false, evidence: NO_EVIDENCE };
   }
 
-  async readPolicy(accountId: string, task: string, target: string): Promise<string | null> {
+  async readPolicy(accountId: string, task: string, target: string) {
     this.skip('readPolicy', { accountId, task, target });
-    return null;
+    return { policy: null, evidence: NO_EVIDENCE };
   }
 
   private skip(operation: string, args: Record<string, string>): void {

@@ -25,7 +25,7 @@ import { checkBucketName, checkQueueUrl } from '../domain/aws-identifiers.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { AwsClients } from './clients.js';
 import { invalidInput, RootTaskError } from './errors.js';
-import { ABSENT, ALREADY_EXISTS, EvidenceLog } from './evidence.js';
+import { ABSENT, ALREADY_EXISTS, type Evidence, EvidenceLog } from './evidence.js';
 import type { OrganizationDirectory } from './organization.js';
 import { openRootSession, type RootSession } from './root-session.js';
 import {
@@ -143,10 +143,13 @@ export class RootTaskService {
     accountId: string,
     task: 'unlock-s3' | 'unlock-sqs',
     target: string,
-  ): Promise<string | null> {
+  ): Promise<{ policy: string | null; evidence: Evidence }> {
     const evidence = new EvidenceLog();
-    if (task === 'unlock-s3') return (await this.openBucket(accountId, target, evidence)).previousPolicy;
-    return (await this.openQueue(accountId, target, evidence)).previousPolicy;
+    const { previousPolicy } =
+      task === 'unlock-s3'
+        ? await this.openBucket(accountId, target, evidence)
+        : await this.openQueue(accountId, target, evidence);
+    return { policy: previousPolicy, evidence: evidence.snapshot() };
   }
 
   /** Reads the bucket policy (returned, so it can be restored), then deletes it. */

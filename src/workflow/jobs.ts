@@ -60,12 +60,19 @@ export class JobRunner {
 
   private async loadPreview(r: BreakglassRequest): Promise<NonNullable<BreakglassRequest['preview']>> {
     try {
+      // Every root session is in the audit trail, these read-only ones included.
       const audit = await this.deps.tasks.auditRootCredentials(r.accountId);
       const rootCredentials = describeAudit(audit);
       if ((r.task === 'unlock-s3' || r.task === 'unlock-sqs') && r.target) {
-        const policy = await this.deps.tasks.readPolicy(r.accountId, r.task, r.target);
-        return { status: 'ready', rootCredentials, policy };
+        const read = await this.deps.tasks.readPolicy(r.accountId, r.task, r.target);
+        await this.core.audit(r.id, ACTOR, 'previewed', {
+          rootCredentials,
+          policy: read.policy,
+          evidence: [audit.evidence, read.evidence],
+        });
+        return { status: 'ready', rootCredentials, policy: read.policy };
       }
+      await this.core.audit(r.id, ACTOR, 'previewed', { rootCredentials, evidence: [audit.evidence] });
       return { status: 'ready', rootCredentials };
     } catch (error) {
       const e = asTaskError(error);

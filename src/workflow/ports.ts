@@ -2,6 +2,8 @@
  * What the workflow needs from the outside, as interfaces: Slack and AWS
  * implement them at the edges, tests can too.
  */
+
+import type { Evidence } from '../aws/evidence.js';
 import type { OrgAccount } from '../aws/organization.js';
 import type {
   DeletionResult,
@@ -20,7 +22,11 @@ export interface RootTasks {
   unlockS3BucketPolicy(accountId: string, bucket: string): Promise<PolicyUnlockResult>;
   unlockSqsQueuePolicy(accountId: string, queueUrl: string): Promise<PolicyUnlockResult>;
   /** reads the policy an unlock would remove, without removing it */
-  readPolicy(accountId: string, task: 'unlock-s3' | 'unlock-sqs', target: string): Promise<string | null>;
+  readPolicy(
+    accountId: string,
+    task: 'unlock-s3' | 'unlock-sqs',
+    target: string,
+  ): Promise<{ policy: string | null; evidence: Evidence }>;
 }
 
 export interface Accounts {

@@ -78,6 +78,7 @@ describe('request to verified cleanup', () => {
     const actions = (await env.store.listAudit(r.id)).map((e) => e.action);
     expect(actions).toEqual([
       'requested',
+      'previewed',
       'approved',
       'approved',
       'executed',
@@ -86,6 +87,16 @@ describe('request to verified cleanup', () => {
     ]);
     const executed = (await env.store.listAudit(r.id)).find((e) => e.action === 'executed');
     expect(JSON.stringify(executed?.details)).toMatch(/"accessKeyId":"ASIA/);
+    // Every root session the bot opened, read-only ones included, can be found from the audit trail.
+    const trail = JSON.stringify(await env.store.listAudit(r.id));
+    const sessions = [...env.aws.fake.sessions.values()];
+    expect(sessions.map((s) => s.taskPolicy)).toEqual([
+      'IAMAuditRootUserCredentials',
+      'IAMCreateRootUserPassword',
+      'IAMDeleteRootUserCredentials',
+      'IAMAuditRootUserCredentials',
+    ]);
+    for (const session of sessions) expect(trail).toContain(session.accessKeyId);
   });
 
   it('ends the window early on Done', async () => {
@@ -235,5 +246,20 @@ describe('AWS failures', () => {
     await env.advance(120_000);
     expect((await current(r.id)).request.state).toBe('closed');
     expect(env.aws.fake.account(ACCOUNT).root.loginProfile).toBeNull();
+  });
+});
+
+describe('unlock preview', () => {
+  it('shows approvers the exact policy that will be removed, and audits the read', async () => {
+    const policy = '{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*"}]}';
+    env.aws.fake.account(ACCOUNT).buckets.set('locked-bucket', policy);
+    const r = await submitted({ task: 'unlock-s3', target: 'locked-bucket' });
+    expect(r.preview).toEqual({ status: 'ready', rootCredentials: 'no root credentials', policy });
+    expect(env.aws.fake.account(ACCOUNT).buckets.get('locked-bucket')).toBe(policy);
+    const trail = JSON.stringify(await env.store.listAudit(r.id));
+    for (const session of env.aws.fake.sessions.values()) expect(trail).toContain(session.accessKeyId);
+    await approveTwice(r);
+    expect((await current(r.id)).request.state).toBe('completed');
+    expect(env.aws.fake.account(ACCOUNT).buckets.get('locked-bucket')).toBeNull();
   });
 });
