@@ -204,6 +204,14 @@ export class SqliteStore implements Store {
     return row ? toJob(row) : undefined;
   }
 
+  async renewClaim(id: number, workerId: string, until: number): Promise<boolean> {
+    return (
+      this.db
+        .prepare('UPDATE jobs SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND done = 0')
+        .run(until, id, workerId).changes === 1
+    );
+  }
+
   async completeJob(id: number): Promise<void> {
     this.db.prepare('UPDATE jobs SET done = 1 WHERE id = ?').run(id);
   }

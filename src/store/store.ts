@@ -60,6 +60,8 @@ export interface Store {
   cancelJobs(requestId: string, kinds?: JobKind[]): Promise<void>;
   /** Atomically claims one due job for `leaseMs`; a crashed worker's claim lapses and the job runs again. */
   claimDueJob(workerId: string, now: number, leaseMs: number): Promise<Job | undefined>;
+  /** Extends a claim still held by `workerId` (a long job's heartbeat); false when it was lost. */
+  renewClaim(id: number, workerId: string, until: number): Promise<boolean>;
   completeJob(id: number): Promise<void>;
   retryJob(id: number, dueAt: number): Promise<void>;
   pendingJobs(requestId: string): Promise<Job[]>;

@@ -7,7 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { Job, Store } from '../store/store.js';
 
-const LEASE_MS = 5 * 60_000;
+/**
+ * A claim lasts a minute and is renewed every 20 s while its job runs, so a job
+ * whose process was killed runs again within about a minute.
+ */
+const LEASE_MS = 60_000;
+const RENEW_EVERY_MS = LEASE_MS / 3;
 const FAILED_JOB_RETRY_MS = 30_000;
 const DEFAULT_CONCURRENCY = 4;
 
@@ -94,6 +99,9 @@ export class Scheduler {
       requestId: job.requestId,
       attempt: job.attempts,
     });
+    const heartbeat = setInterval(() => {
+      this.store.renewClaim(job.id, this.workerId, now() + LEASE_MS).catch(() => {});
+    }, RENEW_EVERY_MS);
     try {
       const { retryAt } = await this.run(job);
       if (retryAt === undefined) await this.store.completeJob(job.id);
@@ -102,6 +110,8 @@ export class Scheduler {
       // A bug or an outage (Slack down): keep the job and try again later; never lose it.
       log.error({ err: error instanceof Error ? error.message : String(error) }, 'job failed; will retry');
       await this.store.retryJob(job.id, now() + FAILED_JOB_RETRY_MS);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 }

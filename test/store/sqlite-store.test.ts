@@ -76,6 +76,15 @@ describe('jobs', () => {
     expect(await store.claimDueJob('w2', 1101, 1000)).toMatchObject({ id: job?.id, attempts: 2 });
   });
 
+  it('renews a claim only for the worker holding it', async () => {
+    await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+    const job = await store.claimDueJob('w1', 100, 1000);
+    expect(await store.renewClaim(job?.id ?? 0, 'w2', 5000)).toBe(false);
+    expect(await store.renewClaim(job?.id ?? 0, 'w1', 5000)).toBe(true);
+    expect(await store.claimDueJob('w2', 2000, 1000)).toBeUndefined();
+    expect(await store.claimDueJob('w2', 5001, 1000)).toMatchObject({ id: job?.id });
+  });
+
   it('hands a due job to exactly one of two processes on one database file', async () => {
     const other = new SqliteStore(file);
     for (let i = 0; i < 20; i++) await store.scheduleJob({ requestId: `BG-${i}`, kind: 'expire', dueAt: i });
