@@ -12,7 +12,9 @@ it('npm run demo walks through request, approvals, grant, reminder and verified 
   expect(out).toMatch(/DM to alice +:unlock: Root password recovery is enabled/);
   expect(out).toMatch(/DM to alice +:alarm_clock: Your root window/);
   expect(out).toContain('password: no, access keys: 0, signing certificates: 0, MFA devices: 0');
-  expect(out).toContain('requested (alice) -> approved (bob) -> approved (carol) -> executed (scheduler)');
+  expect(out).toContain(
+    'requested (alice) -> previewed (scheduler) -> approved (bob) -> approved (carol) -> executed (scheduler)',
+  );
 }, 100_000);
 
 it('npm run sandbox -- audit --all audits the fake organization', () => {
