@@ -106,6 +106,7 @@ export async function benchAckLatency(): Promise<AckBench> {
   };
   const dbFile = join(mkdtempSync(join(tmpdir(), 'bg-bench-')), 'bench.db');
   const requests = await seedRequests(dbFile);
+  // BENCH_BOT_PROFILE=<dir> writes a CPU profile of the bot (how the ack path was tuned).
   const profile = process.env.BENCH_BOT_PROFILE
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_BOT_PROFILE]
     : [];
