@@ -4,6 +4,7 @@
  * moment has passed, so a job that runs twice (a crash, a lapsed lease) is harmless.
  */
 import { failedBeforeRootSession, RootTaskError } from '../aws/errors.js';
+import type { DeletionResult } from '../aws/root-task-results.js';
 import { describeAudit, describeDeletion } from '../aws/root-task-text.js';
 import { contentHash } from '../domain/content-hash.js';
 import { formatDuration } from '../domain/durations.js';
@@ -13,6 +14,7 @@ import type { Job } from '../store/store.js';
 import type { WorkflowCore } from './core.js';
 
 const ACTOR = 'scheduler';
+const NO_EVIDENCE = { requestIds: [], rootSessions: [] };
 
 export class JobRunner {
   constructor(private readonly core: WorkflowCore) {}
@@ -224,8 +226,9 @@ export class JobRunner {
   /** Deletes root credentials and verifies; retries with backoff and alerts after repeated failure. */
   private async cleanup(id: string): Promise<{ retryAt?: number }> {
     const stored = await this.deps.store.getRequest(id);
-    if (!stored || (stored.request.state !== 'active' && stored.request.state !== 'cleaning')) return {};
-    if (stored.request.state === 'active') {
+    const state = stored?.request.state;
+    if (!stored || (state !== 'active' && state !== 'cleaning')) return {};
+    if (state === 'active') {
       const moved = await this.core.mutate(id, (cur) =>
         cur.state === 'active'
           ? { next: { ...cur, state: 'cleaning' }, effects: { cancel: ['remind'] }, value: undefined }
@@ -233,71 +236,83 @@ export class JobRunner {
       );
       if (moved.ok) await this.core.refresh(moved.stored);
     }
-    const result = await this.deps.tasks
-      .deleteRootCredentials(stored.request.accountId)
-      .catch((error: unknown) => {
-        const e = asTaskError(error);
-        return {
-          accountId: stored.request.accountId,
-          verified: false,
-          error: { kind: e.kind, message: e.message, remediation: e.remediation },
-        } as const;
-      });
-    const now = this.core.now();
+    const result = await this.deleteCredentials(stored.request.accountId);
     if (result.verified && !result.error) {
-      const summary = 'removed' in result ? describeDeletion(result) : '';
-      await this.core.audit(id, ACTOR, 'cleanup verified', {
-        removed: result.removed,
-        evidence: result.evidence,
-      });
-      const done = await this.core.mutate(id, (cur) =>
-        cur.state === 'cleaning'
-          ? {
-              next: {
-                ...cur,
-                state: 'closed',
-                cleanup: { ...(cur.cleanup ?? { failures: 0 }), summary, verifiedAt: now },
-              },
-              effects: { cancel: ['remind'] },
-              value: undefined,
-            }
-          : { unchanged: undefined },
-      );
-      if (done.ok && done.changed) {
-        await this.core.refresh(done.stored);
-        await this.core.announce('cleanup announcement', () =>
-          this.deps.announcer.channel({
-            kind: 'cleanup-verified',
-            request: done.stored.request,
-            removed: summary,
-          }),
-        );
-      }
+      await this.cleanupVerified(id, result);
       return {};
     }
+    const failures = await this.cleanupFailed(id, result);
+    return {
+      retryAt: this.core.now() + cleanupRetryDelayMs(failures, this.deps.settings.cleanupRetryBaseMs),
+    };
+  }
+
+  /** The deletion's result; an error thrown before any deletion becomes a result with `error` set. */
+  private async deleteCredentials(accountId: string): Promise<DeletionResult> {
+    try {
+      return await this.deps.tasks.deleteRootCredentials(accountId);
+    } catch (error) {
+      const { kind, message, remediation } = asTaskError(error);
+      const removed = { loginProfile: false, accessKeys: [], signingCertificates: [], mfaDevices: [] };
+      return {
+        accountId,
+        removed,
+        verified: false,
+        error: { kind, message, remediation },
+        evidence: NO_EVIDENCE,
+      };
+    }
+  }
+
+  private async cleanupVerified(id: string, result: DeletionResult): Promise<void> {
+    const summary = describeDeletion(result);
+    const now = this.core.now();
+    await this.core.audit(id, ACTOR, 'cleanup verified', {
+      removed: result.removed,
+      evidence: result.evidence,
+    });
+    const done = await this.core.mutate(id, (cur) =>
+      cur.state === 'cleaning'
+        ? {
+            next: {
+              ...cur,
+              state: 'closed',
+              cleanup: { ...(cur.cleanup ?? { failures: 0 }), summary, verifiedAt: now },
+            },
+            effects: { cancel: ['remind'] },
+            value: undefined,
+          }
+        : { unchanged: undefined },
+    );
+    if (!done.ok || !done.changed) return;
+    await this.core.refresh(done.stored);
+    const notice = { kind: 'cleanup-verified' as const, request: done.stored.request, removed: summary };
+    await this.core.announce('cleanup announcement', () => this.deps.announcer.channel(notice));
+  }
+
+  /** Records the failure, alerts the channel once after repeated failures; returns the failure count. */
+  private async cleanupFailed(id: string, result: DeletionResult): Promise<number> {
     const message = result.error?.message ?? 'verification found root credentials left';
     await this.core.audit(id, ACTOR, 'cleanup failed', {
       error: result.error,
-      ...('removed' in result ? { removed: result.removed, evidence: result.evidence } : {}),
+      removed: result.removed,
+      evidence: result.evidence,
     });
-    const failed = await this.core.mutate(id, (cur) => {
+    const failed = await this.core.mutate<{ failures: number; alert: boolean }>(id, (cur) => {
+      if (cur.state !== 'cleaning')
+        return { unchanged: { failures: cur.cleanup?.failures ?? 1, alert: false } };
       const failures = (cur.cleanup?.failures ?? 0) + 1;
       const alert = failures >= CLEANUP_ALERT_AFTER_FAILURES && !cur.cleanup?.alerted;
-      return {
-        next: {
-          ...cur,
-          cleanup: {
-            ...cur.cleanup,
-            failures,
-            lastError: message,
-            alerted: Boolean(cur.cleanup?.alerted) || alert,
-          },
-        },
-        value: { failures, alert },
+      const cleanup = {
+        ...cur.cleanup,
+        failures,
+        lastError: message,
+        alerted: Boolean(cur.cleanup?.alerted) || alert,
       };
+      return { next: { ...cur, cleanup }, value: { failures, alert } };
     });
-    const failures = failed.ok ? failed.value.failures : 1;
-    if (failed.ok) {
+    if (!failed.ok) return 1;
+    if (failed.changed) {
       await this.core.refresh(failed.stored);
       const notice = {
         kind: 'cleanup-failed' as const,
@@ -311,7 +326,7 @@ export class JobRunner {
           : this.deps.announcer.thread(failed.stored, notice),
       );
     }
-    return { retryAt: now + cleanupRetryDelayMs(failures, this.deps.settings.cleanupRetryBaseMs) };
+    return failed.value.failures;
   }
 
   private async remind(id: string): Promise<{ retryAt?: number }> {
