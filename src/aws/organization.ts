@@ -24,9 +24,17 @@ export interface OrganizationInfo {
 
 export const DEFAULT_ACCOUNT_CACHE_TTL_MS = 5 * 60_000;
 
-/** A value fetched at most once per TTL; concurrent callers share the request; failures are not cached. */
+/**
+ * A value fetched at most once per TTL; concurrent callers share the request;
+ * failures are not cached. Once expired, the last good value is still served
+ * while a refresh runs in the background (stale-while-revalidate), so the
+ * account typeahead never waits for 50 pages of ListAccounts after the first load.
+ */
 class Cached<T> {
   private entry: { value: Promise<T>; expires: number } | undefined;
+  private good: T | undefined;
+  private refreshing: Promise<T> | undefined;
+
   constructor(
     private readonly load: () => Promise<T>,
     private readonly ttlMs: number,
@@ -35,12 +43,14 @@ class Cached<T> {
 
   get(): Promise<T> {
     if (this.entry && this.entry.expires > this.now()) return this.entry.value;
-    const value = this.load();
-    this.entry = { value, expires: this.now() + this.ttlMs };
-    value.catch(() => {
-      if (this.entry?.value === value) this.entry = undefined;
-    });
-    return value;
+    if (this.good !== undefined) {
+      this.refreshing ??= this.fetch().finally(() => {
+        this.refreshing = undefined;
+      });
+      this.refreshing.catch(() => {});
+      return Promise.resolve(this.good);
+    }
+    return this.fetch();
   }
 
   fresh(): boolean {
@@ -48,11 +58,27 @@ class Cached<T> {
   }
 
   set(value: T): void {
+    this.good = value;
     this.entry = { value: Promise.resolve(value), expires: this.now() + this.ttlMs };
   }
 
   clear(): void {
     this.entry = undefined;
+    this.good = undefined;
+  }
+
+  private fetch(): Promise<T> {
+    const value = this.load();
+    this.entry = { value, expires: this.now() + this.ttlMs };
+    value.then(
+      (v) => {
+        if (this.entry?.value === value) this.good = v;
+      },
+      () => {
+        if (this.entry?.value === value) this.entry = undefined;
+      },
+    );
+    return value;
   }
 }
 
