@@ -81,23 +81,31 @@ export class SqliteStore implements Store {
     this.db.exec(SCHEMA);
   }
 
+  /** Statements are compiled once and reused: every Slack click and every job runs several. */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as unknown as Database.Statement<P, R>;
+  }
+
   async createRequest(request: BreakglassRequest, effects?: JobEffects): Promise<void> {
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          'INSERT INTO requests (id, state, requester_id, created_at, version, body) VALUES (?, ?, ?, ?, 1, ?)',
-        )
-        .run(request.id, request.state, request.requesterId, request.createdAt, JSON.stringify(request));
+      this.prepare(
+        'INSERT INTO requests (id, state, requester_id, created_at, version, body) VALUES (?, ?, ?, ?, 1, ?)',
+      ).run(request.id, request.state, request.requesterId, request.createdAt, JSON.stringify(request));
       this.applyEffects(request.id, effects);
     })();
   }
 
   async getRequest(id: string): Promise<StoredRequest | undefined> {
-    const row = this.db
-      .prepare<[string], RequestRow>(
-        'SELECT body, version, message_channel, message_ts FROM requests WHERE id = ?',
-      )
-      .get(id);
+    const row = this.prepare<[string], RequestRow>(
+      'SELECT body, version, message_channel, message_ts FROM requests WHERE id = ?',
+    ).get(id);
     return row ? toStored(row) : undefined;
   }
 
@@ -110,11 +118,9 @@ export class SqliteStore implements Store {
     // The request change and its jobs commit together: a crash cannot leave an approved request without its job.
     return this.db
       .transaction(() => {
-        const result = this.db
-          .prepare(
-            'UPDATE requests SET state = ?, body = ?, version = version + 1 WHERE id = ? AND version = ?',
-          )
-          .run(next.state, JSON.stringify(next), id, expectedVersion);
+        const result = this.prepare(
+          'UPDATE requests SET state = ?, body = ?, version = version + 1 WHERE id = ? AND version = ?',
+        ).run(next.state, JSON.stringify(next), id, expectedVersion);
         if (result.changes !== 1) return false;
         this.applyEffects(id, effects);
         return true;
@@ -128,9 +134,11 @@ export class SqliteStore implements Store {
   }
 
   async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
-    this.db
-      .prepare('UPDATE requests SET message_channel = ?, message_ts = ? WHERE id = ?')
-      .run(message.channel, message.ts, id);
+    this.prepare('UPDATE requests SET message_channel = ?, message_ts = ? WHERE id = ?').run(
+      message.channel,
+      message.ts,
+      id,
+    );
   }
 
   async listRequests(filter: {
@@ -153,8 +161,7 @@ export class SqliteStore implements Store {
       (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
       ' ORDER BY created_at DESC LIMIT ?';
     params.push(filter.limit ?? 50);
-    return this.db
-      .prepare<(string | number)[], RequestRow>(sql)
+    return this.prepare<(string | number)[], RequestRow>(sql)
       .all(...params)
       .map(toStored);
   }
@@ -165,12 +172,10 @@ export class SqliteStore implements Store {
 
   private scheduleJobSync(job: { requestId: string; kind: JobKind; dueAt: number }): void {
     // One open job per request and kind: rescheduling (e.g. an extension) moves it.
-    this.db
-      .prepare(
-        `INSERT INTO jobs (request_id, kind, due_at) VALUES (?, ?, ?)
+    this.prepare(
+      `INSERT INTO jobs (request_id, kind, due_at) VALUES (?, ?, ?)
          ON CONFLICT (request_id, kind) WHERE done = 0 DO UPDATE SET due_at = excluded.due_at, claimed_by = NULL, claimed_until = NULL`,
-      )
-      .run(job.requestId, job.kind, job.dueAt);
+    ).run(job.requestId, job.kind, job.dueAt);
   }
 
   async cancelJobs(requestId: string, kinds?: JobKind[]): Promise<void> {
@@ -179,84 +184,73 @@ export class SqliteStore implements Store {
 
   private cancelJobsSync(requestId: string, kinds?: JobKind[]): void {
     if (kinds?.length) {
-      this.db
-        .prepare(
-          `UPDATE jobs SET done = 1 WHERE request_id = ? AND done = 0 AND kind IN (${kinds.map(() => '?').join(', ')})`,
-        )
-        .run(requestId, ...kinds);
+      this.prepare(
+        `UPDATE jobs SET done = 1 WHERE request_id = ? AND done = 0 AND kind IN (${kinds.map(() => '?').join(', ')})`,
+      ).run(requestId, ...kinds);
     } else {
-      this.db.prepare('UPDATE jobs SET done = 1 WHERE request_id = ? AND done = 0').run(requestId);
+      this.prepare('UPDATE jobs SET done = 1 WHERE request_id = ? AND done = 0').run(requestId);
     }
   }
 
   async claimDueJob(workerId: string, now: number, leaseMs: number): Promise<Job | undefined> {
-    const row = this.db
-      .prepare<[{ worker: string; until: number; now: number }], JobRow>(
-        `UPDATE jobs SET claimed_by = @worker, claimed_until = @until, attempts = attempts + 1
+    const row = this.prepare<[{ worker: string; until: number; now: number }], JobRow>(
+      `UPDATE jobs SET claimed_by = @worker, claimed_until = @until, attempts = attempts + 1
          WHERE id = (
            SELECT id FROM jobs
            WHERE done = 0 AND due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
            ORDER BY due_at LIMIT 1
          )
          RETURNING id, request_id, kind, due_at, attempts`,
-      )
-      .get({ worker: workerId, until: now + leaseMs, now });
+    ).get({ worker: workerId, until: now + leaseMs, now });
     return row ? toJob(row) : undefined;
   }
 
   async renewClaim(id: number, workerId: string, until: number): Promise<boolean> {
     return (
-      this.db
-        .prepare('UPDATE jobs SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND done = 0')
-        .run(until, id, workerId).changes === 1
+      this.prepare('UPDATE jobs SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND done = 0').run(
+        until,
+        id,
+        workerId,
+      ).changes === 1
     );
   }
 
   async completeJob(id: number): Promise<void> {
-    this.db.prepare('UPDATE jobs SET done = 1 WHERE id = ?').run(id);
+    this.prepare('UPDATE jobs SET done = 1 WHERE id = ?').run(id);
   }
 
   async retryJob(id: number, dueAt: number): Promise<void> {
-    this.db
-      .prepare(
-        'UPDATE jobs SET due_at = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND done = 0',
-      )
-      .run(dueAt, id);
+    this.prepare(
+      'UPDATE jobs SET due_at = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND done = 0',
+    ).run(dueAt, id);
   }
 
   async pendingJobs(requestId: string): Promise<Job[]> {
-    return this.db
-      .prepare<[string], JobRow>(
-        'SELECT id, request_id, kind, due_at, attempts FROM jobs WHERE request_id = ? AND done = 0 ORDER BY due_at',
-      )
+    return this.prepare<[string], JobRow>(
+      'SELECT id, request_id, kind, due_at, attempts FROM jobs WHERE request_id = ? AND done = 0 ORDER BY due_at',
+    )
       .all(requestId)
       .map(toJob);
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    this.db
-      .prepare('INSERT INTO audit (at, request_id, actor, action, details) VALUES (?, ?, ?, ?, ?)')
-      .run(
-        entry.at,
-        entry.requestId ?? null,
-        entry.actor,
-        entry.action,
-        entry.details ? JSON.stringify(entry.details) : null,
-      );
+    this.prepare('INSERT INTO audit (at, request_id, actor, action, details) VALUES (?, ?, ?, ?, ?)').run(
+      entry.at,
+      entry.requestId ?? null,
+      entry.actor,
+      entry.action,
+      entry.details ? JSON.stringify(entry.details) : null,
+    );
   }
 
   async listAudit(requestId?: string, limit = 500): Promise<AuditEntry[]> {
     const rows = requestId
-      ? this.db
-          .prepare<[string, number], AuditRow>(
-            'SELECT at, request_id, actor, action, details FROM audit WHERE request_id = ? ORDER BY id LIMIT ?',
-          )
-          .all(requestId, limit)
-      : this.db
-          .prepare<[number], AuditRow>(
-            'SELECT at, request_id, actor, action, details FROM audit ORDER BY id DESC LIMIT ?',
-          )
-          .all(limit);
+      ? this.prepare<[string, number], AuditRow>(
+          'SELECT at, request_id, actor, action, details FROM audit WHERE request_id = ? ORDER BY id LIMIT ?',
+        ).all(requestId, limit)
+      : this.prepare<[number], AuditRow>(
+          'SELECT at, request_id, actor, action, details FROM audit ORDER BY id DESC LIMIT ?',
+        ).all(limit);
     return rows.map((r) => ({
       at: r.at,
       actor: r.actor,
@@ -268,7 +262,7 @@ export class SqliteStore implements Store {
 
   async firstTime(key: string, now: number): Promise<boolean> {
     return (
-      this.db.prepare('INSERT OR IGNORE INTO seen_keys (key, at) VALUES (?, ?)').run(key, now).changes === 1
+      this.prepare('INSERT OR IGNORE INTO seen_keys (key, at) VALUES (?, ?)').run(key, now).changes === 1
     );
   }
 
