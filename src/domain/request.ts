@@ -152,6 +152,11 @@ export function decideDenial(
   return { ok: true };
 }
 
+/** A window, extensions included, never lasts longer than the longest configured duration. */
+export function longestWindowSeconds(durationsSeconds: readonly number[]): number {
+  return Math.max(...durationsSeconds);
+}
+
 /** Extensions need a fresh approval and never take the window past the longest allowed duration. */
 export function decideExtension(
   request: BreakglassRequest,

@@ -7,12 +7,13 @@ import {
   decideApproval,
   decideDenial,
   decideExtension,
+  longestWindowSeconds,
   opensWindow,
   REQUIRED_APPROVALS,
   TASK_KINDS,
   type TaskKind,
 } from '../domain/request.js';
-import { pendingSchedule } from '../domain/schedule.js';
+import { pendingSchedule, reminderAt } from '../domain/schedule.js';
 import { newRequestId, type Reply, type WorkflowCore } from './core.js';
 
 export interface RequestInput {
@@ -215,7 +216,7 @@ export class RequestActions {
   }
 
   async requestExtension(id: string, userId: string, seconds: number): Promise<Reply> {
-    const max = Math.max(...this.deps.settings.durationsSeconds);
+    const max = longestWindowSeconds(this.deps.settings.durationsSeconds);
     const now = this.core.now();
     const result = await this.core.mutate<string>(id, (r) => {
       if (r.requesterId !== userId) return { refuse: 'only the requester can ask for more time' };
@@ -239,7 +240,7 @@ export class RequestActions {
 
   async approveExtension(id: string, userId: string): Promise<Reply> {
     const isApprover = await this.deps.auth.isApprover(userId);
-    const max = Math.max(...this.deps.settings.durationsSeconds);
+    const max = longestWindowSeconds(this.deps.settings.durationsSeconds);
     const settings = this.deps.settings;
     const result = await this.core.mutate<string>(id, (r) => {
       if (r.requesterId === userId) return { refuse: 'you cannot approve your own extension' };
@@ -249,13 +250,13 @@ export class RequestActions {
       if (!check.ok) return { refuse: check.reason };
       const { extensionRequest: _, ...rest } = r;
       const next: BreakglassRequest = { ...rest, windowEndsAt: check.windowEndsAt };
-      const remindAt = check.windowEndsAt - settings.remindBeforeSeconds * 1000;
+
       return {
         next,
         effects: {
           schedule: [
             { kind: 'cleanup', dueAt: check.windowEndsAt },
-            { kind: 'remind', dueAt: Math.max(remindAt, this.core.now()) },
+            { kind: 'remind', dueAt: reminderAt(this.core.now(), check.windowEndsAt, settings) },
           ],
         },
         value: 'Extension approved.',

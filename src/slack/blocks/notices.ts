@@ -1,7 +1,12 @@
 /** How each workflow notice reads in Slack. Pure. */
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/durations.js';
-import { REQUIRED_APPROVALS, TASK_LABELS } from '../../domain/request.js';
+import {
+  decideExtension,
+  longestWindowSeconds,
+  REQUIRED_APPROVALS,
+  TASK_LABELS,
+} from '../../domain/request.js';
 import type { Notice } from '../../workflow/ports.js';
 import { ACTIONS } from '../ids.js';
 import { clip, escapeMrkdwn, mention, mentionAll, slackTime } from '../text.js';
@@ -108,10 +113,10 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
 
 function reminderBlocks(notice: Notice, ctx: NoticeContext, account: string): KnownBlock[] {
   const r = notice.request;
-  const used = ((r.windowEndsAt ?? 0) - (r.grantedAt ?? 0)) / 1000;
-  const max = Math.max(...ctx.durationsSeconds);
+  // Offer only what the extension rule would accept.
+  const max = longestWindowSeconds(ctx.durationsSeconds);
   const options = ctx.durationsSeconds
-    .filter((s) => used + s <= max)
+    .filter((s) => decideExtension(r, s, max).ok)
     .map((s) => ({
       text: { type: 'plain_text' as const, text: `${formatDuration(s)} more` },
       value: `${r.id}|${s}`,
