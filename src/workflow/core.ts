@@ -98,6 +98,11 @@ export class WorkflowCore {
     }
   }
 
+  /**
+   * Re-renders the request message from the store, not from `stored`: when two
+   * updates race, their chat.update calls can land in either order, and each
+   * should show the newest state.
+   */
   async refresh(stored: StoredRequest): Promise<void> {
     const latest = (await this.deps.store.getRequest(stored.request.id)) ?? stored;
     if (latest.message)
