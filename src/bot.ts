@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
-import type { WebClientOptions } from '@slack/web-api';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
 import pLimit from 'p-limit';
 import { AwsClients } from './aws/clients.js';
 import { DryRunRootTasks } from './aws/dry-run-root-tasks.js';
@@ -13,9 +13,11 @@ import { OrganizationDirectory } from './aws/organization.js';
 import { RootTaskService } from './aws/root-task-service.js';
 import type { AppConfig } from './config/app-config.js';
 import type { AwsSettings } from './config/aws-settings.js';
+import { healthProbe } from './health.js';
 import type { Logger } from './log.js';
 import { SlackAnnouncer } from './slack/announcer.js';
 import { createSlackApp } from './slack/app.js';
+import { boltLogger } from './slack/bolt-logger.js';
 import type { SlackDeps } from './slack/deps.js';
 import { registerActions } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
@@ -25,17 +27,42 @@ import { registerViews } from './slack/listeners/views.js';
 import { SlackPeople } from './slack/people.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { DeliveryWorker } from './workflow/delivery.js';
 import { organizationAccounts } from './workflow/organization-accounts.js';
 import { Scheduler } from './workflow/scheduler.js';
 import { BreakglassWorkflow } from './workflow/workflow.js';
 
 /** Read-only AWS work started from Slack (`/breakglass audit`) runs this many at a time. */
 const INTERACTIVE_AWS_CONCURRENCY = 4;
+/** The outbox polls at least this often, so a notice goes out soon after Slack comes back. */
+const OUTBOX_TICK_MS = 1_000;
+/** One Slack call of the outbox never takes longer than this. */
+const SLACK_CALL_TIMEOUT_MS = 10_000;
+
+/**
+ * The outbox's own Slack client: no retries of its own (the outbox retries,
+ * durably), rate limits surfaced instead of queued, and a per-call timeout.
+ */
+function slackAnnouncer(config: AppConfig, log: Logger): SlackAnnouncer {
+  const client = new WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: SLACK_CALL_TIMEOUT_MS,
+    logger: boltLogger(log),
+  });
+  return new SlackAnnouncer(client, config.channelId, {
+    approverIds: config.approvers,
+    durationsSeconds: config.durationsSeconds,
+    pendingTtlSeconds: config.pendingTtlSeconds,
+  });
+}
 
 export interface Bot {
   app: App;
   store: Store;
   scheduler: Scheduler;
+  delivery: DeliveryWorker;
   workflow: BreakglassWorkflow;
   /** the HTTP port actually listened on (HTTP mode) */
   port: number | undefined;
@@ -55,20 +82,20 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
   const clients = new AwsClients(aws);
   const organization = new OrganizationDirectory(clients.organizations);
   const tasks = config.dryRun ? new DryRunRootTasks(log) : new RootTaskService(clients, organization, log);
-  const app = createSlackApp(config, log, slackClientOptions);
-  const people = new SlackPeople(app.client, config.approvers, config.requesters, log);
-  const announcer = new SlackAnnouncer(app.client, config.channelId, {
-    approverIds: config.approvers,
-    durationsSeconds: config.durationsSeconds,
-    pendingTtlSeconds: config.pendingTtlSeconds,
+  // Jobs (AWS) and notices (Slack) run in separate loops: a slow or failing Slack never holds up a cleanup.
+  const scheduler = new Scheduler(store, (job) => workflow.runJob(job), { tickMs: config.tickMs, log });
+  const delivery = new DeliveryWorker(store, slackAnnouncer(config, log), {
+    log,
+    tickMs: Math.min(config.tickMs, OUTBOX_TICK_MS),
+    onUndeliverable: (item, error) => workflow.undeliverable(item, error),
   });
-  let scheduler: Scheduler | undefined;
-  const workflow = new BreakglassWorkflow({
+  const app = createSlackApp(config, log, healthProbe({ store, scheduler, delivery }), slackClientOptions);
+  const people = new SlackPeople(app.client, config.approvers, config.requesters, log);
+  const workflow: BreakglassWorkflow = new BreakglassWorkflow({
     store,
     tasks,
     accounts: organizationAccounts(organization),
     auth: people,
-    announcer,
     log,
     settings: {
       durationsSeconds: config.durationsSeconds,
@@ -77,9 +104,9 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
       cleanupRetryBaseMs: config.cleanupRetryBaseMs,
       dryRun: config.dryRun,
     },
-    wake: () => scheduler?.wake(),
+    wake: () => scheduler.wake(),
+    wakeOutbox: () => delivery.wake(),
   });
-  scheduler = new Scheduler(store, (job) => workflow.runJob(job), { tickMs: config.tickMs, log });
 
   const deps: SlackDeps = {
     workflow,
@@ -104,6 +131,7 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
     started && typeof started.address === 'function' ? (started.address() as AddressInfo | null) : null;
   // Overdue jobs (cleanups due while the bot was down) run now, on the first tick.
   scheduler.start();
+  delivery.start();
   // Warm the account list so the first typeahead answers within Slack's deadline.
   organization.listAccounts().catch((error: unknown) => {
     log.warn(
@@ -121,12 +149,14 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
     app,
     store,
     scheduler,
+    delivery,
     workflow,
     port: address?.port,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await scheduler?.stop();
+      await scheduler.stop();
+      await delivery.stop();
       await app.stop();
       clients.destroy();
       await store.close();

@@ -66,6 +66,10 @@ export interface BreakglassRequest {
   preview?: RequestPreview;
   /** result of the task, as shown in Slack */
   outcome?: { ok: boolean; summary: string; at: number };
+  /** execute attempts started; after the first, a failure can no longer prove nothing was granted */
+  executeAttempts?: number;
+  /** why the bot cancelled the request itself (e.g. Slack refused to post it) */
+  cancelReason?: string;
   /** an extension the requester asked for, waiting for one approver */
   extensionRequest?: { seconds: number; at: number };
   cleanup?: {
@@ -178,7 +182,8 @@ const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
   executing: ['active', 'completed', 'failed', 'cleaning'],
   active: ['cleaning'],
   cleaning: ['closed'],
-  closed: [],
+  // A grant that landed after its fallback cleanup had verified: clean up again.
+  closed: ['cleaning'],
   completed: [],
   failed: [],
   denied: [],

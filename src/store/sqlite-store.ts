@@ -5,8 +5,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { type Delivery, deliveryTarget } from '../domain/notice.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
-import type { AuditEntry, Job, JobEffects, JobKind, Store, StoredRequest } from './store.js';
+import type {
+  AuditEntry,
+  DeliveryBacklog,
+  Job,
+  JobKind,
+  OutboxItem,
+  RequestEffects,
+  Store,
+  StoredRequest,
+} from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS requests (
@@ -47,6 +57,25 @@ CREATE INDEX IF NOT EXISTS audit_request ON audit(request_id, id);
 -- The audit trail is append-only.
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;
+
+-- Notices for Slack, written with the state change that caused them; delivered in id order per request.
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id TEXT NOT NULL,
+  target TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  delivery TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  next_at INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  claimed_by TEXT,
+  claimed_until INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  done_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(status, request_id, id);
+CREATE INDEX IF NOT EXISTS outbox_target ON outbox(target, status);
 
 CREATE TABLE IF NOT EXISTS seen_keys (
   key TEXT PRIMARY KEY,
@@ -93,7 +122,7 @@ export class SqliteStore implements Store {
     return statement as unknown as Database.Statement<P, R>;
   }
 
-  async createRequest(request: BreakglassRequest, effects?: JobEffects): Promise<void> {
+  async createRequest(request: BreakglassRequest, effects?: RequestEffects): Promise<void> {
     this.db.transaction(() => {
       this.prepare(
         'INSERT INTO requests (id, state, requester_id, created_at, version, body) VALUES (?, ?, ?, ?, 1, ?)',
@@ -113,7 +142,7 @@ export class SqliteStore implements Store {
     id: string,
     expectedVersion: number,
     next: BreakglassRequest,
-    effects?: JobEffects,
+    effects?: RequestEffects,
   ): Promise<boolean> {
     // The request change and its jobs commit together: a crash cannot leave an approved request without its job.
     return this.db
@@ -128,9 +157,98 @@ export class SqliteStore implements Store {
       .immediate();
   }
 
-  private applyEffects(requestId: string, effects: JobEffects | undefined): void {
+  private applyEffects(requestId: string, effects: RequestEffects | undefined): void {
     if (effects?.cancel?.length) this.cancelJobsSync(requestId, effects.cancel);
     for (const job of effects?.schedule ?? []) this.scheduleJobSync({ requestId, ...job });
+    this.enqueueSync(requestId, effects?.notify ?? []);
+  }
+
+  private enqueueSync(requestId: string, deliveries: Delivery[]): void {
+    const insert = this.prepare(
+      'INSERT INTO outbox (request_id, target, kind, delivery, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    const now = Date.now();
+    for (const d of deliveries) insert.run(requestId, deliveryTarget(d), d.to, JSON.stringify(d), now);
+  }
+
+  async enqueue(requestId: string, deliveries: Delivery[]): Promise<void> {
+    this.db.transaction(() => this.enqueueSync(requestId, deliveries))();
+  }
+
+  async claimDelivery(workerId: string, now: number, leaseMs: number): Promise<OutboxItem | undefined> {
+    // The head of each request's queue only: a thread reply never overtakes the post it replies to.
+    const row = this.prepare<[{ worker: string; until: number; now: number }], OutboxRow>(
+      `UPDATE outbox SET claimed_by = @worker, claimed_until = @until, attempts = attempts + 1
+         WHERE id = (
+           SELECT o.id FROM outbox o
+           WHERE o.status = 'pending' AND o.next_at <= @now
+             AND (o.claimed_until IS NULL OR o.claimed_until < @now)
+             AND NOT EXISTS (
+               SELECT 1 FROM outbox p WHERE p.request_id = o.request_id AND p.status = 'pending' AND p.id < o.id
+             )
+           ORDER BY o.id LIMIT 1
+         )
+         RETURNING id, request_id, delivery, attempts, created_at`,
+    ).get({ worker: workerId, until: now + leaseMs, now });
+    return row ? toOutboxItem(row) : undefined;
+  }
+
+  async deliverySent(item: OutboxItem, now: number): Promise<void> {
+    this.db.transaction(() => {
+      this.prepare("UPDATE outbox SET status = 'sent', done_at = ?, claimed_by = NULL WHERE id = ?").run(
+        now,
+        item.id,
+      );
+      if (item.delivery.to === 'update') {
+        // Older updates of the same message would render the same newest state: they are done too.
+        this.prepare(
+          `UPDATE outbox SET status = 'sent', done_at = ? WHERE request_id = ? AND kind = 'update' AND status = 'pending' AND id < ?`,
+        ).run(now, item.requestId, item.id);
+      }
+    })();
+  }
+
+  async deliveryFailed(id: number, error: string, now: number): Promise<void> {
+    this.prepare(
+      "UPDATE outbox SET status = 'failed', last_error = ?, done_at = ?, claimed_by = NULL WHERE id = ?",
+    ).run(error, now, id);
+  }
+
+  async retryDelivery(id: number, at: number, error: string): Promise<void> {
+    this.prepare(
+      "UPDATE outbox SET next_at = ?, last_error = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND status = 'pending'",
+    ).run(at, error, id);
+  }
+
+  async deferTarget(target: string, until: number): Promise<void> {
+    this.prepare("UPDATE outbox SET next_at = MAX(next_at, ?) WHERE target = ? AND status = 'pending'").run(
+      until,
+      target,
+    );
+  }
+
+  async deliveryBacklog(): Promise<DeliveryBacklog> {
+    const row = this.prepare<[], { pending: number; oldest: number | null }>(
+      "SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM outbox WHERE status = 'pending'",
+    ).get();
+    return row?.oldest ? { pending: row.pending, oldestAt: row.oldest } : { pending: row?.pending ?? 0 };
+  }
+
+  async listDeliveries(
+    requestId: string,
+  ): Promise<(OutboxItem & { status: 'pending' | 'sent' | 'failed'; lastError?: string })[]> {
+    return this.prepare<
+      [string],
+      OutboxRow & { status: 'pending' | 'sent' | 'failed'; last_error: string | null }
+    >(
+      'SELECT id, request_id, delivery, attempts, created_at, status, last_error FROM outbox WHERE request_id = ? ORDER BY id',
+    )
+      .all(requestId)
+      .map((row) => ({
+        ...toOutboxItem(row),
+        status: row.status,
+        ...(row.last_error ? { lastError: row.last_error } : {}),
+      }));
   }
 
   async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
@@ -215,14 +333,15 @@ export class SqliteStore implements Store {
     );
   }
 
-  async completeJob(id: number): Promise<void> {
-    this.prepare('UPDATE jobs SET done = 1 WHERE id = ?').run(id);
+  async completeJob(id: number, workerId: string): Promise<void> {
+    this.prepare('UPDATE jobs SET done = 1 WHERE id = ? AND claimed_by = ?').run(id, workerId);
   }
 
-  async retryJob(id: number, dueAt: number): Promise<void> {
+  async retryJob(id: number, dueAt: number, workerId?: string): Promise<void> {
     this.prepare(
-      'UPDATE jobs SET due_at = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND done = 0',
-    ).run(dueAt, id);
+      `UPDATE jobs SET due_at = ?, claimed_by = NULL, claimed_until = NULL
+         WHERE id = ? AND done = 0 AND (? IS NULL OR claimed_by = ?)`,
+    ).run(dueAt, id, workerId ?? null, workerId ?? null);
   }
 
   async pendingJobs(requestId: string): Promise<Job[]> {
@@ -286,6 +405,24 @@ function toStored(row: RequestRow): StoredRequest {
     ...(row.message_channel && row.message_ts
       ? { message: { channel: row.message_channel, ts: row.message_ts } }
       : {}),
+  };
+}
+
+interface OutboxRow {
+  id: number;
+  request_id: string;
+  delivery: string;
+  attempts: number;
+  created_at: number;
+}
+
+function toOutboxItem(row: OutboxRow): OutboxItem {
+  return {
+    id: row.id,
+    requestId: row.request_id,
+    delivery: JSON.parse(row.delivery) as Delivery,
+    attempts: row.attempts,
+    createdAt: row.created_at,
   };
 }
 

@@ -2,6 +2,7 @@
  * Durable state behind one interface, so that a second backend (DynamoDB) can
  * follow the SQLite one. Every write that decides something is a compare-and-set.
  */
+import type { Delivery } from '../domain/notice.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
 
 export interface StoredRequest {
@@ -14,10 +15,31 @@ export interface StoredRequest {
 
 export type JobKind = 'preview' | 'execute' | 'nudge' | 'expire' | 'remind' | 'cleanup';
 
-/** Job changes written in the same transaction as a request change. */
-export interface JobEffects {
+/**
+ * What a request change causes, written in the same transaction: jobs to
+ * schedule or cancel and notices for the outbox. A crash can lose neither.
+ */
+export interface RequestEffects {
   schedule?: { kind: JobKind; dueAt: number }[];
   cancel?: JobKind[];
+  notify?: Delivery[];
+}
+
+/** A notice waiting in the outbox; delivered in `id` order per request. */
+export interface OutboxItem {
+  id: number;
+  requestId: string;
+  delivery: Delivery;
+  /** delivery attempts so far, this one included */
+  attempts: number;
+  /** wall-clock time it was written (backlog age) */
+  createdAt: number;
+}
+
+export interface DeliveryBacklog {
+  pending: number;
+  /** creation time of the oldest undelivered notice */
+  oldestAt?: number;
 }
 
 export interface Job {
@@ -39,14 +61,14 @@ export interface AuditEntry {
 }
 
 export interface Store {
-  createRequest(request: BreakglassRequest, effects?: JobEffects): Promise<void>;
+  createRequest(request: BreakglassRequest, effects?: RequestEffects): Promise<void>;
   getRequest(id: string): Promise<StoredRequest | undefined>;
   /** Writes `next` only if the stored version is still `expectedVersion`; false when someone else won. */
   updateRequest(
     id: string,
     expectedVersion: number,
     next: BreakglassRequest,
-    effects?: JobEffects,
+    effects?: RequestEffects,
   ): Promise<boolean>;
   setMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
   listRequests(filter: {
@@ -62,9 +84,35 @@ export interface Store {
   claimDueJob(workerId: string, now: number, leaseMs: number): Promise<Job | undefined>;
   /** Extends a claim still held by `workerId` (a long job's heartbeat); false when it was lost. */
   renewClaim(id: number, workerId: string, until: number): Promise<boolean>;
-  completeJob(id: number): Promise<void>;
-  retryJob(id: number, dueAt: number): Promise<void>;
+  /**
+   * Marks a job done, but only while `workerId` still holds it: a job rescheduled
+   * while it ran (a late grant moving a cleanup) stays open and runs again.
+   */
+  completeJob(id: number, workerId: string): Promise<void>;
+  /** Puts a job back to run at `dueAt` (with `workerId`: only while that worker still holds it). */
+  retryJob(id: number, dueAt: number, workerId?: string): Promise<void>;
   pendingJobs(requestId: string): Promise<Job[]>;
+
+  /** Adds notices that no state change carries (a reminder, a nudge). */
+  enqueue(requestId: string, deliveries: Delivery[]): Promise<void>;
+  /**
+   * Claims the oldest due notice whose request has no earlier notice still
+   * undelivered (per-request order), leased like jobs.
+   */
+  claimDelivery(workerId: string, now: number, leaseMs: number): Promise<OutboxItem | undefined>;
+  /** Marks a notice sent; for an `update`, also every older pending update of its request (they would show the same). */
+  deliverySent(item: OutboxItem, now: number): Promise<void>;
+  /** Marks a notice failed for good; later notices of its request go on. */
+  deliveryFailed(id: number, error: string, now: number): Promise<void>;
+  /** Puts a claimed notice back to be tried at `at`. */
+  retryDelivery(id: number, at: number, error: string): Promise<void>;
+  /** Holds every pending notice for `target` until `until` (Slack asked to slow down). */
+  deferTarget(target: string, until: number): Promise<void>;
+  deliveryBacklog(): Promise<DeliveryBacklog>;
+  /** every notice of a request with its status, oldest first (tests, `status`) */
+  listDeliveries(
+    requestId: string,
+  ): Promise<(OutboxItem & { status: 'pending' | 'sent' | 'failed'; lastError?: string })[]>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(requestId?: string, limit?: number): Promise<AuditEntry[]>;

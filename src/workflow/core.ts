@@ -1,9 +1,10 @@
 /** Shared plumbing of the workflow: dependencies, settings, and compare-and-set updates. */
 import { randomBytes } from 'node:crypto';
-import type { BreakglassRequest } from '../domain/request.js';
+import type { Delivery } from '../domain/notice.js';
+import { type BreakglassRequest, canTransition } from '../domain/request.js';
 import type { Logger } from '../log.js';
-import type { JobEffects, Store, StoredRequest } from '../store/store.js';
-import type { Accounts, Announcer, Authorizer, RootTasks } from './ports.js';
+import type { RequestEffects, Store, StoredRequest } from '../store/store.js';
+import type { Accounts, Authorizer, RootTasks } from './ports.js';
 
 export interface WorkflowSettings {
   durationsSeconds: number[];
@@ -18,12 +19,13 @@ export interface WorkflowDeps {
   tasks: RootTasks;
   accounts: Accounts;
   auth: Authorizer;
-  announcer: Announcer;
   log: Logger;
   settings: WorkflowSettings;
   now?: () => number;
   /** called when a job is due now, so the scheduler runs it without waiting a tick */
   wake?: () => void;
+  /** called when notices were written, so the outbox delivers them without waiting a tick */
+  wakeOutbox?: () => void;
 }
 
 /** What a user action answers: shown to that user only (ephemeral). */
@@ -32,7 +34,7 @@ export type Reply = { ok: true; text: string } | { ok: false; text: string };
 export type Decision<T> =
   | { refuse: string }
   | { unchanged: T }
-  | { next: BreakglassRequest; effects?: JobEffects; value: T };
+  | { next: BreakglassRequest; effects?: RequestEffects; value: T };
 
 export type Mutation<T> =
   | { ok: true; stored: StoredRequest; value: T; changed: boolean }
@@ -40,6 +42,9 @@ export type Mutation<T> =
 
 const MAX_CONFLICT_RETRIES = 8;
 const ID_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** The request message shows the new state: every state change carries this notice. */
+export const UPDATE_MESSAGE: Delivery = { to: 'update' };
 
 export function newRequestId(): string {
   const bytes = randomBytes(6);
@@ -56,6 +61,7 @@ export class WorkflowCore {
   /**
    * Read, decide, compare-and-set; on a conflict (another click, another replica)
    * read again and decide again. What wins is always a decision on fresh state.
+   * The request change, its jobs and its notices commit together.
    */
   async mutate<T>(
     id: string,
@@ -67,11 +73,15 @@ export class WorkflowCore {
       const decision = decide(stored.request, stored);
       if ('refuse' in decision) return { ok: false, reason: decision.refuse };
       if ('unchanged' in decision) return { ok: true, stored, value: decision.unchanged, changed: false };
-      if (await this.deps.store.updateRequest(id, stored.version, decision.next, decision.effects)) {
-        if (decision.effects?.schedule?.some((j) => j.dueAt <= this.now())) this.deps.wake?.();
+      const { next, effects } = decision;
+      if (next.state !== stored.request.state && !canTransition(stored.request.state, next.state)) {
+        throw new Error(`bug: ${id} cannot go from ${stored.request.state} to ${next.state}`);
+      }
+      if (await this.deps.store.updateRequest(id, stored.version, next, effects)) {
+        this.woken(effects);
         return {
           ok: true,
-          stored: { ...stored, request: decision.next, version: stored.version + 1 },
+          stored: { ...stored, request: next, version: stored.version + 1 },
           value: decision.value,
           changed: true,
         };
@@ -80,32 +90,26 @@ export class WorkflowCore {
     return { ok: false, reason: 'the request is changing too fast; try again' };
   }
 
+  /** Stores a new request with its jobs and notices. */
+  async create(request: BreakglassRequest, effects: RequestEffects): Promise<void> {
+    await this.deps.store.createRequest(request, effects);
+    this.woken(effects);
+  }
+
+  /** Notices that no state change carries (a reminder, a nudge). */
+  async notify(requestId: string, deliveries: Delivery[]): Promise<void> {
+    await this.deps.store.enqueue(requestId, deliveries);
+    this.deps.wakeOutbox?.();
+  }
+
+  private woken(effects: RequestEffects | undefined): void {
+    if (effects?.schedule?.some((j) => j.dueAt <= this.now())) this.deps.wake?.();
+    if (effects?.notify?.length) this.deps.wakeOutbox?.();
+  }
+
   /** Appends to the audit trail; `details` is plain JSON data (results, evidence), never secrets. */
   async audit(requestId: string, actor: string, action: string, details?: object): Promise<void> {
     const entry = { at: this.now(), requestId, actor, action };
     await this.deps.store.appendAudit(details ? { ...entry, details: { ...details } } : entry);
-  }
-
-  /** Slack calls are best effort: a failed message must not undo or block a decision already stored. */
-  async announce(what: string, send: () => Promise<unknown>): Promise<void> {
-    try {
-      await send();
-    } catch (error) {
-      this.deps.log.warn(
-        { err: error instanceof Error ? error.message : String(error), what },
-        'could not notify Slack',
-      );
-    }
-  }
-
-  /**
-   * Re-renders the request message from the store, not from `stored`: when two
-   * updates race, their chat.update calls can land in either order, and each
-   * should show the newest state.
-   */
-  async refresh(stored: StoredRequest): Promise<void> {
-    const latest = (await this.deps.store.getRequest(stored.request.id)) ?? stored;
-    if (latest.message)
-      await this.announce('update request message', () => this.deps.announcer.update(latest));
   }
 }

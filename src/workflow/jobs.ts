@@ -2,19 +2,24 @@
  * Scheduled work: everything that talks to AWS, and everything time-driven.
  * Jobs are durable; each handler re-reads the request and does nothing when its
  * moment has passed, so a job that runs twice (a crash, a lapsed lease) is harmless.
+ * Jobs never call Slack: what people should hear is written to the outbox in the
+ * same transaction as the state change, and delivered by its own worker.
  */
 import { failedBeforeRootSession, RootTaskError } from '../aws/errors.js';
 import type { DeletionResult } from '../aws/root-task-results.js';
 import { describeAudit, describeDeletion } from '../aws/root-task-text.js';
 import { contentHash } from '../domain/content-hash.js';
 import { formatDuration } from '../domain/durations.js';
+import type { Delivery, Notice } from '../domain/notice.js';
 import { type BreakglassRequest, opensWindow } from '../domain/request.js';
 import { CLEANUP_ALERT_AFTER_FAILURES, cleanupRetryDelayMs, reminderAt } from '../domain/schedule.js';
 import type { Job } from '../store/store.js';
-import type { WorkflowCore } from './core.js';
+import { UPDATE_MESSAGE, type WorkflowCore } from './core.js';
 
 const ACTOR = 'scheduler';
 const NO_EVIDENCE = { requestIds: [], rootSessions: [] };
+
+type JobResult = { retryAt?: number };
 
 export class JobRunner {
   constructor(private readonly core: WorkflowCore) {}
@@ -24,7 +29,7 @@ export class JobRunner {
   }
 
   /** Runs one claimed job; returns a time to run it again, or nothing when it is done. */
-  async run(job: Job): Promise<{ retryAt?: number }> {
+  async run(job: Job): Promise<JobResult> {
     switch (job.kind) {
       case 'preview':
         return this.preview(job.requestId);
@@ -41,22 +46,20 @@ export class JobRunner {
     }
   }
 
-  /** Posts the request, then loads what approvers must see before they approve. */
-  private async preview(id: string): Promise<{ retryAt?: number }> {
-    let stored = await this.deps.store.getRequest(id);
+  /** Loads what approvers must see before they approve (the message itself is posted by the outbox). */
+  private async preview(id: string): Promise<JobResult> {
+    const stored = await this.deps.store.getRequest(id);
     if (stored?.request.state !== 'pending') return {};
-    if (!stored.message) {
-      const message = await this.deps.announcer.post(stored);
-      await this.deps.store.setMessage(id, message);
-      stored = { ...stored, message };
-    }
     const preview = await this.loadPreview(stored.request);
-    const result = await this.core.mutate(id, (r) => {
+    await this.core.mutate(id, (r) => {
       if (r.state !== 'pending') return { unchanged: undefined };
       const next: BreakglassRequest = { ...r, preview };
-      return { next: { ...next, contentHash: contentHash(next) }, value: undefined };
+      return {
+        next: { ...next, contentHash: contentHash(next) },
+        effects: { notify: [UPDATE_MESSAGE] },
+        value: undefined,
+      };
     });
-    if (result.ok) await this.core.refresh(result.stored);
     return {};
   }
 
@@ -83,104 +86,133 @@ export class JobRunner {
     }
   }
 
-  private async execute(id: string): Promise<{ retryAt?: number }> {
-    const stored = await this.deps.store.getRequest(id);
-    if (stored?.request.state !== 'executing') return {};
-    const r = stored.request;
-    const dry = this.deps.settings.dryRun ? ' (dry run: nothing was changed in AWS)' : '';
+  /**
+   * Runs the approved task. The attempt is counted durably before any AWS call:
+   * a re-run after a crash cannot tell whether the first run granted, so from
+   * the second attempt on, a failure always ends in cleanup.
+   */
+  private async execute(id: string): Promise<JobResult> {
+    const started = await this.core.mutate(id, (cur) =>
+      cur.state === 'executing'
+        ? { next: { ...cur, executeAttempts: (cur.executeAttempts ?? 0) + 1 }, value: undefined }
+        : { refuse: 'not executing' },
+    );
+    if (!started.ok) return {};
+    const r = started.stored.request;
+    let outcome: TaskOutcome;
     try {
-      const outcome = await this.runTask(r);
-      const now = this.core.now();
-      await this.core.audit(id, ACTOR, 'executed', outcome.details);
-      const granted = opensWindow(r.task);
-      const windowEndsAt = now + r.durationSeconds * 1000;
-      const result = await this.core.mutate(id, (cur) => {
-        if (cur.state !== 'executing') return { unchanged: undefined };
-        const summary = outcome.summary + dry;
-        if (!granted)
-          return {
-            next: {
-              ...cur,
-              state: outcome.ok ? 'completed' : 'failed',
-              outcome: { ok: outcome.ok, summary, at: now },
-            },
-            value: undefined,
-          };
-        return {
-          next: {
-            ...cur,
-            state: 'active',
-            grantedAt: now,
-            windowEndsAt,
-            outcome: { ok: true, summary, at: now },
-          },
-          effects: {
-            schedule: [
-              { kind: 'remind', dueAt: reminderAt(now, windowEndsAt, this.deps.settings) },
-              { kind: 'cleanup', dueAt: windowEndsAt },
-            ],
-          },
-          value: undefined,
-        };
-      });
-      if (!result.ok || !result.changed) return {};
-      await this.core.refresh(result.stored);
-      await this.core.announce('executed thread', () =>
-        this.deps.announcer.thread(result.stored, { kind: 'executed', request: result.stored.request }),
-      );
-      if (granted) {
-        const account = await this.deps.accounts.find(r.accountId);
-        const notice = {
-          kind: 'granted' as const,
-          request: result.stored.request,
-          rootEmail: account?.email,
-        };
-        await this.core.announce('granted dm', () => this.deps.announcer.dm(r.requesterId, notice));
-      }
-      return {};
+      outcome = await this.runTask(r);
     } catch (error) {
-      return this.executionFailed(id, asTaskError(error), failedBeforeRootSession(error));
+      const firstAttempt = (r.executeAttempts ?? 1) === 1;
+      return this.executionFailed(id, asTaskError(error), firstAttempt && failedBeforeRootSession(error));
     }
+    await this.core.audit(id, ACTOR, 'executed', outcome.details);
+    if (opensWindow(r.task)) return this.granted(id, outcome);
+    const now = this.core.now();
+    await this.core.mutate(id, (cur) => {
+      if (cur.state !== 'executing') return { unchanged: undefined };
+      const next: BreakglassRequest = {
+        ...cur,
+        state: outcome.ok ? 'completed' : 'failed',
+        outcome: { ok: outcome.ok, summary: outcome.summary + this.dryRunNote(), at: now },
+      };
+      return {
+        next,
+        effects: { notify: [UPDATE_MESSAGE, { to: 'thread', notice: executedNotice(next) }] },
+        value: undefined,
+      };
+    });
+    return {};
   }
 
-  /** A failed grant still schedules cleanup unless the failure came before any root session. */
+  /** The window opens: the cleanup job (already scheduled as a fallback) moves to the window's end. */
+  private async granted(id: string, outcome: TaskOutcome): Promise<JobResult> {
+    const now = this.core.now();
+    const account = await this.deps.accounts.find(
+      (await this.deps.store.getRequest(id))?.request.accountId ?? '',
+    );
+    await this.core.mutate(id, (cur) => {
+      if (cur.state === 'cleaning' || cur.state === 'closed') {
+        // The fallback cleanup ran while this grant was in flight: the grant outlived it, so clean up again.
+        return {
+          next: { ...cur, state: 'cleaning' },
+          effects: { schedule: [{ kind: 'cleanup', dueAt: now }], notify: [UPDATE_MESSAGE] },
+          value: undefined,
+        };
+      }
+      if (cur.state !== 'executing') return { unchanged: undefined };
+      const windowEndsAt = now + cur.durationSeconds * 1000;
+      const next: BreakglassRequest = {
+        ...cur,
+        state: 'active',
+        grantedAt: now,
+        windowEndsAt,
+        outcome: { ok: true, summary: outcome.summary + this.dryRunNote(), at: now },
+      };
+      return {
+        next,
+        effects: {
+          schedule: [
+            { kind: 'remind', dueAt: reminderAt(now, windowEndsAt, this.deps.settings) },
+            { kind: 'cleanup', dueAt: windowEndsAt },
+          ],
+          notify: [
+            UPDATE_MESSAGE,
+            { to: 'thread', notice: executedNotice(next) },
+            {
+              to: 'dm',
+              userId: next.requesterId,
+              notice: { kind: 'granted', request: next, rootEmail: account?.email },
+            },
+          ],
+        },
+        value: undefined,
+      };
+    });
+    return {};
+  }
+
+  private dryRunNote(): string {
+    return this.deps.settings.dryRun ? ' (dry run: nothing was changed in AWS)' : '';
+  }
+
+  /** A failed grant ends in cleanup unless the failure proves nothing was granted. */
   private async executionFailed(
     id: string,
     error: RootTaskError,
     nothingGranted: boolean,
-  ): Promise<{ retryAt?: number }> {
+  ): Promise<JobResult> {
     const now = this.core.now();
     await this.core.audit(id, ACTOR, 'execution failed', error.toJSON());
-    const result = await this.core.mutate<boolean>(id, (cur) => {
-      if (cur.state !== 'executing') return { unchanged: false };
+    await this.core.mutate(id, (cur) => {
+      if (cur.state !== 'executing') return { unchanged: undefined };
       const outcome = { ok: false, summary: error.message, at: now };
-      if (nothingGranted || !opensWindow(cur.task))
-        return { next: { ...cur, state: 'failed', outcome }, value: false };
+      const cleanup = opensWindow(cur.task) && !nothingGranted;
+      const next: BreakglassRequest = { ...cur, state: cleanup ? 'cleaning' : 'failed', outcome };
+      const notice: Notice = {
+        kind: 'execution-failed',
+        request: next,
+        error: error.message,
+        remediation: error.remediation,
+        cleanupScheduled: cleanup,
+      };
+      const notify: Delivery[] = [
+        UPDATE_MESSAGE,
+        { to: 'thread', notice },
+        { to: 'dm', userId: cur.requesterId, notice },
+      ];
       return {
-        next: { ...cur, state: 'cleaning', outcome },
-        effects: { schedule: [{ kind: 'cleanup', dueAt: now }] },
-        value: true,
+        next,
+        effects: cleanup
+          ? { schedule: [{ kind: 'cleanup', dueAt: now }], notify }
+          : { cancel: ['cleanup'], notify },
+        value: undefined,
       };
     });
-    if (!result.ok || !result.changed) return {};
-    await this.core.refresh(result.stored);
-    const notice = {
-      kind: 'execution-failed' as const,
-      request: result.stored.request,
-      error: error.message,
-      remediation: error.remediation,
-      cleanupScheduled: result.value,
-    };
-    await this.core.announce('failure thread', () => this.deps.announcer.thread(result.stored, notice));
-    await this.core.announce('failure dm', () =>
-      this.deps.announcer.dm(result.stored.request.requesterId, notice),
-    );
     return {};
   }
 
-  private async runTask(
-    r: BreakglassRequest,
-  ): Promise<{ ok: boolean; summary: string; details: Record<string, unknown> }> {
+  private async runTask(r: BreakglassRequest): Promise<TaskOutcome> {
     const tasks = this.deps.tasks;
     switch (r.task) {
       case 'password-recovery': {
@@ -223,20 +255,24 @@ export class JobRunner {
     }
   }
 
-  /** Deletes root credentials and verifies; retries with backoff and alerts after repeated failure. */
-  private async cleanup(id: string): Promise<{ retryAt?: number }> {
-    const stored = await this.deps.store.getRequest(id);
-    const state = stored?.request.state;
-    if (!stored || (state !== 'active' && state !== 'cleaning')) return {};
-    if (state === 'active') {
-      const moved = await this.core.mutate(id, (cur) =>
-        cur.state === 'active'
-          ? { next: { ...cur, state: 'cleaning' }, effects: { cancel: ['remind'] }, value: undefined }
-          : { unchanged: undefined },
-      );
-      if (moved.ok) await this.core.refresh(moved.stored);
-    }
-    const result = await this.deleteCredentials(stored.request.accountId);
+  /**
+   * Deletes root credentials and verifies, then records the result and the
+   * notices in one write: the deletion never waits on Slack. Retries with
+   * back-off and alerts after repeated failure.
+   */
+  private async cleanup(id: string): Promise<JobResult> {
+    const moved = await this.core.mutate(id, (cur) => {
+      if (cur.state === 'cleaning') return { unchanged: undefined };
+      // `executing`: the fallback cleanup of a grant that never finished; the window's bound has passed.
+      if (cur.state !== 'active' && cur.state !== 'executing') return { refuse: 'nothing to clean up' };
+      return {
+        next: { ...cur, state: 'cleaning' },
+        effects: { cancel: ['remind', 'execute'], notify: [UPDATE_MESSAGE] },
+        value: undefined,
+      };
+    });
+    if (!moved.ok) return {};
+    const result = await this.deleteCredentials(moved.stored.request.accountId);
     if (result.verified && !result.error) {
       await this.cleanupVerified(id, result);
       return {};
@@ -271,23 +307,25 @@ export class JobRunner {
       removed: result.removed,
       evidence: result.evidence,
     });
-    const done = await this.core.mutate(id, (cur) =>
-      cur.state === 'cleaning'
-        ? {
-            next: {
-              ...cur,
-              state: 'closed',
-              cleanup: { ...(cur.cleanup ?? { failures: 0 }), summary, verifiedAt: now },
-            },
-            effects: { cancel: ['remind'] },
-            value: undefined,
-          }
-        : { unchanged: undefined },
-    );
-    if (!done.ok || !done.changed) return;
-    await this.core.refresh(done.stored);
-    const notice = { kind: 'cleanup-verified' as const, request: done.stored.request, removed: summary };
-    await this.core.announce('cleanup announcement', () => this.deps.announcer.channel(notice));
+    await this.core.mutate(id, (cur) => {
+      if (cur.state !== 'cleaning') return { unchanged: undefined };
+      const next: BreakglassRequest = {
+        ...cur,
+        state: 'closed',
+        cleanup: { ...(cur.cleanup ?? { failures: 0 }), summary, verifiedAt: now },
+      };
+      return {
+        next,
+        effects: {
+          cancel: ['remind'],
+          notify: [
+            UPDATE_MESSAGE,
+            { to: 'channel', notice: { kind: 'cleanup-verified', request: next, removed: summary } },
+          ],
+        },
+        value: undefined,
+      };
+    });
   }
 
   /** Records the failure, alerts the channel once after repeated failures; returns the failure count. */
@@ -298,69 +336,81 @@ export class JobRunner {
       removed: result.removed,
       evidence: result.evidence,
     });
-    const failed = await this.core.mutate<{ failures: number; alert: boolean }>(id, (cur) => {
-      if (cur.state !== 'cleaning')
-        return { unchanged: { failures: cur.cleanup?.failures ?? 1, alert: false } };
+    const failed = await this.core.mutate<number>(id, (cur) => {
+      if (cur.state !== 'cleaning') return { unchanged: cur.cleanup?.failures ?? 1 };
       const failures = (cur.cleanup?.failures ?? 0) + 1;
       const alert = failures >= CLEANUP_ALERT_AFTER_FAILURES && !cur.cleanup?.alerted;
-      const cleanup = {
-        ...cur.cleanup,
-        failures,
-        lastError: message,
-        alerted: Boolean(cur.cleanup?.alerted) || alert,
+      const next: BreakglassRequest = {
+        ...cur,
+        cleanup: {
+          ...cur.cleanup,
+          failures,
+          lastError: message,
+          alerted: Boolean(cur.cleanup?.alerted) || alert,
+        },
       };
-      return { next: { ...cur, cleanup }, value: { failures, alert } };
+      const notice: Notice = { kind: 'cleanup-failed', request: next, error: message, alert };
+      return {
+        next,
+        // The alert is written with the failure that raised it: it cannot be marked sent and then lost.
+        effects: { notify: [UPDATE_MESSAGE, alert ? { to: 'channel', notice } : { to: 'thread', notice }] },
+        value: failures,
+      };
     });
-    if (!failed.ok) return 1;
-    if (failed.changed) {
-      await this.core.refresh(failed.stored);
-      const notice = {
-        kind: 'cleanup-failed' as const,
-        request: failed.stored.request,
-        error: message,
-        alert: failed.value.alert,
-      };
-      await this.core.announce('cleanup failure', () =>
-        failed.value.alert
-          ? this.deps.announcer.channel(notice)
-          : this.deps.announcer.thread(failed.stored, notice),
-      );
-    }
-    return failed.value.failures;
+    return failed.ok ? failed.value : 1;
   }
 
-  private async remind(id: string): Promise<{ retryAt?: number }> {
+  private async remind(id: string): Promise<JobResult> {
     const stored = await this.deps.store.getRequest(id);
     if (stored?.request.state !== 'active') return {};
     await this.core.audit(id, ACTOR, 'reminded');
-    await this.deps.announcer.dm(stored.request.requesterId, { kind: 'reminder', request: stored.request });
+    const request = stored.request;
+    await this.core.notify(id, [
+      { to: 'dm', userId: request.requesterId, notice: { kind: 'reminder', request } },
+    ]);
     return {};
   }
 
-  private async nudge(id: string): Promise<{ retryAt?: number }> {
+  private async nudge(id: string): Promise<JobResult> {
     const stored = await this.deps.store.getRequest(id);
     if (stored?.request.state !== 'pending') return {};
-    await this.deps.announcer.thread(stored, { kind: 'nudge', request: stored.request });
+    await this.core.notify(id, [{ to: 'thread', notice: { kind: 'nudge', request: stored.request } }]);
     return {};
   }
 
-  private async expire(id: string): Promise<{ retryAt?: number }> {
+  private async expire(id: string): Promise<JobResult> {
     const result = await this.core.mutate(id, (cur) =>
       cur.state === 'pending'
-        ? { next: { ...cur, state: 'expired' }, effects: { cancel: ['preview', 'nudge'] }, value: undefined }
+        ? {
+            next: { ...cur, state: 'expired' },
+            effects: {
+              cancel: ['preview', 'nudge'],
+              notify: [
+                UPDATE_MESSAGE,
+                {
+                  to: 'dm',
+                  userId: cur.requesterId,
+                  notice: { kind: 'expired', request: { ...cur, state: 'expired' } },
+                },
+              ],
+            },
+            value: undefined,
+          }
         : { unchanged: undefined },
     );
-    if (!result.ok || !result.changed) return {};
-    await this.core.audit(id, ACTOR, 'expired');
-    await this.core.refresh(result.stored);
-    await this.core.announce('expiry dm', () =>
-      this.deps.announcer.dm(result.stored.request.requesterId, {
-        kind: 'expired',
-        request: result.stored.request,
-      }),
-    );
+    if (result.ok && result.changed) await this.core.audit(id, ACTOR, 'expired');
     return {};
   }
+}
+
+interface TaskOutcome {
+  ok: boolean;
+  summary: string;
+  details: Record<string, unknown>;
+}
+
+function executedNotice(request: BreakglassRequest): Notice {
+  return { kind: 'executed', request };
 }
 
 function asTaskError(error: unknown): RootTaskError {

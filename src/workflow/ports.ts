@@ -11,7 +11,7 @@ import type {
   PolicyUnlockResult,
   RootCredentialAudit,
 } from '../aws/root-task-results.js';
-import type { BreakglassRequest } from '../domain/request.js';
+import type { Notice } from '../domain/notice.js';
 import type { StoredRequest } from '../store/store.js';
 
 /** The root-task operations the workflow runs (RootTaskService, or its dry-run stand-in). */
@@ -40,26 +40,13 @@ export interface Authorizer {
   mayRequest(userId: string): Promise<boolean>;
 }
 
-/** Something worth telling people about a request, rendered by the Slack layer. */
-export type Notice =
-  | { kind: 'granted'; request: BreakglassRequest; rootEmail: string | undefined }
-  | { kind: 'executed'; request: BreakglassRequest }
-  | {
-      kind: 'execution-failed';
-      request: BreakglassRequest;
-      error: string;
-      remediation: string;
-      cleanupScheduled: boolean;
-    }
-  | { kind: 'reminder'; request: BreakglassRequest }
-  | { kind: 'nudge'; request: BreakglassRequest }
-  | { kind: 'denied'; request: BreakglassRequest }
-  | { kind: 'expired'; request: BreakglassRequest }
-  | { kind: 'extension-requested'; request: BreakglassRequest }
-  | { kind: 'extended'; request: BreakglassRequest; approverId: string }
-  | { kind: 'cleanup-verified'; request: BreakglassRequest; removed: string }
-  | { kind: 'cleanup-failed'; request: BreakglassRequest; error: string; alert: boolean };
+export type { Notice } from '../domain/notice.js';
 
+/**
+ * Sends one delivery to Slack. Only the outbox's delivery worker calls it, never
+ * a job or a listener; failures are thrown as DeliveryError (permanent,
+ * rate-limited or transient) so the worker knows whether a retry can help.
+ */
 export interface Announcer {
   /** posts the request to the approvals channel; returns where */
   post(stored: StoredRequest): Promise<{ channel: string; ts: string }>;

@@ -2,6 +2,7 @@
 import { checkBucketName, checkQueueUrl } from '../domain/aws-identifiers.js';
 import { contentHash } from '../domain/content-hash.js';
 import { formatDuration } from '../domain/durations.js';
+import type { Delivery, Notice } from '../domain/notice.js';
 import {
   type BreakglassRequest,
   decideApproval,
@@ -14,7 +15,7 @@ import {
   type TaskKind,
 } from '../domain/request.js';
 import { pendingSchedule, reminderAt } from '../domain/schedule.js';
-import { newRequestId, type Reply, type WorkflowCore } from './core.js';
+import { newRequestId, type Reply, UPDATE_MESSAGE, type WorkflowCore } from './core.js';
 
 export interface RequestInput {
   requesterId: string;
@@ -93,12 +94,13 @@ export class RequestActions {
     };
     const request = { ...draft, contentHash: contentHash(draft) };
     const { nudgeAt, expireAt } = pendingSchedule(now, this.deps.settings);
-    await this.deps.store.createRequest(request, {
+    await this.core.create(request, {
       schedule: [
         { kind: 'preview', dueAt: now },
         { kind: 'nudge', dueAt: nudgeAt },
         { kind: 'expire', dueAt: expireAt },
       ],
+      notify: [{ to: 'post' }],
     });
     await this.core.audit(request.id, input.requesterId, 'requested', {
       accountId: request.accountId,
@@ -108,7 +110,6 @@ export class RequestActions {
       justification,
       link,
     });
-    this.deps.wake?.();
     return { ok: true, request };
   }
 
@@ -124,19 +125,28 @@ export class RequestActions {
       if (!decision.complete) {
         return {
           next: { ...r, approvals: decision.approvals },
+          effects: { notify: [UPDATE_MESSAGE] },
           value: `Approval recorded (${decision.approvals.length}/${REQUIRED_APPROVALS}).`,
         };
       }
+      // A window's cleanup is durable before any AWS call: whatever happens to the
+      // grant, root access cannot outlive the approved duration.
+      const fallbackCleanup = opensWindow(r.task)
+        ? [{ kind: 'cleanup' as const, dueAt: now + r.durationSeconds * 1000 }]
+        : [];
       return {
         next: { ...r, approvals: decision.approvals, state: 'executing' },
-        effects: { schedule: [{ kind: 'execute', dueAt: now }], cancel: ['nudge', 'expire'] },
+        effects: {
+          schedule: [{ kind: 'execute', dueAt: now }, ...fallbackCleanup],
+          cancel: ['nudge', 'expire'],
+          notify: [UPDATE_MESSAGE],
+        },
         value: 'Second approval recorded: running the task now.',
       };
     });
     if (!result.ok) return { ok: false, text: `Not approved: ${result.reason}.` };
     if (result.changed) {
       await this.core.audit(id, userId, 'approved', { approvals: result.stored.request.approvals.length });
-      await this.core.refresh(result.stored);
     }
     return { ok: true, text: result.value };
   }
@@ -147,23 +157,22 @@ export class RequestActions {
     const result = await this.core.mutate<string>(id, (r) => {
       const decision = decideDenial(r, userId, { isApprover, reason });
       if (!decision.ok) return { refuse: decision.reason };
+      const next: BreakglassRequest = {
+        ...r,
+        state: 'denied',
+        denial: { userId, reason: reason.trim(), at: now },
+      };
+      const notify: Delivery[] = [UPDATE_MESSAGE];
+      if (userId !== r.requesterId)
+        notify.push({ to: 'dm', userId: r.requesterId, notice: { kind: 'denied', request: next } });
       return {
-        next: { ...r, state: 'denied', denial: { userId, reason: reason.trim(), at: now } },
-        effects: { cancel: ['preview', 'nudge', 'expire'] },
+        next,
+        effects: { cancel: ['preview', 'nudge', 'expire'], notify },
         value: 'Request denied.',
       };
     });
     if (!result.ok) return { ok: false, text: `Not denied: ${result.reason}.` };
     await this.core.audit(id, userId, 'denied', { reason: reason.trim() });
-    await this.core.refresh(result.stored);
-    if (userId !== result.stored.request.requesterId) {
-      await this.core.announce('dm denial', () =>
-        this.deps.announcer.dm(result.stored.request.requesterId, {
-          kind: 'denied',
-          request: result.stored.request,
-        }),
-      );
-    }
     return { ok: true, text: result.value };
   }
 
@@ -180,14 +189,13 @@ export class RequestActions {
       r.state === 'pending'
         ? {
             next: { ...r, state: 'cancelled' },
-            effects: { cancel: ['preview', 'nudge', 'expire'] },
+            effects: { cancel: ['preview', 'nudge', 'expire'], notify: [UPDATE_MESSAGE] },
             value: `Request ${id} cancelled.`,
           }
         : { refuse: `it is already ${r.state}` },
     );
     if (!result.ok) return { ok: false, text: `Not cancelled: ${result.reason}.` };
     await this.core.audit(id, userId, 'cancelled');
-    await this.core.refresh(result.stored);
     return { ok: true, text: result.value };
   }
 
@@ -203,15 +211,16 @@ export class RequestActions {
       if (r.state !== 'active') return { refuse: `the request is ${r.state}, not active` };
       return {
         next: { ...r, state: 'cleaning' },
-        effects: { schedule: [{ kind: 'cleanup', dueAt: now }], cancel: ['remind'] },
+        effects: {
+          schedule: [{ kind: 'cleanup', dueAt: now }],
+          cancel: ['remind'],
+          notify: [UPDATE_MESSAGE],
+        },
         value: 'Cleaning up now: root credentials will be deleted and verified.',
       };
     });
     if (!result.ok) return { ok: false, text: `Not done: ${result.reason}.` };
-    if (result.changed) {
-      await this.core.audit(id, userId, 'finished early');
-      await this.core.refresh(result.stored);
-    }
+    if (result.changed) await this.core.audit(id, userId, 'finished early');
     return { ok: true, text: result.value };
   }
 
@@ -222,19 +231,15 @@ export class RequestActions {
       if (r.requesterId !== userId) return { refuse: 'only the requester can ask for more time' };
       const check = decideExtension(r, seconds, max);
       if (!check.ok) return { refuse: check.reason };
+      const next: BreakglassRequest = { ...r, extensionRequest: { seconds, at: now } };
       return {
-        next: { ...r, extensionRequest: { seconds, at: now } },
+        next,
+        effects: { notify: [{ to: 'thread', notice: { kind: 'extension-requested', request: next } }] },
         value: `Asked the approvers for ${formatDuration(seconds)} more.`,
       };
     });
     if (!result.ok) return { ok: false, text: `No extension: ${result.reason}.` };
     await this.core.audit(id, userId, 'extension requested', { seconds });
-    await this.core.announce('extension request', () =>
-      this.deps.announcer.thread(result.stored, {
-        kind: 'extension-requested',
-        request: result.stored.request,
-      }),
-    );
     return { ok: true, text: result.value };
   }
 
@@ -250,7 +255,7 @@ export class RequestActions {
       if (!check.ok) return { refuse: check.reason };
       const { extensionRequest: _, ...rest } = r;
       const next: BreakglassRequest = { ...rest, windowEndsAt: check.windowEndsAt };
-
+      const notice: Notice = { kind: 'extended', request: next, approverId: userId };
       return {
         next,
         effects: {
@@ -258,6 +263,7 @@ export class RequestActions {
             { kind: 'cleanup', dueAt: check.windowEndsAt },
             { kind: 'remind', dueAt: reminderAt(this.core.now(), check.windowEndsAt, settings) },
           ],
+          notify: [UPDATE_MESSAGE, { to: 'thread', notice }, { to: 'dm', userId: r.requesterId, notice }],
         },
         value: 'Extension approved.',
       };
@@ -266,12 +272,6 @@ export class RequestActions {
     await this.core.audit(id, userId, 'extension approved', {
       windowEndsAt: result.stored.request.windowEndsAt,
     });
-    await this.core.refresh(result.stored);
-    const notice = { kind: 'extended' as const, request: result.stored.request, approverId: userId };
-    await this.core.announce('extension thread', () => this.deps.announcer.thread(result.stored, notice));
-    await this.core.announce('extension dm', () =>
-      this.deps.announcer.dm(result.stored.request.requesterId, notice),
-    );
     return { ok: true, text: result.value };
   }
 }

@@ -2,10 +2,12 @@
  * Polls the store for due jobs and runs them. Claims are leased, so with two
  * processes on one database each job runs once, and a job claimed by a process
  * that died runs again when the lease lapses. Overdue jobs run on the first tick.
+ * Jobs do AWS work and store writes only: Slack notices go through the outbox.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { Job, Store } from '../store/store.js';
+import { errorText, WorkLoop } from './work-loop.js';
 
 /**
  * A claim lasts a minute and is renewed every 20 s while its job runs, so a job
@@ -15,84 +17,55 @@ const LEASE_MS = 60_000;
 const RENEW_EVERY_MS = LEASE_MS / 3;
 const FAILED_JOB_RETRY_MS = 30_000;
 const DEFAULT_CONCURRENCY = 4;
+/** The loop counts as stalled after this many ticks without a claim attempt. */
+export const STALLED_AFTER_TICKS = 3;
 
 export class Scheduler {
   readonly workerId = `worker-${randomUUID().slice(0, 8)}`;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
-  private stopping = false;
+  private readonly loop: WorkLoop<Job>;
+  private readonly now: () => number;
 
   constructor(
     private readonly store: Store,
     private readonly run: (job: Job) => Promise<{ retryAt?: number }>,
     private readonly options: { tickMs: number; log: Logger; now?: () => number; concurrency?: number },
-  ) {}
+  ) {
+    this.now = options.now ?? Date.now;
+    this.loop = new WorkLoop({
+      name: 'scheduler',
+      tickMs: options.tickMs,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      log: options.log,
+      claim: () => this.store.claimDueJob(this.workerId, this.now(), LEASE_MS),
+      run: (job) => this.runOne(job),
+    });
+  }
 
   start(): void {
-    this.stopped = false;
-    this.stopping = false;
-    this.wake();
+    this.loop.start();
   }
 
   /** Run due jobs now instead of at the next tick (a job was scheduled for now). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.stopped) return;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      } else {
-        this.timer = setTimeout(() => this.wake(), this.options.tickMs);
-      }
-    });
+    this.loop.wake();
   }
 
   /** Stop claiming new jobs and wait for the ones running (graceful shutdown). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.stopping = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  /**
-   * Runs every job due now, `concurrency` at a time, so that one slow AWS call
-   * (a cleanup retrying under throttling) does not hold up the others; resolves
-   * when none is left.
-   */
-  async drain(): Promise<void> {
-    const workers = Array.from({ length: this.options.concurrency ?? DEFAULT_CONCURRENCY }, () =>
-      this.work(),
-    );
-    await Promise.all(workers);
+  /** Runs every job due now, `concurrency` at a time; resolves when none is left. */
+  drain(): Promise<void> {
+    return this.loop.drain();
   }
 
-  private async work(): Promise<void> {
-    const now = this.options.now ?? Date.now;
-    for (
-      let job = await this.store.claimDueJob(this.workerId, now(), LEASE_MS);
-      job;
-      job = await this.store.claimDueJob(this.workerId, now(), LEASE_MS)
-    ) {
-      if (this.stopping) {
-        // Shutting down: hand the claimed job back so another process (or the restart) runs it.
-        await this.store.retryJob(job.id, job.dueAt);
-        break;
-      }
-      await this.runOne(job, now);
-    }
+  /** False when the loop has not tried to claim a job for STALLED_AFTER_TICKS ticks. */
+  healthy(wallNow = Date.now()): boolean {
+    return wallNow - this.loop.lastPollAt <= this.options.tickMs * STALLED_AFTER_TICKS + 1000;
   }
 
-  private async runOne(job: Job, now: () => number): Promise<void> {
+  private async runOne(job: Job): Promise<void> {
     const log = this.options.log.child({
       jobId: job.id,
       kind: job.kind,
@@ -100,16 +73,21 @@ export class Scheduler {
       attempt: job.attempts,
     });
     const heartbeat = setInterval(() => {
-      this.store.renewClaim(job.id, this.workerId, now() + LEASE_MS).catch(() => {});
+      this.store.renewClaim(job.id, this.workerId, this.now() + LEASE_MS).catch(() => {});
     }, RENEW_EVERY_MS);
     try {
       const { retryAt } = await this.run(job);
-      if (retryAt === undefined) await this.store.completeJob(job.id);
-      else await this.store.retryJob(job.id, retryAt);
+      if (retryAt === undefined) await this.store.completeJob(job.id, this.workerId);
+      else await this.store.retryJob(job.id, retryAt, this.workerId);
     } catch (error) {
-      // A bug or an outage (Slack down): keep the job and try again later; never lose it.
-      log.error({ err: error instanceof Error ? error.message : String(error) }, 'job failed; will retry');
-      await this.store.retryJob(job.id, now() + FAILED_JOB_RETRY_MS);
+      // A bug or a store error: keep the job and try again later; never lose it.
+      log.error({ err: errorText(error) }, 'job failed; will retry');
+      await this.store
+        .retryJob(job.id, this.now() + FAILED_JOB_RETRY_MS, this.workerId)
+        .catch((storeError: unknown) => {
+          // The lease lapses and the job runs again anyway.
+          log.error({ err: errorText(storeError) }, 'could not reschedule the failed job');
+        });
     } finally {
       clearInterval(heartbeat);
     }

@@ -1,9 +1,11 @@
 /** The break-glass workflow: user actions, scheduled jobs and queries, behind one object. */
 import type { BreakglassRequest } from '../domain/request.js';
-import type { Job, StoredRequest } from '../store/store.js';
+import type { Job, OutboxItem, StoredRequest } from '../store/store.js';
 import { WorkflowCore, type WorkflowDeps } from './core.js';
+import type { DeliveryError } from './delivery-error.js';
 import { JobRunner } from './jobs.js';
 import { RequestActions } from './request-actions.js';
+import { handleUndeliverable } from './undeliverable.js';
 
 export class BreakglassWorkflow {
   readonly core: WorkflowCore;
@@ -22,6 +24,11 @@ export class BreakglassWorkflow {
 
   runJob(job: Job): Promise<{ retryAt?: number }> {
     return this.jobs.run(job);
+  }
+
+  /** Slack refused a notice for good: cancel what cannot go on, tell a person another way. */
+  undeliverable(item: OutboxItem, error: DeliveryError): Promise<void> {
+    return handleUndeliverable(this.core, item, error);
   }
 
   async get(id: string): Promise<StoredRequest | undefined> {

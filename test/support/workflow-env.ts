@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { WorkflowSettings } from '../../src/workflow/core.js';
+import { DeliveryWorker } from '../../src/workflow/delivery.js';
 import { organizationAccounts } from '../../src/workflow/organization-accounts.js';
 import type { Announcer, Authorizer } from '../../src/workflow/ports.js';
 import { Scheduler } from '../../src/workflow/scheduler.js';
@@ -32,7 +33,8 @@ export interface WorkflowEnv {
   announcer: RecordingAnnouncer;
   workflow: BreakglassWorkflow;
   clock: { now: number };
-  /** run every job due at the current fake time */
+  delivery: DeliveryWorker;
+  /** run every job due at the current fake time, then deliver the notices they wrote */
   runDue(): Promise<void>;
   advance(ms: number): Promise<void>;
   close(): Promise<void>;
@@ -57,7 +59,6 @@ export async function startWorkflowEnv(
     tasks: aws.service,
     accounts: organizationAccounts(aws.organization),
     auth: staticAuthorizer,
-    announcer: options.announcer ?? announcer,
     log: silentLogger,
     settings: SETTINGS,
     now: () => clock.now,
@@ -67,6 +68,19 @@ export async function startWorkflowEnv(
     log: silentLogger,
     now: () => clock.now,
   });
+  const delivery = new DeliveryWorker(store, options.announcer ?? announcer, {
+    tickMs: 1000,
+    log: silentLogger,
+    now: () => clock.now,
+    onUndeliverable: (item, error) => workflow.undeliverable(item, error),
+  });
+  // Jobs first, then the notices they wrote (which may, when refused, write more).
+  const runDue = async () => {
+    await scheduler.drain();
+    await delivery.drain();
+    await scheduler.drain();
+    await delivery.drain();
+  };
   return {
     aws,
     store,
@@ -74,10 +88,11 @@ export async function startWorkflowEnv(
     announcer,
     workflow,
     clock,
-    runDue: () => scheduler.drain(),
+    delivery,
+    runDue,
     async advance(ms) {
       clock.now += ms;
-      await scheduler.drain();
+      await runDue();
     },
     async close() {
       await store.close();

@@ -158,6 +158,7 @@ describe('other endings', () => {
       state: 'denied',
       denial: { userId: APPROVER_A, reason: 'No incident ticket' },
     });
+    await env.runDue(); // the outbox delivers the DM
     expect(env.announcer.kinds()).toContain('dm:denied');
     expect((await env.workflow.actions.approve(r.id, APPROVER_B, r.contentHash)).ok).toBe(false);
   });

@@ -108,6 +108,29 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
           ? `:rotating_light: ${mentionAll(ctx.approverIds)} cleanup of root credentials on ${account} (${r.id}) keeps failing after ${r.cleanup?.failures ?? 0} attempts: ${escapeMrkdwn(clip(notice.error, 800))}. The bot keeps retrying; check the bot's permissions with \`breakglass doctor\` or remove the credentials by hand.`
           : `:warning: Cleanup attempt failed: ${escapeMrkdwn(clip(notice.error, 800))}. Retrying with backoff.`,
       };
+    case 'not-delivered':
+      return {
+        text: `:warning: Slack refused to deliver ${escapeMrkdwn(notice.what)} for ${r.id} (${account}): \`${escapeMrkdwn(notice.error)}\`. ${deliveryRemedy(notice.error)}`,
+      };
+  }
+}
+
+/** What a person can do about a Slack error that retrying cannot fix. */
+export function deliveryRemedy(error: string): string {
+  switch (error) {
+    case 'not_in_channel':
+      return 'Invite the bot to the approvals channel (`/invite @breakglass`) and request again.';
+    case 'channel_not_found':
+    case 'is_archived':
+      return 'Set BREAKGLASS_CHANNEL_ID to an existing, unarchived channel and restart the bot.';
+    case 'missing_scope':
+      return 'Reinstall the app from its manifest so that it has the scopes the bot needs.';
+    case 'invalid_auth':
+    case 'token_revoked':
+    case 'account_inactive':
+      return 'Replace SLACK_BOT_TOKEN with a valid bot token and restart the bot.';
+    default:
+      return 'Report this to whoever runs the bot; the details are in its log.';
   }
 }
 

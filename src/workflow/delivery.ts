@@ -1,0 +1,127 @@
+/**
+ * The outbox's delivery worker: sends Slack notices in the order they were
+ * written per request, apart from the AWS job workers, so that nothing which
+ * guards root access ever waits on Slack. Slack asking to slow down holds only
+ * the channel (or DM) concerned; an outage is retried with capped back-off; an
+ * error that retrying cannot fix is recorded, logged at error level and handed
+ * to `onUndeliverable` so that a person hears of it.
+ */
+import { randomUUID } from 'node:crypto';
+import { deliveryTarget, describeDelivery } from '../domain/notice.js';
+import type { Logger } from '../log.js';
+import type { OutboxItem, Store } from '../store/store.js';
+import { DeliveryError } from './delivery-error.js';
+import type { Announcer } from './ports.js';
+import { errorText, WorkLoop } from './work-loop.js';
+
+/** Long enough for one Slack call with its own timeout. */
+const LEASE_MS = 30_000;
+const DEFAULT_CONCURRENCY = 4;
+/** Outage back-off: 1 s doubling to this cap, so a notice goes out within seconds of Slack's return. */
+const MAX_RETRY_DELAY_MS = 20_000;
+const DEFAULT_RETRY_AFTER_MS = 1_000;
+
+export interface PermanentDeliveryError {
+  code: string;
+  requestId: string;
+  what: string;
+  /** wall-clock ms */
+  at: number;
+}
+
+export interface DeliveryOptions {
+  log: Logger;
+  tickMs: number;
+  now?: () => number;
+  concurrency?: number;
+  /** told once of each notice Slack refused for good */
+  onUndeliverable?: (item: OutboxItem, error: DeliveryError) => Promise<void>;
+}
+
+export class DeliveryWorker {
+  readonly workerId = `outbox-${randomUUID().slice(0, 8)}`;
+  /** the last error that retrying could not fix, for /readyz */
+  lastPermanentError: PermanentDeliveryError | undefined;
+  private readonly loop: WorkLoop<OutboxItem>;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly announcer: Announcer,
+    private readonly options: DeliveryOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.loop = new WorkLoop({
+      name: 'outbox',
+      tickMs: options.tickMs,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      log: options.log,
+      claim: () => this.store.claimDelivery(this.workerId, this.now(), LEASE_MS),
+      run: (item) => this.deliver(item),
+    });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** Delivers everything deliverable now (tests). */
+  drain(): Promise<void> {
+    return this.loop.drain();
+  }
+
+  private async deliver(item: OutboxItem): Promise<void> {
+    try {
+      await this.send(item);
+      await this.store.deliverySent(item, this.now());
+    } catch (error) {
+      await this.failed(item, error);
+    }
+  }
+
+  private async send(item: OutboxItem): Promise<void> {
+    const d = item.delivery;
+    if (d.to === 'channel') return this.announcer.channel(d.notice);
+    if (d.to === 'dm') return this.announcer.dm(d.userId, d.notice);
+    const stored = await this.store.getRequest(item.requestId);
+    if (!stored) return;
+    if (d.to === 'thread') return this.announcer.thread(stored, d.notice);
+    if (stored.message) return this.announcer.update(stored);
+    // Not posted yet: `post` posts; an `update` before the post exists has nothing to update.
+    if (d.to === 'post') await this.store.setMessage(item.requestId, await this.announcer.post(stored));
+  }
+
+  private async failed(item: OutboxItem, error: unknown): Promise<void> {
+    const what = describeDelivery(item.delivery);
+    const log = this.options.log.child({ requestId: item.requestId, notice: what, attempt: item.attempts });
+    const now = this.now();
+    if (error instanceof DeliveryError && error.failure === 'permanent') {
+      log.error({ slackError: error.code }, 'Slack refused a notice; retrying cannot fix it');
+      await this.store.deliveryFailed(item.id, error.code, now);
+      this.lastPermanentError = { code: error.code, requestId: item.requestId, what, at: Date.now() };
+      await this.options.onUndeliverable?.(item, error).catch((e: unknown) => {
+        log.error({ err: errorText(e) }, 'could not handle an undeliverable notice');
+      });
+      return;
+    }
+    if (error instanceof DeliveryError && error.failure === 'rate-limited') {
+      const until = now + (error.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
+      log.warn({ retryAfterMs: until - now }, 'Slack rate limit: holding this channel');
+      await this.store.retryDelivery(item.id, until, error.code);
+      await this.store.deferTarget(deliveryTarget(item.delivery), until);
+      return;
+    }
+    const delay = Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** Math.max(0, item.attempts - 1));
+    const code = error instanceof DeliveryError ? error.code : errorText(error);
+    log.warn({ err: code, retryInMs: delay }, 'could not deliver a notice; will retry');
+    await this.store.retryDelivery(item.id, now + delay * (0.5 + Math.random() / 2), code);
+  }
+}
