@@ -21,6 +21,18 @@ function configOrExit() {
   }
 }
 
+// Every loop catches its own errors; anything that still escapes is a bug. A stray
+// rejection leaves no state half-written (each decision is one transaction), so log
+// it and keep cleaning up. An uncaught exception may have cut a write short, so
+// exit non-zero: durable jobs resume on restart.
+process.on('unhandledRejection', (reason) => {
+  log.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection');
+});
+process.on('uncaughtException', (error) => {
+  log.fatal({ err: error.message }, 'uncaught exception: exiting; pending jobs resume on restart');
+  process.exit(1);
+});
+
 const { config, aws } = configOrExit();
 const bot = await startBot({ config, aws, log });
 

@@ -193,19 +193,11 @@ export class SqliteStore implements Store {
     return row ? toOutboxItem(row) : undefined;
   }
 
-  async deliverySent(item: OutboxItem, now: number): Promise<void> {
-    this.db.transaction(() => {
-      this.prepare("UPDATE outbox SET status = 'sent', done_at = ?, claimed_by = NULL WHERE id = ?").run(
-        now,
-        item.id,
-      );
-      if (item.delivery.to === 'update') {
-        // Older updates of the same message would render the same newest state: they are done too.
-        this.prepare(
-          `UPDATE outbox SET status = 'sent', done_at = ? WHERE request_id = ? AND kind = 'update' AND status = 'pending' AND id < ?`,
-        ).run(now, item.requestId, item.id);
-      }
-    })();
+  async deliverySent(id: number, now: number): Promise<void> {
+    this.prepare("UPDATE outbox SET status = 'sent', done_at = ?, claimed_by = NULL WHERE id = ?").run(
+      now,
+      id,
+    );
   }
 
   async deliveryFailed(id: number, error: string, now: number): Promise<void> {

@@ -100,8 +100,7 @@ export interface Store {
    * undelivered (per-request order), leased like jobs.
    */
   claimDelivery(workerId: string, now: number, leaseMs: number): Promise<OutboxItem | undefined>;
-  /** Marks a notice sent; for an `update`, also every older pending update of its request (they would show the same). */
-  deliverySent(item: OutboxItem, now: number): Promise<void>;
+  deliverySent(id: number, now: number): Promise<void>;
   /** Marks a notice failed for good; later notices of its request go on. */
   deliveryFailed(id: number, error: string, now: number): Promise<void>;
   /** Puts a claimed notice back to be tried at `at`. */

@@ -81,7 +81,7 @@ export class DeliveryWorker {
   private async deliver(item: OutboxItem): Promise<void> {
     try {
       await this.send(item);
-      await this.store.deliverySent(item, this.now());
+      await this.store.deliverySent(item.id, this.now());
     } catch (error) {
       await this.failed(item, error);
     }

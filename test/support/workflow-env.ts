@@ -6,12 +6,12 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { WorkflowSettings } from '../../src/workflow/core.js';
 import { DeliveryWorker } from '../../src/workflow/delivery.js';
 import { organizationAccounts } from '../../src/workflow/organization-accounts.js';
-import type { Announcer, Authorizer } from '../../src/workflow/ports.js';
+import type { Authorizer } from '../../src/workflow/ports.js';
 import { Scheduler } from '../../src/workflow/scheduler.js';
 import { BreakglassWorkflow } from '../../src/workflow/workflow.js';
 import { seedMembers } from '../fakes/aws/sample-org.js';
 import { type FakeAwsEnv, startFakeAwsEnv } from './fake-aws-env.js';
-import { RecordingAnnouncer } from './recording-announcer.js';
+import { SwitchableAnnouncer } from './switchable-announcer.js';
 
 export const REQUESTER = 'UREQUESTER';
 export const APPROVER_A = 'UAPPROVERA';
@@ -30,7 +30,8 @@ export interface WorkflowEnv {
   aws: FakeAwsEnv;
   store: SqliteStore;
   dbFile: string;
-  announcer: RecordingAnnouncer;
+  /** records what was said; can be taken down or made to refuse, as Slack can */
+  announcer: SwitchableAnnouncer;
   workflow: BreakglassWorkflow;
   clock: { now: number };
   delivery: DeliveryWorker;
@@ -45,14 +46,12 @@ export const staticAuthorizer: Authorizer = {
   mayRequest: async (userId) => userId !== OUTSIDER,
 };
 
-export async function startWorkflowEnv(
-  options: { announcer?: Announcer; members?: number } = {},
-): Promise<WorkflowEnv> {
+export async function startWorkflowEnv(options: { members?: number } = {}): Promise<WorkflowEnv> {
   const aws = await startFakeAwsEnv();
   seedMembers(aws.fake, options.members ?? 5, 0);
   const dbFile = join(mkdtempSync(join(tmpdir(), 'bg-wf-')), 'breakglass.db');
   const store = new SqliteStore(dbFile);
-  const announcer = new RecordingAnnouncer();
+  const announcer = new SwitchableAnnouncer();
   const clock = { now: Date.parse('2026-11-26T10:00:00Z') };
   const workflow = new BreakglassWorkflow({
     store,
@@ -68,7 +67,7 @@ export async function startWorkflowEnv(
     log: silentLogger,
     now: () => clock.now,
   });
-  const delivery = new DeliveryWorker(store, options.announcer ?? announcer, {
+  const delivery = new DeliveryWorker(store, announcer, {
     tickMs: 1000,
     log: silentLogger,
     now: () => clock.now,

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Job } from '../../src/store/store.js';
-import { Scheduler } from '../../src/workflow/scheduler.js';
+import { Scheduler, STALLED_AFTER_TICKS } from '../../src/workflow/scheduler.js';
 
 let store: SqliteStore;
 const clock = { now: 1_000_000 };
@@ -67,5 +67,70 @@ describe('Scheduler', () => {
     // The handed-back job is claimable right away by another worker.
     const next = await store.claimDueJob('other', clock.now, 60_000);
     expect(next?.requestId).toBe('BG-1');
+  });
+});
+
+/** A store whose job claims fail like a locked SQLite database, a given number of times. */
+class BusyStore extends SqliteStore {
+  busyClaims = 0;
+  override async claimDueJob(workerId: string, now: number, leaseMs: number) {
+    if (this.busyClaims > 0) {
+      this.busyClaims -= 1;
+      throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    }
+    return super.claimDueJob(workerId, now, leaseMs);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Scheduler resilience', () => {
+  it('survives SQLITE_BUSY on claims, backs off, and still runs the job', async () => {
+    const busy = new BusyStore(join(mkdtempSync(join(tmpdir(), 'bg-busy-')), 'db.sqlite'));
+    busy.busyClaims = 3;
+    await busy.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: clock.now });
+    const ran: string[] = [];
+    const s = new Scheduler(
+      busy,
+      async (job) => {
+        ran.push(job.requestId);
+        return {};
+      },
+      {
+        tickMs: 5,
+        log: silentLogger,
+        now: () => clock.now,
+      },
+    );
+    s.start();
+    for (let i = 0; i < 100 && ran.length === 0; i++) await sleep(10);
+    await s.stop();
+    expect(busy.busyClaims).toBe(0);
+    expect(ran).toEqual(['BG-1']);
+    expect(await busy.pendingJobs('BG-1')).toEqual([]);
+    await busy.close();
+  });
+
+  it('keeps its heartbeat while a long job holds every slot, and reports a stall once stopped', async () => {
+    await store.scheduleJob({ requestId: 'BG-long', kind: 'cleanup', dueAt: clock.now });
+    const s = new Scheduler(
+      store,
+      async () => {
+        await sleep(300);
+        return {};
+      },
+      {
+        tickMs: 20,
+        log: silentLogger,
+        now: () => clock.now,
+        concurrency: 1,
+      },
+    );
+    s.start();
+    await sleep(200);
+    // The only slot is busy, yet the loop kept polling.
+    expect(s.healthy()).toBe(true);
+    await s.stop();
+    expect(s.healthy(Date.now() + 20 * STALLED_AFTER_TICKS + 1_001)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BreakglassRequest } from '../../src/domain/request.js';
+import type { RequestInput } from '../../src/workflow/request-actions.js';
 import { fullyCredentialed, memberId } from '../fakes/aws/sample-org.js';
 import {
   APPROVER_A,
@@ -9,6 +10,7 @@ import {
   startWorkflowEnv,
   type WorkflowEnv,
 } from '../support/workflow-env.js';
+import { approveByBoth, currentRequest, submitRequest } from '../support/workflow-flows.js';
 
 const ACCOUNT = memberId(2);
 let env: WorkflowEnv;
@@ -17,33 +19,9 @@ beforeEach(async () => {
 });
 afterEach(() => env.close());
 
-async function submitted(
-  overrides: Partial<Parameters<WorkflowEnv['workflow']['actions']['submit']>[0]> = {},
-): Promise<BreakglassRequest> {
-  const result = await env.workflow.actions.submit({
-    requesterId: REQUESTER,
-    accountId: ACCOUNT,
-    task: 'password-recovery',
-    durationSeconds: 3600,
-    justification: 'Locked out of the billing console',
-    ...overrides,
-  });
-  if (!result.ok || !('request' in result)) throw new Error(JSON.stringify(result));
-  await env.runDue(); // posts the message and loads the preview
-  return (await current(result.request.id)).request;
-}
-
-async function current(id: string) {
-  const stored = await env.store.getRequest(id);
-  if (!stored) throw new Error(`no ${id}`);
-  return stored;
-}
-
-async function approveTwice(r: BreakglassRequest): Promise<void> {
-  expect((await env.workflow.actions.approve(r.id, APPROVER_A, r.contentHash)).ok).toBe(true);
-  expect((await env.workflow.actions.approve(r.id, APPROVER_B, r.contentHash)).ok).toBe(true);
-  await env.runDue();
-}
+const submitted = (overrides: Partial<RequestInput> = {}) => submitRequest(env, ACCOUNT, overrides);
+const current = (id: string) => currentRequest(env, id);
+const approveTwice = (r: BreakglassRequest) => approveByBoth(env, r);
 
 describe('request to verified cleanup', () => {
   it('grants password recovery after two approvals, reminds, cleans up at window end and verifies', async () => {

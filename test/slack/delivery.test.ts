@@ -1,0 +1,165 @@
+/**
+ * The outbox's delivery worker against Slack's Web API at the HTTP layer (nock):
+ * the real WebClient, its error parsing and our mapping of each Slack answer.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebClient } from '@slack/web-api';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Notice } from '../../src/domain/notice.js';
+import { silentLogger } from '../../src/log.js';
+import { SlackAnnouncer } from '../../src/slack/announcer.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { OutboxItem } from '../../src/store/store.js';
+import { DeliveryWorker } from '../../src/workflow/delivery.js';
+import type { DeliveryError } from '../../src/workflow/delivery-error.js';
+import { requestFixture } from '../support/fixtures.js';
+
+const SLACK = 'https://slack.test';
+const CHANNEL = 'CAPPROVALS';
+let store: SqliteStore;
+let worker: DeliveryWorker;
+let makeWorker: (concurrency: number) => DeliveryWorker;
+let refused: { item: OutboxItem; error: DeliveryError }[];
+const clock = { now: 1_000_000 };
+
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+beforeEach(() => {
+  store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'bg-delivery-')), 'breakglass.db'));
+  const client = new WebClient('xoxb-test', {
+    slackApiUrl: `${SLACK}/api/`,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 300,
+  });
+  const announcer = new SlackAnnouncer(client, CHANNEL, {
+    approverIds: ['UAPPROVER1', 'UAPPROVER2'],
+    durationsSeconds: [3600],
+    pendingTtlSeconds: 3600,
+  });
+  refused = [];
+  makeWorker = (concurrency) =>
+    new DeliveryWorker(store, announcer, {
+      log: silentLogger,
+      tickMs: 1000,
+      now: () => clock.now,
+      concurrency,
+      onUndeliverable: async (item, error) => {
+        refused.push({ item, error });
+      },
+    });
+  worker = makeWorker(4);
+});
+afterEach(async () => {
+  nock.cleanAll();
+  await store.close();
+});
+
+const nudge = (id: string): Notice => ({ kind: 'nudge', request: requestFixture(id) });
+const posted = { ok: true, channel: CHANNEL, ts: '1800000000.000100' };
+
+function slackCall(method: string) {
+  return nock(SLACK).post(`/api/${method}`);
+}
+
+async function statuses(id: string) {
+  return (await store.listDeliveries(id)).map((d) => `${d.delivery.to}:${d.status}`);
+}
+
+describe('delivery worker', () => {
+  it('posts the request message, then replies in its thread, once each', async () => {
+    await store.createRequest(requestFixture('BG-1'), {
+      notify: [{ to: 'post' }, { to: 'thread', notice: nudge('BG-1') }],
+    });
+    const bodies: URLSearchParams[] = [];
+    slackCall('chat.postMessage')
+      .twice()
+      .reply(200, (_uri, body) => {
+        bodies.push(new URLSearchParams(String(body)));
+        return posted;
+      });
+    await worker.drain();
+    expect(await statuses('BG-1')).toEqual(['post:sent', 'thread:sent']);
+    expect(bodies[0]?.get('channel')).toBe(CHANNEL);
+    expect(bodies[0]?.get('thread_ts')).toBeNull();
+    expect(bodies[1]?.get('thread_ts')).toBe(posted.ts);
+    expect((await store.getRequest('BG-1'))?.message).toEqual({ channel: CHANNEL, ts: posted.ts });
+  });
+
+  it('updates instead of posting again when the message already exists (a restart after the post)', async () => {
+    await store.createRequest(requestFixture('BG-1'), { notify: [{ to: 'post' }] });
+    await store.setMessage('BG-1', { channel: CHANNEL, ts: posted.ts });
+    const update = slackCall('chat.update').reply(200, { ok: true });
+    await worker.drain();
+    expect(update.isDone()).toBe(true);
+    expect(await statuses('BG-1')).toEqual(['post:sent']);
+  });
+
+  it.each([
+    'not_in_channel',
+    'channel_not_found',
+    'is_archived',
+    'invalid_blocks',
+    'missing_scope',
+    'invalid_auth',
+  ])('treats %s as permanent: recorded, reported once, and the next notice goes on', async (code) => {
+    await store.createRequest(requestFixture('BG-1'), {
+      notify: [{ to: 'post' }, { to: 'dm', userId: 'U1', notice: nudge('BG-1') }],
+    });
+    slackCall('chat.postMessage').reply(200, { ok: false, error: code });
+    slackCall('chat.postMessage').reply(200, posted);
+    await worker.drain();
+    expect(await statuses('BG-1')).toEqual(['post:failed', 'dm:sent']);
+    expect(refused.map((r) => [r.item.delivery.to, r.error.code])).toEqual([['post', code]]);
+    expect(worker.lastPermanentError).toMatchObject({ code, requestId: 'BG-1' });
+  });
+
+  it('holds the rate-limited channel for Retry-After while DMs go on', async () => {
+    await store.createRequest(requestFixture('BG-1'), { notify: [{ to: 'post' }] });
+    await store.createRequest(requestFixture('BG-2'), { notify: [{ to: 'post' }] });
+    await store.createRequest(requestFixture('BG-3'), {
+      notify: [{ to: 'dm', userId: 'U3', notice: nudge('BG-3') }],
+    });
+    slackCall('chat.postMessage').reply(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '7' });
+    slackCall('chat.postMessage').reply(200, posted);
+    // One at a time, so the order of calls (and of nock's answers) is known.
+    await makeWorker(1).drain();
+    // One channel post was refused; the other channel post waits behind it; the DM went out.
+    expect(await statuses('BG-3')).toEqual(['dm:sent']);
+    const pending = [...(await store.listDeliveries('BG-1')), ...(await store.listDeliveries('BG-2'))];
+    expect(pending.map((d) => d.status)).toEqual(['pending', 'pending']);
+    expect(await store.claimDelivery('probe', clock.now + 6_999, 1)).toBeUndefined();
+
+    clock.now += 7_000;
+    slackCall('chat.postMessage').twice().reply(200, posted);
+    await worker.drain();
+    expect([...(await statuses('BG-1')), ...(await statuses('BG-2'))]).toEqual(['post:sent', 'post:sent']);
+    expect(refused).toEqual([]);
+  });
+
+  it.each([
+    ['an HTTP 503', () => slackCall('chat.postMessage').reply(503, 'upstream down')],
+    [
+      'internal_error',
+      () => slackCall('chat.postMessage').reply(200, { ok: false, error: 'internal_error' }),
+    ],
+    ['a timeout', () => slackCall('chat.postMessage').delay(1_000).reply(200, posted)],
+    ['a reset connection', () => slackCall('chat.postMessage').replyWithError({ code: 'ECONNRESET' })],
+  ])('retries after %s with back-off, and delivers once when Slack is back', async (_what, fail) => {
+    await store.createRequest(requestFixture('BG-1'), { notify: [{ to: 'post' }] });
+    fail();
+    await worker.drain();
+    expect(await statuses('BG-1')).toEqual(['post:pending']);
+    expect(await store.claimDelivery('probe', clock.now + 400, 1)).toBeUndefined();
+
+    clock.now += 20_000;
+    const ok = slackCall('chat.postMessage').reply(200, posted);
+    await worker.drain();
+    expect(ok.isDone()).toBe(true);
+    expect(await statuses('BG-1')).toEqual(['post:sent']);
+    expect(refused).toEqual([]);
+  });
+});
