@@ -2,15 +2,24 @@
  * Who may approve and who may request, from configured user ids (U…) and user
  * groups (S…). Group members come from usergroups.users.list, a low-tier method,
  * so they are cached; a failed lookup is not cached and counts as "not a member".
+ * Guests (single- and multi-channel) may neither request nor approve; whether a
+ * user is a guest comes from users.info, cached too, and an unknown answer counts
+ * as "guest": access to root fails closed.
  */
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../log.js';
 import type { Authorizer } from '../workflow/ports.js';
 
-const GROUP_TTL_MS = 5 * 60_000;
+const CACHE_TTL_MS = 5 * 60_000;
+
+interface Cached<T> {
+  value: Promise<T>;
+  expires: number;
+}
 
 export class SlackPeople implements Authorizer {
-  private readonly groups = new Map<string, { members: Promise<Set<string>>; expires: number }>();
+  private readonly groups = new Map<string, Cached<Set<string>>>();
+  private readonly members = new Map<string, Cached<boolean>>();
 
   constructor(
     private readonly client: WebClient,
@@ -20,37 +29,67 @@ export class SlackPeople implements Authorizer {
     private readonly now: () => number = Date.now,
   ) {}
 
-  isApprover(userId: string): Promise<boolean> {
-    return this.includes(this.approvers, userId);
+  async isApprover(userId: string): Promise<boolean> {
+    return (await this.includes(this.approvers, userId)) && (await this.isFullMember(userId));
   }
 
   async mayRequest(userId: string): Promise<boolean> {
-    return this.requesters.length === 0 || this.includes(this.requesters, userId);
+    const listed = this.requesters.length === 0 || (await this.includes(this.requesters, userId));
+    return listed && (await this.isFullMember(userId));
   }
 
   private async includes(ids: readonly string[], userId: string): Promise<boolean> {
     if (ids.includes(userId)) return true;
     for (const group of ids.filter((id) => id.startsWith('S'))) {
-      if ((await this.members(group)).has(userId)) return true;
+      if ((await this.groupMembers(group)).has(userId)) return true;
     }
     return false;
   }
 
-  private members(group: string): Promise<Set<string>> {
-    const cached = this.groups.get(group);
-    if (cached && cached.expires > this.now()) return cached.members;
-    const members = this.client.usergroups.users
-      .list({ usergroup: group })
-      .then((res) => new Set(res.users ?? []))
-      .catch((error: unknown) => {
-        this.groups.delete(group);
-        this.log.warn(
-          { group, err: error instanceof Error ? error.message : String(error) },
-          'could not list user group members',
+  private groupMembers(group: string): Promise<Set<string>> {
+    return this.cached(
+      this.groups,
+      group,
+      async () => {
+        const res = await this.client.usergroups.users.list({ usergroup: group });
+        return new Set(res.users ?? []);
+      },
+      new Set<string>(),
+    );
+  }
+
+  /** Not a guest, not deactivated, not a bot. */
+  private isFullMember(userId: string): Promise<boolean> {
+    return this.cached(
+      this.members,
+      userId,
+      async () => {
+        const { user } = await this.client.users.info({ user: userId });
+        return Boolean(
+          user && !user.is_restricted && !user.is_ultra_restricted && !user.deleted && !user.is_bot,
         );
-        return new Set<string>();
-      });
-    this.groups.set(group, { members, expires: this.now() + GROUP_TTL_MS });
-    return members;
+      },
+      false,
+    );
+  }
+
+  private cached<T>(
+    cache: Map<string, Cached<T>>,
+    key: string,
+    load: () => Promise<T>,
+    onError: T,
+  ): Promise<T> {
+    const hit = cache.get(key);
+    if (hit && hit.expires > this.now()) return hit.value;
+    const value = load().catch((error: unknown) => {
+      cache.delete(key);
+      this.log.warn(
+        { key, err: error instanceof Error ? error.message : String(error) },
+        'Slack lookup failed',
+      );
+      return onError;
+    });
+    cache.set(key, { value, expires: this.now() + CACHE_TTL_MS });
+    return value;
   }
 }
