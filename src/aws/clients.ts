@@ -66,14 +66,14 @@ export class AwsClients {
     });
   }
 
+  /**
+   * An SQS client for `region` (the one named by the queue URL's host). It never
+   * sends to the queue URL's host: by default SDK v3 does, even with a configured
+   * endpoint, and a queue URL is user input. The endpoint comes from the region
+   * or from AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL.
+   */
   sqsFor(credentials: SessionCredentials, region: string): SQSClient {
-    return new SQSClient({
-      ...this.base(),
-      region,
-      credentials,
-      // With a configured endpoint (tests, VPC endpoints) the SDK would otherwise send to the queue URL's host.
-      useQueueUrlAsEndpoint: !this.settings.customSqsEndpoint,
-    });
+    return new SQSClient({ ...this.base(), region, credentials, useQueueUrlAsEndpoint: false });
   }
 
   /** Close pooled sockets so a CLI run can exit promptly. */

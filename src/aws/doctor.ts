@@ -5,12 +5,13 @@
  */
 import { ListOrganizationsFeaturesCommand } from '@aws-sdk/client-iam';
 import {
-  ListAWSServiceAccessForOrganizationCommand,
-  ListDelegatedAdministratorsCommand,
+  type OrganizationsClient,
+  paginateListAWSServiceAccessForOrganization,
+  paginateListDelegatedAdministrators,
 } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsClients } from './clients.js';
-import { RootTaskError } from './errors.js';
+import { classifyAwsError, RootTaskError } from './errors.js';
 import { EvidenceLog } from './evidence.js';
 import type { OrganizationDirectory, OrganizationInfo } from './organization.js';
 
@@ -64,22 +65,13 @@ export async function runDoctor(
   }
   checks.push(featureSetCheck(org));
 
-  const delegated = await attempt(() =>
-    log.call('organizations:ListDelegatedAdministrators', () =>
-      clients.organizations.send(new ListDelegatedAdministratorsCommand({ ServicePrincipal: IAM })),
-    ),
-  );
-  const delegatedIds =
-    delegated instanceof RootTaskError ? [] : (delegated.DelegatedAdministrators ?? []).map((d) => d.Id);
+  const delegated = await attempt(() => delegatedAdministrators(clients.organizations));
+  const delegatedIds = delegated instanceof RootTaskError ? [] : delegated;
   const isManagement = callerAccount === org.managementAccountId;
   checks.push(callerRoleCheck(callerAccount, isManagement, delegatedIds.includes(callerAccount), org));
 
   if (isManagement) {
-    const access = await attempt(() =>
-      log.call('organizations:ListAWSServiceAccessForOrganization', () =>
-        clients.organizations.send(new ListAWSServiceAccessForOrganizationCommand({})),
-      ),
-    );
+    const access = await attempt(() => trustedServices(clients.organizations));
     checks.push(trustedAccessCheck(access));
   }
 
@@ -106,7 +98,35 @@ export async function runDoctor(
             fix: `aws organizations register-delegated-administrator --service-principal ${IAM} --account-id <security-account-id>`,
           },
   );
+  checks.push(protectedAccountsCheck(clients.settings.protectedAccounts, callerAccount, delegatedIds, org));
   return checks;
+}
+
+/** Every page: Organizations may page even a short list. */
+async function delegatedAdministrators(client: OrganizationsClient): Promise<string[]> {
+  const ids: string[] = [];
+  try {
+    for await (const page of paginateListDelegatedAdministrators({ client }, { ServicePrincipal: IAM })) {
+      for (const admin of page.DelegatedAdministrators ?? []) if (admin.Id) ids.push(admin.Id);
+    }
+  } catch (error) {
+    throw classifyAwsError(error, 'organizations:ListDelegatedAdministrators');
+  }
+  return ids;
+}
+
+/** Every page of trusted services: iam.amazonaws.com may well be on the second one. */
+async function trustedServices(client: OrganizationsClient): Promise<string[]> {
+  const principals: string[] = [];
+  try {
+    for await (const page of paginateListAWSServiceAccessForOrganization({ client }, {})) {
+      for (const p of page.EnabledServicePrincipals ?? [])
+        if (p.ServicePrincipal) principals.push(p.ServicePrincipal);
+    }
+  } catch (error) {
+    throw classifyAwsError(error, 'organizations:ListAWSServiceAccessForOrganization');
+  }
+  return principals;
 }
 
 function featureSetCheck(org: OrganizationInfo): DoctorCheck {
@@ -142,13 +162,11 @@ function callerRoleCheck(
   };
 }
 
-function trustedAccessCheck(
-  access: { EnabledServicePrincipals?: { ServicePrincipal?: string }[] } | RootTaskError,
-): DoctorCheck {
+function trustedAccessCheck(access: string[] | RootTaskError): DoctorCheck {
   const name = 'IAM trusted access';
   const fix = `aws organizations enable-aws-service-access --service-principal ${IAM}`;
   if (access instanceof RootTaskError) return { name, status: 'fail', detail: access.message, fix };
-  const enabled = (access.EnabledServicePrincipals ?? []).some((p) => p.ServicePrincipal === IAM);
+  const enabled = access.includes(IAM);
   return enabled
     ? { name, status: 'pass', detail: `${IAM} is trusted` }
     : { name, status: 'fail', detail: `${IAM} is not trusted`, fix };
@@ -161,9 +179,11 @@ function featureChecks(features: { EnabledFeatures?: string[] } | RootTaskError)
   ];
   if (features instanceof RootTaskError) {
     const fix =
-      features.kind === 'trusted-access-off'
-        ? `aws organizations enable-aws-service-access --service-principal ${IAM}`
-        : 'aws iam list-organizations-features';
+      features.details.code === 'OrganizationNotInAllFeaturesModeException'
+        ? 'aws organizations enable-all-features'
+        : features.kind === 'trusted-access-off'
+          ? `aws organizations enable-aws-service-access --service-principal ${IAM}`
+          : 'aws iam list-organizations-features';
     return wanted.map(({ feature }) => ({
       name: `Feature ${feature}`,
       status: 'fail',
@@ -177,6 +197,28 @@ function featureChecks(features: { EnabledFeatures?: string[] } | RootTaskError)
       ? { name: `Feature ${feature}`, status: 'pass', detail: 'enabled' }
       : { name: `Feature ${feature}`, status: 'fail', detail: 'not enabled', fix },
   );
+}
+
+/** Which accounts root tasks never target, and why: the same list the bot enforces. */
+function protectedAccountsCheck(
+  configured: readonly string[],
+  callerAccount: string,
+  delegatedIds: readonly string[],
+  org: OrganizationInfo,
+): DoctorCheck {
+  const why = new Map<string, string>();
+  const add = (id: string, reason: string) => {
+    if (id && !why.has(id)) why.set(id, reason);
+  };
+  add(org.managementAccountId, 'management account');
+  for (const id of configured) add(id, 'BREAKGLASS_PROTECTED_ACCOUNTS');
+  add(callerAccount, "the bot's own account");
+  for (const id of delegatedIds) add(id, 'IAM delegated administrator');
+  return {
+    name: 'Protected accounts',
+    status: 'pass',
+    detail: `never targeted: ${[...why].map(([id, reason]) => `${id} (${reason})`).join(', ')}`,
+  };
 }
 
 async function attempt<T>(run: () => Promise<T>): Promise<T | RootTaskError> {

@@ -3,8 +3,12 @@ import {
   DescribeOrganizationCommand,
   type OrganizationsClient,
   paginateListAccounts,
+  paginateListDelegatedAdministrators,
 } from '@aws-sdk/client-organizations';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { checkAccountId } from '../domain/aws-identifiers.js';
+import { type Logger, silentLogger } from '../log.js';
+import { AwsClients } from './clients.js';
 import { classifyAwsError, invalidInput, RootTaskError } from './errors.js';
 import { EvidenceLog } from './evidence.js';
 
@@ -23,6 +27,25 @@ export interface OrganizationInfo {
 }
 
 export const DEFAULT_ACCOUNT_CACHE_TTL_MS = 5 * 60_000;
+/** How soon a protection lookup that failed is tried again (meanwhile the rest of the list applies). */
+export const PROTECTION_RETRY_MS = 30_000;
+
+/** Protected account id -> why it is protected, e.g. "the IAM delegated administrator". */
+export type ProtectedAccounts = ReadonlyMap<string, string>;
+
+export interface OrganizationDirectoryOptions {
+  ttlMs?: number;
+  now?: () => number;
+  /** accounts never targeted (BREAKGLASS_PROTECTED_ACCOUNTS); from the settings when given AwsClients */
+  protectedAccounts?: readonly string[];
+  /** to protect the bot's own account (sts:GetCallerIdentity); from AwsClients when given them */
+  sts?: STSClient;
+  log?: Logger;
+}
+
+const CONFIGURED = 'listed in BREAKGLASS_PROTECTED_ACCOUNTS';
+const OWN_ACCOUNT = "the account the bot's AWS credentials belong to";
+const DELEGATED_ADMIN = 'the IAM delegated administrator';
 
 /**
  * A value fetched at most once per TTL; concurrent callers share the request;
@@ -39,6 +62,8 @@ class Cached<T> {
     private readonly load: () => Promise<T>,
     private readonly ttlMs: number,
     private readonly now: () => number,
+    /** a shorter life for some values, e.g. a partial one */
+    private readonly ttlOf: (value: T) => number = () => ttlMs,
   ) {}
 
   get(): Promise<T> {
@@ -72,7 +97,9 @@ class Cached<T> {
     this.entry = { value, expires: this.now() + this.ttlMs };
     value.then(
       (v) => {
-        if (this.entry?.value === value) this.good = v;
+        if (this.entry?.value !== value) return;
+        this.good = v;
+        this.entry.expires = this.now() + this.ttlOf(v);
       },
       () => {
         if (this.entry?.value === value) this.entry = undefined;
@@ -85,23 +112,42 @@ class Cached<T> {
 /**
  * The organization's accounts, read with all pages and cached: the account
  * typeahead and every target check read this list, not Organizations directly.
+ *
+ * Protected accounts are never targets: the configured list, the bot's own
+ * account and the IAM delegated administrator(s). The last two are looked up
+ * lazily and cached; a failed lookup is logged and never fails a request.
+ * Given AwsClients, the directory protects all three; given only an
+ * OrganizationsClient, it protects the configured ones and the delegated admin.
  */
 export class OrganizationDirectory {
+  private readonly client: OrganizationsClient;
   private readonly accounts: Cached<OrgAccount[]>;
   private readonly organization: Cached<OrganizationInfo>;
+  private readonly protection: Cached<{ accounts: ProtectedAccounts; complete: boolean }>;
   /** accounts seen in any listing, full or streamed, so target checks need not wait for the last page */
   private readonly seen = new Map<string, { account: OrgAccount; expires: number }>();
+  private readonly configured: ReadonlySet<string>;
+  private readonly sts: STSClient | undefined;
+  private readonly log: Logger;
   private readonly ttlMs: number;
   private readonly now: () => number;
 
-  constructor(
-    private readonly client: OrganizationsClient,
-    options: { ttlMs?: number; now?: () => number } = {},
-  ) {
+  constructor(source: AwsClients | OrganizationsClient, options: OrganizationDirectoryOptions = {}) {
+    const clients = source instanceof AwsClients ? source : undefined;
+    this.client = source instanceof AwsClients ? source.organizations : source;
+    this.configured = new Set(options.protectedAccounts ?? clients?.settings.protectedAccounts ?? []);
+    this.sts = options.sts ?? clients?.sts;
+    this.log = options.log ?? silentLogger;
     this.ttlMs = options.ttlMs ?? DEFAULT_ACCOUNT_CACHE_TTL_MS;
     this.now = options.now ?? Date.now;
     this.accounts = new Cached(() => this.loadAccounts(), this.ttlMs, this.now);
-    this.organization = new Cached(() => loadOrganization(client), this.ttlMs, this.now);
+    this.organization = new Cached(() => loadOrganization(this.client), this.ttlMs, this.now);
+    this.protection = new Cached(
+      () => this.loadProtection(),
+      this.ttlMs,
+      this.now,
+      (p) => (p.complete ? this.ttlMs : Math.min(this.ttlMs, PROTECTION_RETRY_MS)),
+    );
   }
 
   listAccounts(): Promise<OrgAccount[]> {
@@ -112,10 +158,23 @@ export class OrganizationDirectory {
     return this.organization.get();
   }
 
-  /** ACTIVE member accounts, the management account excluded: what root tasks may target. */
+  /**
+   * Accounts root tasks never target, with the reason: the configured ones, the
+   * bot's own account and the IAM delegated administrator(s) when known. Never
+   * rejects: a failed lookup is logged, and tried again a little later.
+   */
+  async protectedAccounts(): Promise<ProtectedAccounts> {
+    return (await this.protection.get()).accounts;
+  }
+
+  /** ACTIVE member accounts, the management account and protected accounts excluded: what root tasks may target. */
   async memberAccounts(): Promise<OrgAccount[]> {
-    const [accounts, org] = await Promise.all([this.listAccounts(), this.describeOrganization()]);
-    return accounts.filter((a) => isMember(a, org));
+    const [accounts, org, kept] = await Promise.all([
+      this.listAccounts(),
+      this.describeOrganization(),
+      this.protectedAccounts(),
+    ]);
+    return accounts.filter((a) => isMember(a, org, kept));
   }
 
   /**
@@ -124,16 +183,16 @@ export class OrganizationDirectory {
    * cache is served as one page; a complete listing refreshes the cache.
    */
   async *memberAccountPages(): AsyncGenerator<OrgAccount[]> {
-    const org = await this.describeOrganization();
+    const [org, kept] = await Promise.all([this.describeOrganization(), this.protectedAccounts()]);
     if (this.accounts.fresh()) {
-      yield (await this.listAccounts()).filter((a) => isMember(a, org));
+      yield (await this.listAccounts()).filter((a) => isMember(a, org, kept));
       return;
     }
     const all: OrgAccount[] = [];
     for await (const page of accountPages(this.client)) {
       this.remember(page);
       all.push(...page);
-      yield page.filter((a) => isMember(a, org));
+      yield page.filter((a) => isMember(a, org, kept));
     }
     this.accounts.set(all);
   }
@@ -153,17 +212,24 @@ export class OrganizationDirectory {
     return hits.sort((a, b) => a.name.localeCompare(b.name)).slice(0, limit);
   }
 
-  /** Refuse, with a typed error, anything that is not an ACTIVE member account. */
+  /** Refuse, with a typed error, anything that is not an ACTIVE, unprotected member account. */
   async assertTargetable(input: string): Promise<OrgAccount> {
     const checked = checkAccountId(input);
     if (!checked.ok) throw invalidInput(checked.reason);
-    const [account, org] = await Promise.all([this.findAccount(checked.value), this.describeOrganization()]);
-    if (checked.value === org.managementAccountId) {
-      throw invalidInput(
-        `${checked.value} is the management account: root tasks can only target member accounts`,
-      );
+    const id = checked.value;
+    // The configured list needs no AWS call: refuse at once.
+    if (this.configured.has(id)) throw protectedAccount(id, undefined, CONFIGURED);
+    const [account, org, kept] = await Promise.all([
+      this.findAccount(id),
+      this.describeOrganization(),
+      this.protectedAccounts(),
+    ]);
+    if (id === org.managementAccountId) {
+      throw invalidInput(`${id} is the management account: root tasks can only target member accounts`);
     }
-    if (!account) throw invalidInput(`${checked.value} is not an account of organization ${org.id}`);
+    const why = kept.get(id);
+    if (why) throw protectedAccount(id, account, why);
+    if (!account) throw invalidInput(`${id} is not an account of organization ${org.id}`);
     if (account.state !== 'ACTIVE') {
       throw invalidInput(
         `${account.name} (${account.id}) is ${account.state}: only ACTIVE accounts can be targeted`,
@@ -176,6 +242,7 @@ export class OrganizationDirectory {
   refresh(): void {
     this.accounts.clear();
     this.organization.clear();
+    this.protection.clear();
     this.seen.clear();
   }
 
@@ -186,14 +253,60 @@ export class OrganizationDirectory {
     return accounts;
   }
 
+  /** Configured accounts, then the bot's own and the delegated admins; each lookup may fail alone. */
+  private async loadProtection(): Promise<{ accounts: ProtectedAccounts; complete: boolean }> {
+    const accounts = new Map<string, string>();
+    for (const id of this.configured) accounts.set(id, CONFIGURED);
+    const [own, delegated] = await Promise.all([
+      this.lookup('sts:GetCallerIdentity', async () => {
+        if (!this.sts) return [];
+        const out = await this.sts.send(new GetCallerIdentityCommand({}));
+        return out.Account ? [out.Account] : [];
+      }),
+      this.lookup('organizations:ListDelegatedAdministrators', async () => {
+        const ids: string[] = [];
+        const pages = paginateListDelegatedAdministrators(
+          { client: this.client },
+          { ServicePrincipal: 'iam.amazonaws.com' },
+        );
+        for await (const page of pages) {
+          for (const admin of page.DelegatedAdministrators ?? []) if (admin.Id) ids.push(admin.Id);
+        }
+        return ids;
+      }),
+    ]);
+    for (const id of own ?? []) if (!accounts.has(id)) accounts.set(id, OWN_ACCOUNT);
+    for (const id of delegated ?? []) if (!accounts.has(id)) accounts.set(id, DELEGATED_ADMIN);
+    return { accounts, complete: own !== undefined && delegated !== undefined };
+  }
+
+  /** Runs one protection lookup; a failure is logged and yields undefined, never an error. */
+  private async lookup(action: string, run: () => Promise<string[]>): Promise<string[] | undefined> {
+    try {
+      return await run();
+    } catch (error) {
+      const failure = classifyAwsError(error, action);
+      this.log.warn(
+        { error: failure.toJSON() },
+        'protected-account lookup failed: protecting the other known accounts, retrying later',
+      );
+      return undefined;
+    }
+  }
+
   private remember(accounts: OrgAccount[]): void {
     const expires = this.now() + this.ttlMs;
     for (const account of accounts) this.seen.set(account.id, { account, expires });
   }
 }
 
-function isMember(account: OrgAccount, org: OrganizationInfo): boolean {
-  return account.state === 'ACTIVE' && account.id !== org.managementAccountId;
+function isMember(account: OrgAccount, org: OrganizationInfo, kept: ProtectedAccounts): boolean {
+  return account.state === 'ACTIVE' && account.id !== org.managementAccountId && !kept.has(account.id);
+}
+
+function protectedAccount(id: string, account: OrgAccount | undefined, why: string): RootTaskError {
+  const label = account && account.name !== id ? `${account.name} (${id})` : id;
+  return invalidInput(`${label} is a protected account (${why}): root tasks never target it`);
 }
 
 async function* accountPages(client: OrganizationsClient): AsyncGenerator<OrgAccount[]> {

@@ -19,9 +19,14 @@ import {
   ListMFADevicesCommand,
   ListSigningCertificatesCommand,
 } from '@aws-sdk/client-iam';
-import { DeleteBucketPolicyCommand, GetBucketPolicyCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteBucketPolicyCommand,
+  GetBucketPolicyCommand,
+  ListBucketsCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { checkBucketName, checkQueueUrl } from '../domain/aws-identifiers.js';
+import { checkBucketName, checkQueueUrl, isRegionName } from '../domain/aws-identifiers.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { AwsClients } from './clients.js';
 import { invalidInput, RootTaskError } from './errors.js';
@@ -158,7 +163,7 @@ export class RootTaskService {
     const { s3, bucket, previousPolicy } = await this.openBucket(accountId, bucketInput, evidence);
     if (previousPolicy !== null) {
       await evidence.call(`s3:DeleteBucketPolicy on ${bucket}`, () =>
-        s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket })),
+        s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket, ExpectedBucketOwner: accountId })),
       );
     }
     this.log.info(
@@ -196,16 +201,61 @@ export class RootTaskService {
     };
   }
 
+  /**
+   * Opens an S3UnlockBucketPolicy session, proves the bucket is the account's own
+   * and finds its region (ListBuckets, allowed by the task policy), then reads its
+   * policy there. Every policy call carries ExpectedBucketOwner.
+   */
   private async openBucket(accountId: string, bucketInput: string, evidence: EvidenceLog) {
     const checked = checkBucketName(bucketInput);
     if (!checked.ok) throw invalidInput(checked.reason);
     await this.organization.assertTargetable(accountId);
     const bucket = checked.value;
-    const s3 = (await this.open(accountId, 'unlockS3', evidence)).s3(this.clients.settings.region);
+    const session = await this.open(accountId, 'unlockS3', evidence);
+    const home = this.clients.settings.region;
+    const listing = session.s3(home);
+    const region = (await this.bucketRegion(listing, accountId, bucket, evidence)) ?? home;
+    const s3 = region === home ? listing : session.s3(region);
     const current = await evidence.tolerate(NO_BUCKET_POLICY, `s3:GetBucketPolicy on ${bucket}`, () =>
-      s3.send(new GetBucketPolicyCommand({ Bucket: bucket })),
+      s3.send(new GetBucketPolicyCommand({ Bucket: bucket, ExpectedBucketOwner: accountId })),
     );
     return { s3, bucket, previousPolicy: current?.Policy ?? null };
+  }
+
+  /**
+   * The bucket's region, from the account's own bucket list (S3 lists by name, so
+   * the exact name is the first with that prefix). A bucket that is not in the
+   * list is not the account's: refused before any policy call. Undefined when S3
+   * does not say the region (then the client follows S3's redirect).
+   */
+  private async bucketRegion(
+    s3: S3Client,
+    accountId: string,
+    bucket: string,
+    evidence: EvidenceLog,
+  ): Promise<string | undefined> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await evidence.call(`s3:ListBuckets on ${accountId}`, () =>
+        s3.send(new ListBucketsCommand({ Prefix: bucket, ContinuationToken })),
+      );
+      const found = page.Buckets?.find((b) => b.Name === bucket);
+      if (found) {
+        const region = found.BucketRegion;
+        if (region === undefined || region === '') return undefined;
+        if (!isRegionName(region)) {
+          throw new RootTaskError(
+            'unexpected',
+            `S3 answered an invalid region "${region}" for bucket ${bucket}`,
+          );
+        }
+        return region;
+      }
+      ContinuationToken = page.ContinuationToken || undefined;
+    } while (ContinuationToken);
+    throw new RootTaskError('not-found', `bucket ${bucket} is not in account ${accountId}`, {
+      action: `s3:ListBuckets on ${accountId}`,
+    });
   }
 
   private async openQueue(accountId: string, queueUrlInput: string, evidence: EvidenceLog) {
@@ -216,7 +266,8 @@ export class RootTaskService {
     }
     await this.organization.assertTargetable(accountId);
     const session = await this.open(accountId, 'unlockSqs', evidence);
-    const sqs = session.sqs(queue.value.region ?? this.clients.settings.region);
+    // The URL gives the region only: the client's endpoint comes from the region (or the configured endpoint).
+    const sqs = session.sqs(queue.value.region);
     const QueueUrl = queue.value.url;
     const current = await evidence.call(`sqs:GetQueueAttributes on ${QueueUrl}`, () =>
       sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['Policy'] })),

@@ -1,10 +1,31 @@
 import { z } from 'zod';
+import { ConfigError } from './app-config.js';
+
+/** A comma list of 12-digit account ids; every bad one is named in one problem line. */
+const accountIds = (name: string) =>
+  z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const ids = text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const bad = ids.filter((id) => !/^\d{12}$/.test(id));
+      if (bad.length) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} takes 12-digit AWS account ids separated by commas; not: ${bad.join(', ')}`,
+        });
+      }
+      return [...new Set(ids)];
+    });
 
 /**
  * How the bot talks to AWS. Credentials come from the SDK's standard chain;
  * endpoints from the SDK's own AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL
- * variables. We only read them to know when a custom endpoint is in use, because
- * S3 and SQS then need path-style addressing and must not follow queue URLs.
+ * variables. We only read them to know when a custom S3 endpoint is in use,
+ * because S3 then needs path-style addressing.
  */
 const schema = z.object({
   AWS_REGION: z
@@ -18,6 +39,7 @@ const schema = z.object({
   AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
   BREAKGLASS_AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   BREAKGLASS_AWS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  BREAKGLASS_PROTECTED_ACCOUNTS: accountIds('BREAKGLASS_PROTECTED_ACCOUNTS'),
 });
 
 export interface AwsSettings {
@@ -29,14 +51,21 @@ export interface AwsSettings {
   useFipsEndpoint: boolean;
   useDualstackEndpoint: boolean;
   customS3Endpoint: boolean;
-  customSqsEndpoint: boolean;
+  /**
+   * Accounts root tasks never target, on top of the management account, the
+   * bot's own account and the IAM delegated administrator (found at run time).
+   */
+  protectedAccounts: string[];
 }
 
 export function awsSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AwsSettings {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid AWS settings: ${problems.join('; ')}`);
+    throw new ConfigError(
+      parsed.error.issues.map((i) =>
+        i.message.includes(String(i.path[0] ?? '')) ? i.message : `${i.path.join('.')}: ${i.message}`,
+      ),
+    );
   }
   const e = parsed.data;
   return {
@@ -46,6 +75,6 @@ export function awsSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AwsSet
     useFipsEndpoint: e.AWS_USE_FIPS_ENDPOINT === 'true',
     useDualstackEndpoint: e.AWS_USE_DUALSTACK_ENDPOINT === 'true',
     customS3Endpoint: Boolean(e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL),
-    customSqsEndpoint: Boolean(e.AWS_ENDPOINT_URL_SQS ?? e.AWS_ENDPOINT_URL),
+    protectedAccounts: e.BREAKGLASS_PROTECTED_ACCOUNTS,
   };
 }

@@ -45,18 +45,44 @@ export interface QueueRef {
   url: string;
   accountId: string;
   name: string;
-  /** Region parsed from an AWS host name; undefined for a custom endpoint. */
-  region: string | undefined;
+  /** the region in the queue's AWS host name: the SQS client is built for it */
+  region: string;
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,75}(\.fifo)?$|^[A-Za-z0-9_-]{1,80}$/;
-const SQS_HOST = /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/;
-const LEGACY_SQS_HOST = /^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$/;
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const REGION = '([a-z]{2}(?:-[a-z]+)+-\\d{1,2})';
+/** The AWS SQS host names a queue URL may use, each with the region it names. */
+const SQS_HOSTS: readonly RegExp[] = [
+  new RegExp(`^sqs\\.${REGION}\\.amazonaws\\.com$`),
+  /^sqs\.(cn-[a-z]+-\d{1,2})\.amazonaws\.com\.cn$/,
+  new RegExp(`^sqs-fips\\.${REGION}\\.amazonaws\\.com$`),
+  new RegExp(`^sqs\\.${REGION}\\.api\\.aws$`),
+  // legacy host names, still printed by older tools and consoles
+  new RegExp(`^${REGION}\\.queue\\.amazonaws\\.com$`),
+];
+const LEGACY_US_EAST_1 = 'queue.amazonaws.com';
+const REGION_NAME = new RegExp(`^${REGION}$`);
+
+/** An AWS region name such as eu-west-1 or us-gov-west-1 (a client's endpoint is built from it). */
+export function isRegionName(text: string): boolean {
+  return REGION_NAME.test(text);
+}
+
+/** The region an AWS SQS host name belongs to; undefined for any other host. */
+export function sqsHostRegion(hostname: string): string | undefined {
+  if (hostname === LEGACY_US_EAST_1) return 'us-east-1';
+  for (const pattern of SQS_HOSTS) {
+    const region = pattern.exec(hostname)?.[1];
+    if (region) return region;
+  }
+  return undefined;
+}
 
 /**
- * An SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name>.
- * Plain http is accepted only for a local endpoint (tests, the demo).
+ * An SQS queue URL: https://sqs.<region>.amazonaws.com/<account>/<name>, or
+ * another AWS SQS host name (FIPS, dual-stack, China, legacy). Any other host is
+ * refused, local ones included: the URL names the queue and its region, never
+ * where requests go (the SQS client resolves its endpoint from the region).
  */
 export function checkQueueUrl(input: string): Checked<QueueRef> {
   const value = input.trim();
@@ -70,10 +96,11 @@ export function checkQueueUrl(input: string): Checked<QueueRef> {
   } catch {
     return refuse('expected https://sqs.<region>.amazonaws.com/<account-id>/<queue-name>');
   }
-  const local = LOCAL_HOSTS.has(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) return refuse('it must use https');
-  const region = SQS_HOST.exec(url.hostname)?.[1] ?? LEGACY_SQS_HOST.exec(url.hostname)?.[1];
-  if (!region && !local) return refuse(`"${url.hostname}" is not an SQS endpoint`);
+  if (url.protocol !== 'https:') return refuse('it must use https');
+  if (url.username || url.password) return refuse('it must not contain a user name or password');
+  if (url.port) return refuse('it must not name a port');
+  const region = sqsHostRegion(url.hostname);
+  if (!region) return refuse(`"${clip(url.hostname, 40)}" is not an AWS SQS host`);
   if (url.search || url.hash) return refuse('it must not have a query string or fragment');
   const parts = url.pathname.split('/').filter(Boolean);
   const [accountId, name] = parts;
@@ -87,7 +114,7 @@ export function checkQueueUrl(input: string): Checked<QueueRef> {
 }
 
 /** Keep refusal lines one short line even for pasted garbage. */
-function clip(text: string): string {
+function clip(text: string, max = 80): string {
   const line = text.replace(/\s+/g, ' ');
-  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
 }

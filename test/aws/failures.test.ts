@@ -80,13 +80,14 @@ describe('retries', () => {
     const error = await failure(env.service.auditRootCredentials(MEMBER));
     expect(error.kind).toBe('throttled');
     expect(error.remediation).toMatch(/concurrency/);
-    expect(env.fake.stats.requests).toBe(2 + 4); // ListAccounts + DescribeOrganization, then 4 attempts
+    // ListAccounts + DescribeOrganization + ListDelegatedAdministrators (protected accounts), then 4 attempts
+    expect(env.fake.stats.requests).toBe(3 + 4);
   });
 
   it('does not retry AccessDenied', async () => {
     env.fake.failNext('GetAccountSummary', 'AccessDenied', { status: 403 });
     await failure(env.service.auditRootCredentials(MEMBER));
-    expect(env.fake.stats.requests).toBe(2 + 1 + 1);
+    expect(env.fake.stats.requests).toBe(3 + 1 + 1);
   });
 });
 

@@ -183,6 +183,26 @@ describe('breakglass doctor', () => {
     await run(['doctor'], io);
     expect(io.stdout.join('\n')).toContain('is the IAM delegated administrator');
   });
+
+  it('lists the accounts root tasks never target, configured ones included', async () => {
+    fake.org.delegatedAdministrators.push(memberId(7));
+    env.BREAKGLASS_PROTECTED_ACCOUNTS = memberId(5);
+    const io = recordingIo();
+    expect(await run(['doctor'], io)).toBe(0);
+    expect(io.stdout.join('\n')).toContain(
+      `PASS  Protected accounts: never targeted: 111111111111 (management account), ${memberId(5)} (BREAKGLASS_PROTECTED_ACCOUNTS), ${memberId(7)} (IAM delegated administrator)`,
+    );
+  });
+
+  it('names every bad protected account id and exits 1', async () => {
+    env.BREAKGLASS_PROTECTED_ACCOUNTS = `${memberId(5)},12345,x`;
+    const io = recordingIo();
+    expect(await run(['doctor'], io)).toBe(1);
+    expect(io.stderr.join('\n')).toContain(
+      'BREAKGLASS_PROTECTED_ACCOUNTS takes 12-digit AWS account ids separated by commas; not: 12345, x',
+    );
+    expect(fake.stats.requests).toBe(0);
+  });
 });
 
 describe('the breakglass executable', () => {

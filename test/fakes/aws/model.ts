@@ -49,6 +49,9 @@ export const TASK_POLICY_ACTIONS: Record<TaskPolicyName, ReadonlySet<string>> = 
   ]),
 };
 
+/** Where buckets and queues live unless a test says otherwise (the fake's AWS_REGION). */
+export const FAKE_DEFAULT_REGION = 'us-east-1';
+
 export interface FakeAccessKey {
   id: string;
   status: 'Active' | 'Inactive';
@@ -79,6 +82,10 @@ export interface FakeAccount {
   buckets: Map<string, string | null>;
   /** queue name -> policy JSON, or null */
   queues: Map<string, string | null>;
+  /** bucket name -> the region it lives in (absent: FAKE_DEFAULT_REGION) */
+  bucketRegions: Map<string, string>;
+  /** queue name -> the region it lives in (absent: FAKE_DEFAULT_REGION) */
+  queueRegions: Map<string, string>;
   /** an SCP (such as Control Tower's AWS-GR_RESTRICT_ROOT_USER) denies root sessions */
   scpDeniesRoot: boolean;
 }
@@ -116,6 +123,8 @@ export function newAccount(id: string, overrides: Partial<Omit<FakeAccount, 'id'
     root: emptyRootUser(),
     buckets: new Map(),
     queues: new Map(),
+    bucketRegions: new Map(),
+    queueRegions: new Map(),
     scpDeniesRoot: false,
     ...overrides,
   };

@@ -3,6 +3,19 @@ import { AwsFault, accessDenied, type FakeRequest, stringParam } from './protoco
 import type { FakeAwsState } from './state.js';
 
 const PAGE_SIZE = 20;
+/**
+ * Organizations pages ListAWSServiceAccessForOrganization at its own discretion
+ * (NextToken even below MaxResults); a small page makes callers read them all.
+ */
+export const SERVICE_ACCESS_PAGE_SIZE = 2;
+
+/** One page of `all` from the request's NextToken, at most `pageSize` (or MaxResults) items. */
+function paged<T>(req: FakeRequest, all: T[], pageSize: number): { page: T[]; next: string | undefined } {
+  const start = Number(req.json.NextToken ?? 0);
+  const size = Math.min(Number(req.json.MaxResults ?? pageSize), pageSize);
+  const next = start + size < all.length ? String(start + size) : undefined;
+  return { page: all.slice(start, start + size), next };
+}
 
 export function handleOrganizations(state: FakeAwsState, req: FakeRequest): unknown {
   if (req.principal.kind === 'root') throw accessDenied(req);
@@ -20,11 +33,7 @@ export function handleOrganizations(state: FakeAwsState, req: FakeRequest): unkn
         },
       };
     case 'ListAccounts': {
-      const all = [...state.accounts.values()];
-      const start = Number(req.json.NextToken ?? 0);
-      const size = Math.min(Number(req.json.MaxResults ?? PAGE_SIZE), PAGE_SIZE);
-      const page = all.slice(start, start + size);
-      const next = start + size < all.length ? String(start + size) : undefined;
+      const { page, next } = paged(req, [...state.accounts.values()], PAGE_SIZE);
       return { Accounts: page.map((a) => accountJson(state, a)), ...(next ? { NextToken: next } : {}) };
     }
     case 'DescribeAccount': {
@@ -33,28 +42,28 @@ export function handleOrganizations(state: FakeAwsState, req: FakeRequest): unkn
         throw new AwsFault('AccountNotFoundException', "You specified an account that doesn't exist.");
       return { Account: accountJson(state, account) };
     }
-    case 'ListDelegatedAdministrators':
+    case 'ListDelegatedAdministrators': {
       if (!isManagement && !org.delegatedAdministrators.includes(org.caller.accountId))
         throw accessDenied(req);
+      const forIam =
+        req.json.ServicePrincipal === undefined || req.json.ServicePrincipal === 'iam.amazonaws.com';
+      const { page, next } = paged(req, forIam ? org.delegatedAdministrators : [], PAGE_SIZE);
       return {
-        DelegatedAdministrators: org.delegatedAdministrators
-          .filter(
-            () =>
-              req.json.ServicePrincipal === undefined || req.json.ServicePrincipal === 'iam.amazonaws.com',
-          )
-          .map((id) => ({
-            ...accountJson(state, state.accounts.get(id)),
-            DelegationEnabledDate: 1_700_000_000,
-          })),
-      };
-    case 'ListAWSServiceAccessForOrganization':
-      if (!isManagement) throw accessDenied(req);
-      return {
-        EnabledServicePrincipals: [...org.trustedServices].map((p) => ({
-          ServicePrincipal: p,
-          DateEnabled: 1_700_000_000,
+        DelegatedAdministrators: page.map((id) => ({
+          ...accountJson(state, state.accounts.get(id)),
+          DelegationEnabledDate: 1_700_000_000,
         })),
+        ...(next ? { NextToken: next } : {}),
       };
+    }
+    case 'ListAWSServiceAccessForOrganization': {
+      if (!isManagement) throw accessDenied(req);
+      const { page, next } = paged(req, [...org.trustedServices], SERVICE_ACCESS_PAGE_SIZE);
+      return {
+        EnabledServicePrincipals: page.map((p) => ({ ServicePrincipal: p, DateEnabled: 1_700_000_000 })),
+        ...(next ? { NextToken: next } : {}),
+      };
+    }
     default:
       throw new AwsFault('InvalidAction', `Unknown operation ${req.action}`);
   }

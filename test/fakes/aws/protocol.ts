@@ -6,6 +6,8 @@ export class AwsFault extends Error {
     readonly code: string,
     message: string,
     readonly status = 400,
+    /** extra response headers, e.g. S3's x-amz-bucket-region on a redirect */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -26,6 +28,8 @@ export interface FakeRequest {
   json: Record<string, unknown>;
   /** REST-XML path segments (S3) */
   path: string[];
+  /** request headers, lower-case names (S3's x-amz-expected-bucket-owner) */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export function accessDenied(req: FakeRequest, detail = ''): AwsFault {

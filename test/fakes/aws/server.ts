@@ -49,6 +49,8 @@ export class FakeAws implements FakeAwsState {
   throttlePerSecond: number | undefined;
   /** accepted calls, in order: "service:Action@account" (account only for root sessions) */
   readonly calls: string[] = [];
+  /** every signed request, answered or not: where it was sent (Host header) and its SigV4 region */
+  readonly requests: { service: string; action: string; region: string; host: string }[] = [];
   readonly stats = { requests: 0, throttled: 0 };
   url = '';
 
@@ -168,7 +170,9 @@ export class FakeAws implements FakeAwsState {
       query,
       json,
       path: url.pathname.split('/').filter(Boolean).map(decodeURIComponent),
+      headers: req.headers,
     };
+    if (scope) this.requests.push({ service, action, region, host: req.headers.host ?? '' });
 
     try {
       if (!scope)
@@ -177,10 +181,7 @@ export class FakeAws implements FakeAwsState {
         this.stats.throttled += 1;
         throw service === 's3'
           ? new AwsFault('SlowDown', 'Please reduce your request rate.', 503)
-          : new AwsFault(
-              service === 'sts' || service === 'iam' ? 'Throttling' : 'ThrottlingException',
-              'Rate exceeded',
-            );
+          : throttlingFault(service);
       }
       fakeReq.principal = this.principal(accessKeyId, req.headers['x-amz-security-token'], fakeReq);
       this.injectedFault(fakeReq);
@@ -236,7 +237,7 @@ export class FakeAws implements FakeAwsState {
       case 'organizations':
         return handleOrganizations(this, req);
       case 's3':
-        return handleS3(req);
+        return handleS3(this, req);
       case 'sqs':
         return handleSqs(req);
       default:
@@ -268,7 +269,11 @@ export class FakeAws implements FakeAwsState {
   private sendError(res: ServerResponse, service: string, fault: AwsFault, requestId: string): void {
     if (service === 's3') {
       res
-        .writeHead(fault.status, { 'content-type': 'application/xml', 'x-amz-request-id': requestId })
+        .writeHead(fault.status, {
+          'content-type': 'application/xml',
+          'x-amz-request-id': requestId,
+          ...fault.headers,
+        })
         .end(s3Error(fault.code, fault.message, requestId));
     } else if (service === 'organizations' || service === 'sqs') {
       const code = fault.code === 'AccessDenied' ? 'AccessDeniedException' : fault.code;
@@ -298,7 +303,23 @@ export class FakeAws implements FakeAwsState {
   }
 }
 
+/** Each service's throttling answer: Organizations sends TooManyRequestsException, as the real one does. */
+function throttlingFault(service: string): AwsFault {
+  if (service === 'organizations') {
+    return new AwsFault(
+      'TooManyRequestsException',
+      'You have sent too many requests in too short a period of time. Try again later.',
+    );
+  }
+  return new AwsFault(
+    service === 'sts' || service === 'iam' ? 'Throttling' : 'ThrottlingException',
+    'Rate exceeded',
+  );
+}
+
 function s3Action(method: string, url: URL): string {
+  // ListBuckets is authorized by the IAM action s3:ListAllMyBuckets, the name the task policy lists.
+  if (method === 'GET' && url.pathname === '/') return 'ListAllMyBuckets';
   if (!url.searchParams.has('policy')) return `${method}Object`;
   return (
     { GET: 'GetBucketPolicy', DELETE: 'DeleteBucketPolicy', PUT: 'PutBucketPolicy' }[method] ?? 'Unknown'
