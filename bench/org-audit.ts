@@ -79,7 +79,7 @@ export async function benchOrgAudit(concurrency = DEFAULT_AUDIT_CONCURRENCY): Pr
     process.env.AWS_ACCESS_KEY_ID = 'AKIAFAKEOPERATOR0001';
     process.env.AWS_SECRET_ACCESS_KEY = 'fake-operator-secret';
     const clients = new AwsClients(awsSettingsFromEnv(env));
-    const organization = new OrganizationDirectory(clients.organizations);
+    const organization = new OrganizationDirectory(clients);
     const service = new RootTaskService(clients, organization);
     const members = await organization.memberAccounts();
 

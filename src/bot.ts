@@ -80,7 +80,7 @@ export interface BotOptions {
 export async function startBot({ config, aws, log, slackClientOptions }: BotOptions): Promise<Bot> {
   const store = new SqliteStore(config.dbFile);
   const clients = new AwsClients(aws);
-  const organization = new OrganizationDirectory(clients.organizations);
+  const organization = new OrganizationDirectory(clients, { log });
   const tasks = config.dryRun ? new DryRunRootTasks(log) : new RootTaskService(clients, organization, log);
   // Jobs (AWS) and notices (Slack) run in separate loops: a slow or failing Slack never holds up a cleanup.
   const scheduler = new Scheduler(store, (job) => workflow.runJob(job), { tickMs: config.tickMs, log });

@@ -14,7 +14,7 @@ export interface CliContext {
 
 export function createCliContext(env: NodeJS.ProcessEnv = process.env, log?: Logger): CliContext {
   const clients = new AwsClients(awsSettingsFromEnv(env));
-  const organization = new OrganizationDirectory(clients.organizations);
+  const organization = new OrganizationDirectory(clients);
   // The CLI reports to the terminal; structured logs only on request (LOG_LEVEL=info), on stderr.
   const logger = log ?? createLogger({ level: env.LOG_LEVEL ?? 'silent' }, process.stderr);
   return {

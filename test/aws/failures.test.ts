@@ -80,14 +80,15 @@ describe('retries', () => {
     const error = await failure(env.service.auditRootCredentials(MEMBER));
     expect(error.kind).toBe('throttled');
     expect(error.remediation).toMatch(/concurrency/);
-    // ListAccounts + DescribeOrganization + ListDelegatedAdministrators (protected accounts), then 4 attempts
-    expect(env.fake.stats.requests).toBe(3 + 4);
+    // ListAccounts + DescribeOrganization + ListDelegatedAdministrators and GetCallerIdentity (protected
+    // accounts), then 4 attempts
+    expect(env.fake.stats.requests).toBe(4 + 4);
   });
 
   it('does not retry AccessDenied', async () => {
     env.fake.failNext('GetAccountSummary', 'AccessDenied', { status: 403 });
     await failure(env.service.auditRootCredentials(MEMBER));
-    expect(env.fake.stats.requests).toBe(3 + 1 + 1);
+    expect(env.fake.stats.requests).toBe(4 + 1 + 1);
   });
 });
 

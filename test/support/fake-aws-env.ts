@@ -30,7 +30,7 @@ export async function startFakeAwsEnv(
   const clients = new AwsClients(
     awsSettingsFromEnv({ ...env, BREAKGLASS_AWS_MAX_ATTEMPTS: String(options.maxAttempts ?? 4) }),
   );
-  const organization = new OrganizationDirectory(clients.organizations);
+  const organization = new OrganizationDirectory(clients);
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

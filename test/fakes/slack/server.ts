@@ -19,6 +19,8 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   /** user-group id -> member user ids, for usergroups.users.list */
   readonly groups = new Map<string, string[]>();
+  /** users.info answers: guests (is_restricted) and single-channel guests (is_ultra_restricted) */
+  readonly guests = new Map<string, 'multi-channel' | 'single-channel'>();
   url = '';
   /** called for every call as it arrives (the demo prints them) */
   onCall: ((call: SlackCall) => void) | undefined;
@@ -112,6 +114,23 @@ export class FakeSlack {
       case 'views.update':
       case 'views.publish':
         return { ok: true, view: { id: `V${this.calls.length}`, hash: 'h' } };
+      case 'users.info': {
+        const id = String(args.user ?? '');
+        if (!/^[UW][A-Z0-9]+$/.test(id)) return { ok: false, error: 'user_not_found' };
+        const guest = this.guests.get(id);
+        return {
+          ok: true,
+          user: {
+            id,
+            team_id: 'T0TEAM',
+            name: id.toLowerCase(),
+            deleted: false,
+            is_bot: false,
+            is_restricted: guest !== undefined,
+            is_ultra_restricted: guest === 'single-channel',
+          },
+        };
+      }
       case 'usergroups.users.list':
         return { ok: true, users: this.groups.get(String(args.usergroup)) ?? [] };
       default:
