@@ -259,6 +259,7 @@ export class JobRunner {
         removed,
         verified: false,
         error: { kind, message, remediation },
+        errors: [{ kind, message, remediation }],
         evidence: NO_EVIDENCE,
       };
     }

@@ -59,6 +59,8 @@ export class FakeAws implements FakeAwsState {
   throttlePerSecond: number | undefined;
   /** accepted calls, in order: "service:Action@account" (account only for root sessions) */
   readonly calls: string[] = [];
+  /** refused calls, in order: "service:Action@account Code" (account only for root sessions) */
+  readonly refused: string[] = [];
   readonly stats = { requests: 0, throttled: 0 };
   url = '';
 
@@ -201,6 +203,8 @@ export class FakeAws implements FakeAwsState {
       this.send(res, service, action, result, requestId);
     } catch (error) {
       const fault = error instanceof AwsFault ? error : new AwsFault('InternalFailure', String(error), 500);
+      const rootAccount = fakeReq.principal.kind === 'root' ? `@${fakeReq.principal.account.id}` : '';
+      this.refused.push(`${service}:${action}${rootAccount} ${fault.code}`);
       this.sendError(res, service, fault, requestId);
     }
   }
