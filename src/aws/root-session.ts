@@ -68,10 +68,11 @@ export async function openRootSession(
  * A root session that survives its own expiry once: when a step fails with an
  * expired token (the session outlived ROOT_SESSION_SECONDS, e.g. under heavy
  * throttling), a new session with the same task policy is opened and the step
- * runs again. A second expiry is reported, so a broken clock cannot loop.
+ * runs again in it. Steps running in parallel share that one new session. An
+ * expiry of the new session is reported, so a broken clock cannot loop.
  */
 export class RenewableRootSession {
-  private renewed = false;
+  private renewal: Promise<RootSession> | undefined;
 
   constructor(
     private current: RootSession,
@@ -83,13 +84,18 @@ export class RenewableRootSession {
   }
 
   async run<T>(step: (session: RootSession) => Promise<T>): Promise<T> {
+    const used = this.current;
     try {
-      return await step(this.current);
+      return await step(used);
     } catch (error) {
-      if (this.renewed || !(error instanceof RootTaskError) || error.kind !== 'session-expired') throw error;
-      this.renewed = true;
-      this.current = await this.reopen();
-      return step(this.current);
+      if (!(error instanceof RootTaskError) || error.kind !== 'session-expired') throw error;
+      this.renewal ??= this.reopen().then((session) => {
+        this.current = session;
+        return session;
+      });
+      const renewed = await this.renewal;
+      if (renewed === used) throw error;
+      return step(renewed);
     }
   }
 }
