@@ -35,7 +35,7 @@ export class DryRunRootTasks implements RootTasks {
     this.skip('deleteRootCredentials', { accountId });
     const removed = { loginProfile: false, accessKeys: [], signingCertificates: [], mfaDevices: [] };
     const remaining = { password: false, accessKeys: false, signingCertificates: false, mfa: false };
-    return { accountId, removed, verified: true, remaining, evidence: NO_EVIDENCE };
+    return { accountId, removed, verified: true, remaining, errors: [], evidence: NO_EVIDENCE };
   }
 
   async unlockS3BucketPolicy(accountId: string, bucket: string): Promise<PolicyUnlockResult> {

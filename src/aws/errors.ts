@@ -14,6 +14,11 @@ export type ErrorKind =
   | 'throttled'
   | 'not-found'
   | 'transient'
+  | 'region-disabled'
+  | 'session-expired'
+  | 'temporarily-unmodifiable'
+  | 'concurrent-modification'
+  | 'not-all-features'
   | 'unexpected';
 
 const REMEDIATION: Record<ErrorKind, string> = {
@@ -31,6 +36,16 @@ const REMEDIATION: Record<ErrorKind, string> = {
   throttled: 'AWS is throttling requests (Rate exceeded). Wait a minute and retry, or lower --concurrency.',
   'not-found': 'Check the account, bucket or queue name: AWS says it does not exist.',
   transient: 'AWS or the network failed temporarily. Retry; if it persists, check the AWS Health Dashboard.',
+  'region-disabled':
+    'The STS region is not enabled for this account: enable it (Account settings, AWS Regions) or set AWS_REGION to an enabled region.',
+  'session-expired':
+    "The security token expired: a root session that expires mid-task is reopened once; if this persists, refresh the bot's own AWS credentials and check the host clock.",
+  'temporarily-unmodifiable':
+    'IAM refuses to change this entity right now (EntityTemporarilyUnmodifiable): retry in a minute; for a login profile, deactivate the MFA devices first.',
+  'concurrent-modification':
+    'Another change to the same resource was in progress (ConcurrentModification): retry in a few seconds.',
+  'not-all-features':
+    'The organization uses consolidated billing only: enable all features (`aws organizations enable-all-features`, approved by every member account), then enable centralized root access.',
   unexpected: 'Unexpected AWS error: see the error code and request id in the audit trail.',
 };
 
@@ -66,10 +81,75 @@ export function invalidInput(reason: string): RootTaskError {
   return new RootTaskError('invalid-input', reason);
 }
 
-/** True when the failure happened before any root session existed, so nothing can have been granted. */
-export function failedBeforeRootSession(error: unknown): boolean {
+/** The calls that grant something: a root password, or access through a removed resource policy. */
+const GRANT_ACTIONS = ['iam:CreateLoginProfile', 's3:DeleteBucketPolicy', 'sqs:SetQueueAttributes'];
+
+/**
+ * Calls made before the grant call, which change nothing in the member account
+ * (opening a session is not a grant: its credentials stay in the bot). Once one of
+ * them fails, the service never reaches the grant call.
+ */
+const BEFORE_GRANT_ACTIONS = [
+  'sts:AssumeRoot',
+  'organizations:',
+  'iam:GetLoginProfile',
+  's3:GetBucketPolicy',
+  's3:ListBuckets',
+  's3:ListAllMyBuckets',
+  's3:GetBucketLocation',
+  's3:HeadBucket',
+  'sqs:GetQueueAttributes',
+  'sqs:GetQueueUrl',
+];
+
+/** Kinds of AWS answer that mean "refused, not done": the request changed nothing. */
+const REFUSED_KINDS: ReadonlySet<ErrorKind> = new Set([
+  'invalid-input',
+  'not-authorized',
+  'blocked-by-scp',
+  'feature-not-enabled',
+  'trusted-access-off',
+  'wrong-account',
+  'not-found',
+  'region-disabled',
+  'session-expired',
+  'not-all-features',
+]);
+
+/**
+ * True only when the failure proves that no grant happened: our own input check
+ * refused before any call; a call before the grant call failed (so the grant call
+ * was never sent: SCP denials inside the session included); or the grant call
+ * itself was refused by AWS with an answer that means "not done" (AccessDenied,
+ * an SCP, ValidationError, NoSuchEntity, ...). A timeout, a network error, a 5xx,
+ * throttling after retries or anything unknown on the grant call is no proof (an
+ * earlier attempt may have landed): false. Anything that is not a RootTaskError,
+ * or that names no call, is unknown: false.
+ */
+export function nothingGranted(error: unknown): boolean {
   if (!(error instanceof RootTaskError)) return false;
-  return error.kind === 'invalid-input' || (error.details.action?.startsWith('sts:AssumeRoot') ?? false);
+  const { action, code } = error.details;
+  if (action === undefined) return error.kind === 'invalid-input' && code === undefined;
+  const call = action.split(' ')[0] ?? '';
+  if (GRANT_ACTIONS.includes(call)) return REFUSED_KINDS.has(error.kind) || VALIDATION.has(code ?? '');
+  return BEFORE_GRANT_ACTIONS.some(
+    (prefix) => call === prefix || (prefix.endsWith(':') && call.startsWith(prefix)),
+  );
+}
+
+/**
+ * Kinds worth retrying after a pause. The SDK already retries throttling, 5xx and
+ * network errors; ConcurrentModification and EntityTemporarilyUnmodifiable (4xx)
+ * it does not, so the service retries those itself.
+ */
+export function isRetryable(error: unknown): boolean {
+  return (
+    error instanceof RootTaskError &&
+    (error.kind === 'throttled' ||
+      error.kind === 'transient' ||
+      error.kind === 'concurrent-modification' ||
+      error.kind === 'temporarily-unmodifiable')
+  );
 }
 
 interface SdkLikeError {
@@ -104,6 +184,16 @@ const WRONG_ACCOUNT = new Set([
   'AWSOrganizationsNotInUseException',
   'OrganizationNotFoundException',
 ]);
+const VALIDATION = new Set([
+  'ValidationError',
+  'ValidationException',
+  'InvalidInput',
+  'InvalidParameterValue',
+  'InvalidParameterValueException',
+  'InvalidAttributeValue',
+  'MalformedPolicyDocument',
+  'MalformedPolicyDocumentException',
+]);
 const NETWORK = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -130,7 +220,11 @@ export function classifyAwsError(error: unknown, action: string): RootTaskError 
 function kindOf(code: string, message: string, status: number | undefined): ErrorKind {
   if (THROTTLED.has(code) || /rate exceeded/i.test(message)) return 'throttled';
   if (code === 'ServiceAccessNotEnabledException') return 'trusted-access-off';
-  if (code === 'OrganizationNotInAllFeaturesModeException') return 'feature-not-enabled';
+  if (code === 'OrganizationNotInAllFeaturesModeException') return 'not-all-features';
+  if (code === 'RegionDisabledException') return 'region-disabled';
+  if (code === 'ExpiredToken' || code === 'ExpiredTokenException') return 'session-expired';
+  if (/^EntityTemporarilyUnmodifiable(Exception)?$/.test(code)) return 'temporarily-unmodifiable';
+  if (/^ConcurrentModification(Exception)?$/.test(code)) return 'concurrent-modification';
   if (WRONG_ACCOUNT.has(code)) return 'wrong-account';
   if (NOT_FOUND.has(code)) return 'not-found';
   if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(code) || status === 403) {

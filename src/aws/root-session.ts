@@ -40,7 +40,9 @@ export async function openRootSession(
   );
   const c = output.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
-    throw new RootTaskError('unexpected', `sts:AssumeRoot on ${accountId} returned no credentials`);
+    throw new RootTaskError('unexpected', `sts:AssumeRoot on ${accountId} returned no credentials`, {
+      action: `sts:AssumeRoot (${task}) on ${accountId}`,
+    });
   }
   const credentials: SessionCredentials = {
     accessKeyId: c.AccessKeyId,
@@ -60,4 +62,40 @@ export async function openRootSession(
     s3: (region) => clients.s3For(credentials, region),
     sqs: (region) => clients.sqsFor(credentials, region),
   };
+}
+
+/**
+ * A root session that survives its own expiry once: when a step fails with an
+ * expired token (the session outlived ROOT_SESSION_SECONDS, e.g. under heavy
+ * throttling), a new session with the same task policy is opened and the step
+ * runs again in it. Steps running in parallel share that one new session. An
+ * expiry of the new session is reported, so a broken clock cannot loop.
+ */
+export class RenewableRootSession {
+  private renewal: Promise<RootSession> | undefined;
+
+  constructor(
+    private current: RootSession,
+    private readonly reopen: () => Promise<RootSession>,
+  ) {}
+
+  get accessKeyId(): string {
+    return this.current.accessKeyId;
+  }
+
+  async run<T>(step: (session: RootSession) => Promise<T>): Promise<T> {
+    const used = this.current;
+    try {
+      return await step(used);
+    } catch (error) {
+      if (!(error instanceof RootTaskError) || error.kind !== 'session-expired') throw error;
+      this.renewal ??= this.reopen().then((session) => {
+        this.current = session;
+        return session;
+      });
+      const renewed = await this.renewal;
+      if (renewed === used) throw error;
+      return step(renewed);
+    }
+  }
 }

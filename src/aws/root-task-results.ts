@@ -1,7 +1,11 @@
 import type { ErrorKind } from './errors.js';
 import type { Evidence } from './evidence.js';
 
-/** GetAccountSummary's answer to "are root credentials present?". */
+/**
+ * GetAccountSummary's answer to "are root credentials present?". Fails closed: a
+ * SummaryMap key AWS left out counts as present unless another read (GetLoginProfile,
+ * a listing) showed it absent.
+ */
 export interface CredentialSummary {
   password: boolean;
   accessKeys: boolean;
@@ -18,7 +22,10 @@ export interface RootAccessKey {
 
 export interface RootMfaDevice {
   serialNumber: string;
-  /** virtual devices are deleted after deactivation; hardware and FIDO keys are only deactivated */
+  /**
+   * a virtual device (ARN serial) is left unassigned after deactivation: the task
+   * policy denies DeleteVirtualMFADevice, and deactivation is what removes MFA from root
+   */
   virtual: boolean;
 }
 
@@ -47,15 +54,29 @@ export interface RemovedCredentials {
   mfaDevices: string[];
 }
 
+/** One failed step of a deletion. */
+export interface DeletionError {
+  kind: ErrorKind;
+  message: string;
+  remediation: string;
+  /** the AWS call that failed, e.g. "iam:DeleteAccessKey AKIA... on 123456789012" */
+  action?: string;
+}
+
 export interface DeletionResult {
   accountId: string;
   removed: RemovedCredentials;
-  /** true only when a separate audit session's GetAccountSummary shows nothing left */
+  /**
+   * true only when a separate audit session (GetAccountSummary and GetLoginProfile,
+   * re-polled briefly) shows nothing left; a step that failed does not decide it
+   */
   verified: boolean;
-  /** what the verifying audit saw; absent when the deletion failed before verification */
+  /** what the verifying audit saw last; absent when verification could not run */
   remaining?: CredentialSummary;
-  /** set when a step failed: what was removed before it is still in `removed` */
-  error?: { kind: ErrorKind; message: string; remediation: string };
+  /** the first of `errors`, for callers that show one */
+  error?: DeletionError;
+  /** every step that failed; the deletion goes on past each one */
+  errors: DeletionError[];
   evidence: Evidence;
 }
 

@@ -10,7 +10,6 @@ import {
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
   DeleteSigningCertificateCommand,
-  DeleteVirtualMFADeviceCommand,
   GetAccessKeyLastUsedCommand,
   GetAccountSummaryCommand,
   GetLoginProfileCommand,
@@ -32,9 +31,10 @@ import type { AwsClients } from './clients.js';
 import { invalidInput, RootTaskError } from './errors.js';
 import { ABSENT, ALREADY_EXISTS, type Evidence, EvidenceLog } from './evidence.js';
 import type { OrganizationDirectory } from './organization.js';
-import { openRootSession, type RootSession } from './root-session.js';
+import { openRootSession, RenewableRootSession, type RootSession } from './root-session.js';
 import {
   type CredentialSummary,
+  type DeletionError,
   type DeletionResult,
   nothingPresent,
   type PasswordRecoveryResult,
@@ -48,19 +48,53 @@ import type { RootTask } from './task-policies.js';
 
 const NO_BUCKET_POLICY = new Set(['NoSuchBucketPolicy']);
 
+/** Pauses the service takes; injectable so that tests need not wait. */
+export interface RootTaskTiming {
+  sleep(ms: number): Promise<void>;
+  /**
+   * pauses between the verification's reads when it still sees credentials (IAM is
+   * eventually consistent): n pauses, n + 1 reads
+   */
+  verifyRepollMs: readonly number[];
+  /** pauses before retrying a step refused as ConcurrentModification or EntityTemporarilyUnmodifiable */
+  busyRetryMs: readonly number[];
+}
+
+export const DEFAULT_TIMING: RootTaskTiming = {
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  verifyRepollMs: [500, 1_000],
+  busyRetryMs: [500, 1_000],
+};
+
+/** GetAccountSummary as AWS sent it: undefined where the SummaryMap lacks the key. */
+type ReportedSummary = { [K in keyof CredentialSummary]: boolean | undefined };
+
+/** The outcome of one deletion step: its value, or the error it ended with. */
+type StepOutcome<T> = { ok: true; value: T } | { ok: false; error: RootTaskError };
+
 export class RootTaskService {
+  private readonly timing: RootTaskTiming;
+
   constructor(
     private readonly clients: AwsClients,
     private readonly organization: OrganizationDirectory,
     private readonly log: Logger = silentLogger,
-  ) {}
+    timing: Partial<RootTaskTiming> = {},
+  ) {
+    this.timing = { ...DEFAULT_TIMING, ...timing };
+  }
 
-  /** Is anything present? One GetAccountSummary answers; details are listed only then. */
+  /**
+   * Is anything present? One GetAccountSummary answers; details are listed only then.
+   * A SummaryMap key AWS left out is unknown, never absent: the matching detail read
+   * (GetLoginProfile or a listing) decides it.
+   */
   async auditRootCredentials(accountId: string): Promise<RootCredentialAudit> {
     await this.organization.assertTargetable(accountId);
     const evidence = new EvidenceLog();
-    const session = await this.open(accountId, 'audit', evidence);
-    const summary = await this.summary(session.iam(), accountId, evidence);
+    const session = await this.renewable(accountId, 'audit', evidence);
+    const reported = await session.run((s) => this.reportedSummary(s.iam(), accountId, evidence));
+    const summary = failClosed(reported);
     const audit: RootCredentialAudit = {
       accountId,
       anyPresent: !nothingPresent(summary),
@@ -73,19 +107,24 @@ export class RootTaskService {
     };
     if (!audit.anyPresent) return audit;
 
-    const iam = session.iam();
     const [profile, accessKeys, certificates, mfaDevices] = await Promise.all([
-      summary.password
-        ? evidence.tolerate(ABSENT, `iam:GetLoginProfile on ${accountId}`, () =>
-            iam.send(new GetLoginProfileCommand({})),
-          )
-        : undefined,
-      summary.accessKeys ? this.accessKeysWithLastUse(iam, accountId, evidence) : [],
-      summary.signingCertificates ? this.signingCertificates(iam, accountId, evidence) : [],
-      summary.mfa ? this.mfaDevices(iam, accountId, evidence) : [],
+      summary.password ? session.run((s) => this.loginProfile(s.iam(), accountId, evidence)) : undefined,
+      summary.accessKeys ? session.run((s) => this.accessKeysWithLastUse(s.iam(), accountId, evidence)) : [],
+      summary.signingCertificates
+        ? session.run((s) => this.signingCertificates(s.iam(), accountId, evidence))
+        : [],
+      summary.mfa ? session.run((s) => this.mfaDevices(s.iam(), accountId, evidence)) : [],
     ]);
+    const resolved: CredentialSummary = {
+      password: reported.password ?? profile !== undefined,
+      accessKeys: reported.accessKeys ?? accessKeys.length > 0,
+      signingCertificates: reported.signingCertificates ?? certificates.length > 0,
+      mfa: reported.mfa ?? mfaDevices.length > 0,
+    };
     return {
       ...audit,
+      anyPresent: !nothingPresent(resolved),
+      summary: resolved,
       passwordPresent: profile !== undefined,
       accessKeys,
       signingCertificates: certificates,
@@ -98,19 +137,23 @@ export class RootTaskService {
   async allowPasswordRecovery(accountId: string): Promise<PasswordRecoveryResult> {
     await this.organization.assertTargetable(accountId);
     const evidence = new EvidenceLog();
-    const session = await this.open(accountId, 'createPassword', evidence);
-    const created = await evidence.tolerate(ALREADY_EXISTS, `iam:CreateLoginProfile on ${accountId}`, () =>
-      session.iam().send(new CreateLoginProfileCommand({})),
+    const session = await this.renewable(accountId, 'createPassword', evidence);
+    const created = await session.run((s) =>
+      evidence.tolerate(ALREADY_EXISTS, `iam:CreateLoginProfile on ${accountId}`, () =>
+        s.iam().send(new CreateLoginProfileCommand({})),
+      ),
     );
     this.log.info({ accountId, created: created !== undefined }, 'root password recovery allowed');
     return { accountId, created: created !== undefined, evidence: evidence.snapshot() };
   }
 
   /**
-   * Deletes access keys, signing certificates, MFA devices and then the login
-   * profile (an active MFA device can block that), then verifies in a separate
-   * audit session. A failing step ends the run with `error` set and what was
-   * removed so far; it is never reported as verified.
+   * Deletes what the IAMDeleteRootUserCredentials policy allows, in this order:
+   * access keys; the login profile (if AWS refuses it while MFA is active, it is
+   * tried again after the MFA devices are deactivated); signing certificates; MFA
+   * devices, deactivated (DeleteVirtualMFADevice is denied by the task policy and
+   * not needed). A failed item does not stop the others: every error is returned.
+   * Then a separate audit session decides `verified`, failing closed.
    */
   async deleteRootCredentials(accountId: string): Promise<DeletionResult> {
     await this.organization.assertTargetable(accountId);
@@ -121,26 +164,41 @@ export class RootTaskService {
       signingCertificates: [],
       mfaDevices: [],
     };
-    try {
-      const iam = (await this.open(accountId, 'deleteCredentials', evidence)).iam();
-      await this.deleteAll(iam, accountId, removed, evidence);
-      const verifier = await this.open(accountId, 'audit', evidence);
-      const remaining = await this.summary(verifier.iam(), accountId, evidence);
-      const verified = nothingPresent(remaining);
-      this.log.info({ accountId, removed, verified }, 'root credentials deleted');
-      return { accountId, removed, verified, remaining, evidence: evidence.snapshot() };
-    } catch (error) {
-      const failure = error instanceof RootTaskError ? error : new RootTaskError('unexpected', String(error));
-      this.log.warn({ accountId, removed, error: failure.toJSON() }, 'root credential deletion failed');
-      const { kind, message, remediation } = failure;
-      return {
-        accountId,
-        removed,
-        verified: false,
-        error: { kind, message, remediation },
-        evidence: evidence.snapshot(),
-      };
+    const errors: DeletionError[] = [];
+    const failed = (error: RootTaskError): void => {
+      const { kind, message, remediation } = error;
+      errors.push({
+        kind,
+        message,
+        remediation,
+        ...(error.details.action ? { action: error.details.action } : {}),
+      });
+      this.log.warn({ accountId, error: error.toJSON() }, 'root credential deletion step failed');
+    };
+
+    const deleter = await this.attempt(() => this.renewable(accountId, 'deleteCredentials', evidence));
+    if (deleter.ok) await this.deleteAll(deleter.value, accountId, removed, evidence, failed);
+    else failed(deleter.error);
+
+    let remaining: CredentialSummary | undefined;
+    if (deleter.ok) {
+      const verification = await this.attempt(async () =>
+        this.verifyNothingLeft(await this.renewable(accountId, 'audit', evidence), accountId, evidence),
+      );
+      if (verification.ok) remaining = verification.value;
+      else failed(verification.error);
     }
+    const verified = remaining !== undefined && nothingPresent(remaining);
+    this.log.info({ accountId, removed, verified, errors: errors.length }, 'root credentials deleted');
+    return {
+      accountId,
+      removed,
+      verified,
+      ...(remaining ? { remaining } : {}),
+      ...(errors[0] ? { error: errors[0] } : {}),
+      errors,
+      evidence: evidence.snapshot(),
+    };
   }
 
   /** The policy an unlock would remove (null: none), read in the unlock's own task session. */
@@ -281,20 +339,83 @@ export class RootTaskService {
     return session;
   }
 
-  private async summary(
+  /** A root session that is reopened once if it expires mid-task. */
+  private async renewable(
+    accountId: string,
+    task: RootTask,
+    evidence: EvidenceLog,
+  ): Promise<RenewableRootSession> {
+    const reopen = async () => {
+      this.log.warn({ accountId, task }, 'root session expired; opening a new one');
+      return this.open(accountId, task, evidence);
+    };
+    return new RenewableRootSession(await this.open(accountId, task, evidence), reopen);
+  }
+
+  /** GetAccountSummary's root-credential keys; a key AWS left out is undefined (unknown), never 0. */
+  private async reportedSummary(
     iam: IAMClient,
     accountId: string,
     evidence: EvidenceLog,
-  ): Promise<CredentialSummary> {
+  ): Promise<ReportedSummary> {
     const out = await evidence.call(`iam:GetAccountSummary on ${accountId}`, () =>
       iam.send(new GetAccountSummaryCommand({})),
     );
     const map = out.SummaryMap ?? {};
+    const present = (key: keyof typeof map) => (map[key] === undefined ? undefined : map[key] > 0);
     return {
-      password: (map.AccountPasswordPresent ?? 0) > 0,
-      accessKeys: (map.AccountAccessKeysPresent ?? 0) > 0,
-      signingCertificates: (map.AccountSigningCertificatesPresent ?? 0) > 0,
-      mfa: (map.AccountMFAEnabled ?? 0) > 0,
+      password: present('AccountPasswordPresent'),
+      accessKeys: present('AccountAccessKeysPresent'),
+      signingCertificates: present('AccountSigningCertificatesPresent'),
+      mfa: present('AccountMFAEnabled'),
+    };
+  }
+
+  /** GetLoginProfile: the profile, or undefined when AWS answers NoSuchEntity (no password). */
+  private loginProfile(iam: IAMClient, accountId: string, evidence: EvidenceLog) {
+    return evidence.tolerate(ABSENT, `iam:GetLoginProfile on ${accountId}`, () =>
+      iam.send(new GetLoginProfileCommand({})),
+    );
+  }
+
+  /**
+   * What is left, read in the audit session. Fails closed: the password is absent
+   * only when GetLoginProfile answers NoSuchEntity and the summary does not report
+   * one; a key missing from the summary is decided by the matching listing. While
+   * something is seen, the reads are repeated after short pauses, because IAM can
+   * still show an item for a moment after its deletion.
+   */
+  private async verifyNothingLeft(
+    verifier: RenewableRootSession,
+    accountId: string,
+    evidence: EvidenceLog,
+  ): Promise<CredentialSummary> {
+    const pauses = this.timing.verifyRepollMs;
+    for (let read = 0; ; read++) {
+      const seen = await verifier.run((s) => this.remaining(s.iam(), accountId, evidence));
+      const pause = pauses[read];
+      if (nothingPresent(seen) || pause === undefined) return seen;
+      this.log.info({ accountId, seen, read }, 'verification still sees root credentials; reading again');
+      await this.timing.sleep(pause);
+    }
+  }
+
+  private async remaining(
+    iam: IAMClient,
+    accountId: string,
+    evidence: EvidenceLog,
+  ): Promise<CredentialSummary> {
+    const reported = await this.reportedSummary(iam, accountId, evidence);
+    const profile = await this.loginProfile(iam, accountId, evidence);
+    const listed = async <T>(flag: boolean | undefined, list: () => Promise<T[]>) =>
+      flag ?? (await list()).length > 0;
+    return {
+      password: reported.password === true || profile !== undefined,
+      accessKeys: await listed(reported.accessKeys, () => this.listAccessKeys(iam, accountId, evidence)),
+      signingCertificates: await listed(reported.signingCertificates, () =>
+        this.signingCertificates(iam, accountId, evidence),
+      ),
+      mfa: await listed(reported.mfa, () => this.mfaDevices(iam, accountId, evidence)),
     };
   }
 
@@ -369,42 +490,112 @@ export class RootTaskService {
     }));
   }
 
-  /** The order that always works: keys, certificates, MFA, then the password. */
+  /** Deletes each item the deletion session can see; a failed item is reported and the rest go on. */
   private async deleteAll(
-    iam: IAMClient,
+    deleter: RenewableRootSession,
     accountId: string,
     removed: RemovedCredentials,
     evidence: EvidenceLog,
+    failed: (error: RootTaskError) => void,
   ): Promise<void> {
-    for (const key of await this.listAccessKeys(iam, accountId, evidence)) {
-      const done = await evidence.tolerate(
-        ABSENT,
-        `iam:DeleteAccessKey ${key.accessKeyId} on ${accountId}`,
-        () => iam.send(new DeleteAccessKeyCommand({ AccessKeyId: key.accessKeyId })),
+    /** One step in the deletion session, retried while IAM says the entity is busy. */
+    const step = <T>(run: (iam: IAMClient) => Promise<T>, busyRetryMs = this.timing.busyRetryMs) =>
+      this.attempt(() => deleter.run((s) => run(s.iam())), busyRetryMs);
+    const deleteLoginProfile = (busyRetryMs?: readonly number[]) =>
+      step(
+        (iam) =>
+          evidence.tolerate(ABSENT, `iam:DeleteLoginProfile on ${accountId}`, () =>
+            iam.send(new DeleteLoginProfileCommand({})),
+          ),
+        busyRetryMs,
       );
-      if (done) removed.accessKeys.push(key.accessKeyId);
-    }
-    for (const cert of await this.signingCertificates(iam, accountId, evidence)) {
-      const done = await evidence.tolerate(ABSENT, `iam:DeleteSigningCertificate on ${accountId}`, () =>
-        iam.send(new DeleteSigningCertificateCommand({ CertificateId: cert.certificateId })),
+
+    const keys = await step((iam) => this.listAccessKeys(iam, accountId, evidence));
+    if (!keys.ok) failed(keys.error);
+    for (const key of keys.ok ? keys.value : []) {
+      const done = await step((iam) =>
+        evidence.tolerate(ABSENT, `iam:DeleteAccessKey ${key.accessKeyId} on ${accountId}`, () =>
+          iam.send(new DeleteAccessKeyCommand({ AccessKeyId: key.accessKeyId })),
+        ),
       );
-      if (done) removed.signingCertificates.push(cert.certificateId);
+      if (!done.ok) failed(done.error);
+      else if (done.value) removed.accessKeys.push(key.accessKeyId);
     }
-    for (const device of await this.mfaDevices(iam, accountId, evidence)) {
+
+    // Early, as public tools do; if AWS refuses it (an active MFA device, says seed 000), once more after MFA.
+    // No busy retries here: an MFA refusal would only come back until the devices are deactivated.
+    let profile = await deleteLoginProfile([]);
+    if (!profile.ok) {
+      this.log.info(
+        { accountId, error: profile.error.toJSON() },
+        'login profile not deleted yet; retrying after the MFA devices are deactivated',
+      );
+    }
+
+    const certificates = await step((iam) => this.signingCertificates(iam, accountId, evidence));
+    if (!certificates.ok) failed(certificates.error);
+    for (const cert of certificates.ok ? certificates.value : []) {
+      const done = await step((iam) =>
+        evidence.tolerate(ABSENT, `iam:DeleteSigningCertificate ${cert.certificateId} on ${accountId}`, () =>
+          iam.send(new DeleteSigningCertificateCommand({ CertificateId: cert.certificateId })),
+        ),
+      );
+      if (!done.ok) failed(done.error);
+      else if (done.value) removed.signingCertificates.push(cert.certificateId);
+    }
+
+    // Deactivation removes MFA from the root user; a virtual device is left unassigned (not deleted).
+    const devices = await step((iam) => this.mfaDevices(iam, accountId, evidence));
+    if (!devices.ok) failed(devices.error);
+    let mfaDeactivated = false;
+    for (const device of devices.ok ? devices.value : []) {
       const SerialNumber = device.serialNumber;
-      const deactivated = await evidence.tolerate(ABSENT, `iam:DeactivateMFADevice on ${accountId}`, () =>
-        iam.send(new DeactivateMFADeviceCommand({ SerialNumber })),
+      const done = await step((iam) =>
+        evidence.tolerate(ABSENT, `iam:DeactivateMFADevice ${SerialNumber} on ${accountId}`, () =>
+          iam.send(new DeactivateMFADeviceCommand({ SerialNumber })),
+        ),
       );
-      if (device.virtual) {
-        await evidence.tolerate(ABSENT, `iam:DeleteVirtualMFADevice on ${accountId}`, () =>
-          iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber })),
-        );
-      }
-      if (deactivated) removed.mfaDevices.push(SerialNumber);
+      if (!done.ok) failed(done.error);
+      else if (done.value) removed.mfaDevices.push(SerialNumber);
+      mfaDeactivated ||= done.ok;
     }
-    const profile = await evidence.tolerate(ABSENT, `iam:DeleteLoginProfile on ${accountId}`, () =>
-      iam.send(new DeleteLoginProfileCommand({})),
-    );
-    removed.loginProfile = profile !== undefined;
+
+    // Tried again only when MFA was in the way: otherwise the first refusal stands, and is reported.
+    if (!profile.ok && mfaDeactivated) profile = await deleteLoginProfile();
+    if (!profile.ok) failed(profile.error);
+    else removed.loginProfile = profile.value !== undefined;
   }
+
+  /**
+   * Runs `run`, turning a failure into a value. While IAM answers that the entity
+   * is busy (ConcurrentModification, EntityTemporarilyUnmodifiable: 4xx answers the
+   * SDK does not retry), tries again after each pause of `busyRetryMs`.
+   */
+  private async attempt<T>(
+    run: () => Promise<T>,
+    busyRetryMs: readonly number[] = [],
+  ): Promise<StepOutcome<T>> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return { ok: true, value: await run() };
+      } catch (caught) {
+        const error =
+          caught instanceof RootTaskError ? caught : new RootTaskError('unexpected', String(caught));
+        const pause = busyRetryMs[retry];
+        const busy = error.kind === 'concurrent-modification' || error.kind === 'temporarily-unmodifiable';
+        if (!busy || pause === undefined) return { ok: false, error };
+        await this.timing.sleep(pause);
+      }
+    }
+  }
+}
+
+/** A key AWS left out of the summary counts as present until a detail read says otherwise. */
+function failClosed(reported: ReportedSummary): CredentialSummary {
+  return {
+    password: reported.password ?? true,
+    accessKeys: reported.accessKeys ?? true,
+    signingCertificates: reported.signingCertificates ?? true,
+    mfa: reported.mfa ?? true,
+  };
 }

@@ -21,8 +21,13 @@ export function describeDeletion(result: DeletionResult): string {
     r.mfaDevices.length ? `MFA devices ${r.mfaDevices.join(', ')}` : '',
   ].filter(Boolean);
   const what = removed.length ? `removed ${removed.join('; ')}` : 'nothing to remove';
-  if (result.error)
-    return `${result.accountId}: FAILED after ${what}: ${result.error.message}\n  hint: ${result.error.remediation}`;
+  const errors = result.errors.length ? result.errors : result.error ? [result.error] : [];
+  if (errors.length) {
+    const verdict = result.verified ? ' (the audit then found nothing left)' : '';
+    const messages = errors.map((e) => e.message).join('; ');
+    const hints = [...new Set(errors.map((e) => e.remediation))].join(' ');
+    return `${result.accountId}: FAILED after ${what}${verdict}: ${messages}\n  hint: ${hints}`;
+  }
   const verdict = result.verified ? 'verified clean' : 'NOT verified: credentials remain';
   return `${result.accountId}: ${what}; ${verdict}`;
 }

@@ -5,7 +5,7 @@
  * Jobs never call Slack: what people should hear is written to the outbox in the
  * same transaction as the state change, and delivered by its own worker.
  */
-import { failedBeforeRootSession, RootTaskError } from '../aws/errors.js';
+import { nothingGranted, RootTaskError } from '../aws/errors.js';
 import type { DeletionResult } from '../aws/root-task-results.js';
 import { describeAudit, describeDeletion } from '../aws/root-task-text.js';
 import { contentHash } from '../domain/content-hash.js';
@@ -104,7 +104,7 @@ export class JobRunner {
       outcome = await this.runTask(r);
     } catch (error) {
       const firstAttempt = (r.executeAttempts ?? 1) === 1;
-      return this.executionFailed(id, asTaskError(error), firstAttempt && failedBeforeRootSession(error));
+      return this.executionFailed(id, asTaskError(error), firstAttempt && nothingGranted(error));
     }
     await this.core.audit(id, ACTOR, 'executed', outcome.details);
     if (opensWindow(r.task)) return this.granted(id, outcome);
@@ -180,14 +180,14 @@ export class JobRunner {
   private async executionFailed(
     id: string,
     error: RootTaskError,
-    nothingGranted: boolean,
+    provenNothing: boolean,
   ): Promise<JobResult> {
     const now = this.core.now();
     await this.core.audit(id, ACTOR, 'execution failed', error.toJSON());
     await this.core.mutate(id, (cur) => {
       if (cur.state !== 'executing') return { unchanged: undefined };
       const outcome = { ok: false, summary: error.message, at: now };
-      const cleanup = opensWindow(cur.task) && !nothingGranted;
+      const cleanup = opensWindow(cur.task) && !provenNothing;
       const next: BreakglassRequest = { ...cur, state: cleanup ? 'cleaning' : 'failed', outcome };
       const notice: Notice = {
         kind: 'execution-failed',
@@ -295,6 +295,7 @@ export class JobRunner {
         removed,
         verified: false,
         error: { kind, message, remediation },
+        errors: [{ kind, message, remediation }],
         evidence: NO_EVIDENCE,
       };
     }

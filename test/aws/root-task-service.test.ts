@@ -3,6 +3,7 @@ import { RootTaskError } from '../../src/aws/errors.js';
 import { emptyRootUser } from '../fakes/aws/model.js';
 import { fullyCredentialed, memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { type FakeAwsEnv, startFakeAwsEnv } from '../support/fake-aws-env.js';
+import { instantService } from './instant-service.js';
 
 const MEMBER = memberId(1);
 
@@ -68,9 +69,10 @@ describe('allowPasswordRecovery', () => {
 });
 
 describe('deleteRootCredentials', () => {
-  it('removes everything in the order that works, then verifies in a separate audit session', async () => {
+  it('removes everything in the order the task policy allows, then verifies in a separate audit session', async () => {
     env.fake.account(MEMBER).root = fullyCredentialed(MEMBER);
     const result = await env.service.deleteRootCredentials(MEMBER);
+    expect(result.errors).toEqual([]);
     expect(result.error).toBeUndefined();
     expect(result.removed).toEqual({
       loginProfile: true,
@@ -85,12 +87,13 @@ describe('deleteRootCredentials', () => {
     expect(order).toEqual([
       'iam:DeleteAccessKey',
       'iam:DeleteAccessKey',
+      'iam:DeleteLoginProfile',
       'iam:DeleteSigningCertificate',
       'iam:DeactivateMFADevice',
-      'iam:DeleteVirtualMFADevice',
       'iam:DeactivateMFADevice',
-      'iam:DeleteLoginProfile',
     ]);
+    // the only refusal is the verification's GetLoginProfile: NoSuchEntity, no password
+    expect(env.fake.refused).toEqual([`iam:GetLoginProfile@${MEMBER} NoSuchEntity`]);
     expect(result.evidence.rootSessions.map((s) => s.task)).toEqual(['deleteCredentials', 'audit']);
   });
 
@@ -103,30 +106,47 @@ describe('deleteRootCredentials', () => {
       mfaDevices: [],
     });
     expect(result.verified).toBe(true);
+    expect(result.errors).toEqual([]);
   });
 
-  it('reports a failure half-way with what was removed, and claims nothing verified', async () => {
+  it('goes on past a failed item, returns its error, and claims nothing verified', async () => {
     env.fake.account(MEMBER).root = fullyCredentialed(MEMBER);
     env.fake.failNext('DeleteSigningCertificate', 'AccessDenied', { status: 403, message: 'explicit deny' });
-    const result = await env.service.deleteRootCredentials(MEMBER);
+    const { service } = instantService(env);
+    const result = await service.deleteRootCredentials(MEMBER);
     expect(result.verified).toBe(false);
-    expect(result.remaining).toBeUndefined();
+    expect(result.remaining).toEqual({
+      password: false,
+      accessKeys: false,
+      signingCertificates: true,
+      mfa: false,
+    });
     expect(result.removed.accessKeys).toHaveLength(2);
     expect(result.removed.signingCertificates).toEqual([]);
-    expect(result.removed.loginProfile).toBe(false);
+    expect(result.removed.mfaDevices).toHaveLength(2);
+    expect(result.removed.loginProfile).toBe(true);
+    expect(result.errors).toHaveLength(1);
+    expect(result.error).toEqual(result.errors[0]);
     expect(result.error?.kind).toBe('not-authorized');
     expect(result.error?.message).toContain('DeleteSigningCertificate');
-    expect(env.fake.account(MEMBER).root.loginProfile).not.toBeNull();
+    expect(result.error?.action).toBe(`iam:DeleteSigningCertificate CERT${MEMBER} on ${MEMBER}`);
+    expect(env.fake.account(MEMBER).root).toEqual({
+      ...emptyRootUser(),
+      signingCertificates: [expect.anything()],
+    });
   });
 
-  it('is not verified when the audit still sees a credential', async () => {
+  it('is not verified when the audit still sees a credential after re-reading', async () => {
     env.fake.account(MEMBER).root.loginProfile = { createDate: new Date() };
     // The delete "succeeds" but a password reappears before verification (e.g. someone re-enabled recovery).
     env.fake.failNext('DeleteLoginProfile', 'NoSuchEntity', { status: 404 });
-    const result = await env.service.deleteRootCredentials(MEMBER);
+    const { service, pauses } = instantService(env);
+    const result = await service.deleteRootCredentials(MEMBER);
     expect(result.verified).toBe(false);
     expect(result.remaining?.password).toBe(true);
     expect(result.error).toBeUndefined();
+    expect(pauses).toEqual([500, 1000]);
+    expect(env.fake.callsOf('GetLoginProfile')).toHaveLength(3);
   });
 });
 

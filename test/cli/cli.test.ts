@@ -130,7 +130,7 @@ describe('breakglass delete-credentials', () => {
     const io = recordingIo();
     expect(await run(['delete-credentials', '--all-present', '--yes'], io)).toBe(1);
     expect(io.stdout.join('\n')).toMatch(
-      new RegExp(`${memberId(4)}: FAILED after nothing to remove: .*DeleteAccessKey`),
+      new RegExp(`${memberId(4)}: FAILED after removed password; access keys .*: .*DeleteAccessKey`),
     );
     expect(io.stderr.at(-1)).toContain('1 account(s) not verified clean');
   });

@@ -7,11 +7,18 @@ const NO_ENTITY = (what: string) => new AwsFault('NoSuchEntity', `The ${what} ca
 
 export function handleIam(state: FakeAwsState, req: FakeRequest): XmlValue {
   if (req.action === 'ListOrganizationsFeatures') return listOrganizationsFeatures(state, req);
-  const { account } = requireRoot(req);
+  const { account, session } = requireRoot(req);
   const root = account.root;
+  if (MUTATIONS.has(req.action)) keepStaleView(state, account.id, root);
+  // What reads see: in an audit session, possibly the state before a recent delete (eventual consistency).
+  const auditRead = session.taskPolicy === 'IAMAuditRootUserCredentials' && req.action !== 'GetUser';
+  const seen = auditRead ? staleView(state, account.id, root) : root;
   switch (req.action) {
-    case 'GetAccountSummary':
-      return { SummaryMap: new XmlMap(summary(root)) };
+    case 'GetAccountSummary': {
+      const map = summary(seen);
+      if (state.options.omitAccountPasswordPresent) delete map.AccountPasswordPresent;
+      return { SummaryMap: new XmlMap(map) };
+    }
     case 'GetUser':
       return {
         User: {
@@ -23,19 +30,20 @@ export function handleIam(state: FakeAwsState, req: FakeRequest): XmlValue {
         },
       };
     case 'GetLoginProfile':
-      if (!root.loginProfile) throw NO_ENTITY('Login Profile for User root');
-      return { LoginProfile: { CreateDate: root.loginProfile.createDate, PasswordResetRequired: false } };
+      if (!seen.loginProfile) throw NO_ENTITY('Login Profile for User root');
+      return { LoginProfile: { CreateDate: seen.loginProfile.createDate, PasswordResetRequired: false } };
     case 'CreateLoginProfile':
       if (req.query.has('UserName') || req.query.has('Password')) {
         throw new AwsFault('ValidationError', 'In a root session, omit UserName and Password');
       }
       if (root.loginProfile)
         throw new AwsFault('EntityAlreadyExists', 'Login Profile for user root already exists.', 409);
+      state.staleRoots.delete(account.id);
       root.loginProfile = { createDate: new Date() };
       return { LoginProfile: { CreateDate: root.loginProfile.createDate, PasswordResetRequired: false } };
     case 'DeleteLoginProfile':
       if (!root.loginProfile) throw NO_ENTITY('Login Profile for User root');
-      if (root.mfaDevices.length > 0) {
+      if (state.options.mfaBlocksLoginProfileDeletion && root.mfaDevices.length > 0) {
         throw new AwsFault(
           'EntityTemporarilyUnmodifiable',
           'Login Profile cannot be deleted while an MFA device is active',
@@ -46,7 +54,7 @@ export function handleIam(state: FakeAwsState, req: FakeRequest): XmlValue {
       return {};
     case 'ListAccessKeys':
       return {
-        AccessKeyMetadata: root.accessKeys.map((k) => ({
+        AccessKeyMetadata: seen.accessKeys.map((k) => ({
           AccessKeyId: k.id,
           Status: k.status,
           CreateDate: k.createDate,
@@ -54,7 +62,7 @@ export function handleIam(state: FakeAwsState, req: FakeRequest): XmlValue {
         IsTruncated: false,
       };
     case 'GetAccessKeyLastUsed': {
-      const key = root.accessKeys.find((k) => k.id === stringParam(req, 'AccessKeyId'));
+      const key = seen.accessKeys.find((k) => k.id === stringParam(req, 'AccessKeyId'));
       if (!key) throw accessDenied(req);
       return {
         AccessKeyLastUsed: key.lastUsed
@@ -75,7 +83,7 @@ export function handleIam(state: FakeAwsState, req: FakeRequest): XmlValue {
       return {};
     case 'ListSigningCertificates':
       return {
-        Certificates: root.signingCertificates.map((c) => ({
+        Certificates: seen.signingCertificates.map((c) => ({
           CertificateId: c.id,
           CertificateBody: '-----BEGIN CERTIFICATE-----\nMIIfake\n-----END CERTIFICATE-----',
           Status: c.status,
@@ -92,7 +100,7 @@ export function handleIam(state: FakeAwsState, req: FakeRequest): XmlValue {
       return {};
     case 'ListMFADevices':
       return {
-        MFADevices: root.mfaDevices.map((d) => ({ SerialNumber: d.serialNumber, EnableDate: d.enableDate })),
+        MFADevices: seen.mfaDevices.map((d) => ({ SerialNumber: d.serialNumber, EnableDate: d.enableDate })),
         IsTruncated: false,
       };
     case 'DeactivateMFADevice':
@@ -103,6 +111,7 @@ export function handleIam(state: FakeAwsState, req: FakeRequest): XmlValue {
       );
       return {};
     case 'DeleteVirtualMFADevice': {
+      // Only reachable outside a root session's task policy (which denies it, see authorizeRootCall).
       // Deactivation already detached it; deleting an attached virtual device is refused, as in IAM.
       const serial = stringParam(req, 'SerialNumber');
       if (root.mfaDevices.some((d) => d.serialNumber === serial)) {
@@ -148,6 +157,29 @@ export function summary(root: FakeRootUser): Record<string, number> {
     Users: 0,
     Roles: 3,
   };
+}
+
+const MUTATIONS = new Set([
+  'DeleteLoginProfile',
+  'DeleteAccessKey',
+  'DeleteSigningCertificate',
+  'DeactivateMFADevice',
+]);
+
+/** Before a delete: audit reads keep seeing the earliest state not yet "replicated", for a while. */
+function keepStaleView(state: FakeAwsState, accountId: string, root: FakeRootUser): void {
+  const reads = state.options.staleAuditReads;
+  if (reads <= 0) return;
+  const view = state.staleRoots.get(accountId);
+  if (view && view.readsLeft > 0) view.readsLeft = reads;
+  else state.staleRoots.set(accountId, { root: structuredClone(root), readsLeft: reads });
+}
+
+function staleView(state: FakeAwsState, accountId: string, root: FakeRootUser): FakeRootUser {
+  const view = state.staleRoots.get(accountId);
+  if (!view || view.readsLeft <= 0) return root;
+  view.readsLeft -= 1;
+  return view.root;
 }
 
 function removeOne<T>(items: T[], match: (item: T) => boolean, what: string): T[] {

@@ -10,7 +10,12 @@ export type TaskPolicyName =
   | 'S3UnlockBucketPolicy'
   | 'SQSUnlockQueuePolicy';
 
-/** What each task policy allows, as in aws-root-access-facts.md. */
+/**
+ * The actions each task policy lists, as in aws-root-access-facts.md. Statement 1
+ * of every task policy denies any other action (NotAction); statement 2 denies the
+ * listed IAM actions on any resource other than the root user (NotResource, see
+ * `ROOT_USER_RESOURCE`), so a listed action is usable only on `arn:aws:iam::*:root`.
+ */
 export const TASK_POLICY_ACTIONS: Record<TaskPolicyName, ReadonlySet<string>> = {
   IAMAuditRootUserCredentials: new Set([
     'iam:GetAccountSummary',
@@ -51,6 +56,39 @@ export const TASK_POLICY_ACTIONS: Record<TaskPolicyName, ReadonlySet<string>> = 
 
 /** Where buckets and queues live unless a test says otherwise (the fake's AWS_REGION). */
 export const FAKE_DEFAULT_REGION = 'us-east-1';
+/** The one IAM resource a task policy's NotResource statement leaves usable. */
+export const ROOT_USER_RESOURCE = /^arn:aws:iam::[^:]*:root$/;
+
+/**
+ * Behaviours of real AWS (or claims about it) the fake can switch on; all off by
+ * default. Set them with `FakeAws.start({ behaviour: {...} })` or later through
+ * `fake.options`.
+ */
+export interface FakeAwsBehaviour {
+  /**
+   * DeleteLoginProfile answers EntityTemporarilyUnmodifiable while an MFA device is
+   * active. Seed 000 claims it; no AWS reference documents it, so code must work both ways.
+   */
+  mfaBlocksLoginProfileDeletion: boolean;
+  /** GetAccountSummary's SummaryMap lacks AccountPasswordPresent (the API reference does not list it) */
+  omitAccountPasswordPresent: boolean;
+  /**
+   * IAM eventual consistency: after a delete, this many reads made in audit
+   * sessions of that account still answer from the state before the delete.
+   */
+  staleAuditReads: number;
+  /** the next `sessions` root sessions expire after `afterCalls` calls: later calls get ExpiredToken */
+  expiringRootSessions: { afterCalls: number; sessions: number } | null;
+}
+
+export function defaultBehaviour(): FakeAwsBehaviour {
+  return {
+    mfaBlocksLoginProfileDeletion: false,
+    omitAccountPasswordPresent: false,
+    staleAuditReads: 0,
+    expiringRootSessions: null,
+  };
+}
 
 export interface FakeAccessKey {
   id: string;
@@ -86,8 +124,13 @@ export interface FakeAccount {
   bucketRegions: Map<string, string>;
   /** queue name -> the region it lives in (absent: FAKE_DEFAULT_REGION) */
   queueRegions: Map<string, string>;
-  /** an SCP (such as Control Tower's AWS-GR_RESTRICT_ROOT_USER) denies root sessions */
+  /** an SCP (such as Control Tower's AWS-GR_RESTRICT_ROOT_USER) denies sts:AssumeRoot itself */
   scpDeniesRoot: boolean;
+  /**
+   * an SCP denies every call made inside a root session of this account, while
+   * AssumeRoot succeeds: what real AWS does more usually
+   */
+  scpDeniesInSession: boolean;
 }
 
 export interface FakeOrganization {
@@ -108,6 +151,8 @@ export interface RootSessionRecord {
   accountId: string;
   taskPolicy: TaskPolicyName;
   expiration: Date;
+  /** calls this session answers before it expires (`FakeAwsBehaviour.expiringRootSessions`) */
+  callsLeft?: number;
 }
 
 export function emptyRootUser(): FakeRootUser {
@@ -126,6 +171,7 @@ export function newAccount(id: string, overrides: Partial<Omit<FakeAccount, 'id'
     bucketRegions: new Map(),
     queueRegions: new Map(),
     scpDeniesRoot: false,
+    scpDeniesInSession: false,
     ...overrides,
   };
 }

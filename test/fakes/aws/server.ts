@@ -10,9 +10,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { handleIam } from './iam.js';
-import { type FakeAccount, type FakeOrganization, newAccount, TASK_POLICY_ACTIONS } from './model.js';
+import {
+  defaultBehaviour,
+  type FakeAccount,
+  type FakeAwsBehaviour,
+  type FakeOrganization,
+  newAccount,
+} from './model.js';
 import { handleOrganizations } from './organizations.js';
-import { AwsFault, accessDenied, type FakeRequest, type Principal } from './protocol.js';
+import { AwsFault, authorizeRootCall, expiredToken, type FakeRequest, type Principal } from './protocol.js';
 import { handleS3, handleSqs } from './s3-sqs.js';
 import type { FakeAwsState } from './state.js';
 import { handleSts } from './sts.js';
@@ -24,6 +30,8 @@ export interface FakeAwsOptions {
   /** requests per second over all services; the excess is answered with a throttling error */
   throttlePerSecond?: number;
   managementAccountId?: string;
+  /** real-AWS behaviours to switch on (see FakeAwsBehaviour); also settable later through `fake.options` */
+  behaviour?: Partial<FakeAwsBehaviour>;
 }
 
 interface InjectedFault {
@@ -44,6 +52,8 @@ export class FakeAws implements FakeAwsState {
   readonly accounts = new Map<string, FakeAccount>();
   readonly sessions: FakeAwsState['sessions'] = new Map();
   readonly deletedVirtualMfa = new Set<string>();
+  readonly options: FakeAwsBehaviour;
+  readonly staleRoots: FakeAwsState['staleRoots'] = new Map();
   readonly org: FakeOrganization;
   latencyMs: number;
   throttlePerSecond: number | undefined;
@@ -51,6 +61,8 @@ export class FakeAws implements FakeAwsState {
   readonly calls: string[] = [];
   /** every signed request, answered or not: where it was sent (Host header) and its SigV4 region */
   readonly requests: { service: string; action: string; region: string; host: string }[] = [];
+  /** refused calls, in order: "service:Action@account Code" (account only for root sessions) */
+  readonly refused: string[] = [];
   readonly stats = { requests: 0, throttled: 0 };
   url = '';
 
@@ -62,6 +74,7 @@ export class FakeAws implements FakeAwsState {
   private constructor(options: FakeAwsOptions) {
     this.latencyMs = options.latencyMs ?? 0;
     this.throttlePerSecond = options.throttlePerSecond;
+    this.options = { ...defaultBehaviour(), ...options.behaviour };
     const managementAccountId = options.managementAccountId ?? '111111111111';
     this.accounts.set(managementAccountId, newAccount(managementAccountId, { name: 'management' }));
     this.org = {
@@ -191,6 +204,8 @@ export class FakeAws implements FakeAwsState {
       this.send(res, service, action, result, requestId);
     } catch (error) {
       const fault = error instanceof AwsFault ? error : new AwsFault('InternalFailure', String(error), 500);
+      const rootAccount = fakeReq.principal.kind === 'root' ? `@${fakeReq.principal.account.id}` : '';
+      this.refused.push(`${service}:${action}${rootAccount} ${fault.code}`);
       this.sendError(res, service, fault, requestId);
     }
   }
@@ -205,12 +220,14 @@ export class FakeAws implements FakeAwsState {
         403,
       );
     }
-    if (session.expiration.getTime() < Date.now()) {
-      throw new AwsFault('ExpiredToken', 'The security token included in the request is expired', 403);
+    if (session.callsLeft !== undefined) {
+      if (session.callsLeft <= 0) session.expiration = new Date(0);
+      session.callsLeft -= 1;
     }
+    if (session.expiration.getTime() < Date.now()) throw expiredToken();
     const principal: Principal = { kind: 'root', session, account: this.account(session.accountId) };
     req.principal = principal;
-    if (!TASK_POLICY_ACTIONS[session.taskPolicy].has(`${req.service}:${req.action}`)) throw accessDenied(req);
+    authorizeRootCall(req);
     return principal;
   }
 

@@ -71,6 +71,11 @@ function assumeRoot(state: FakeAwsState, req: FakeRequest): XmlValue {
     taskPolicy: policyName as TaskPolicyName,
     expiration: new Date(Date.now() + (duration || 900) * 1000),
   };
+  const expiring = state.options.expiringRootSessions;
+  if (expiring && expiring.sessions > 0) {
+    expiring.sessions -= 1;
+    session.callsLeft = expiring.afterCalls;
+  }
   state.sessions.set(session.accessKeyId, session);
   return {
     Credentials: {
