@@ -169,8 +169,8 @@ describe('approvers', () => {
 
   it('are not called on once the request is decided', () => {
     for (const r of [request({ state: 'denied' }), request({ state: 'active' })]) {
-      expect(requestText(r, CTX)).not.toContain('<!subteam^');
-      expect(JSON.stringify(requestBlocks(r, CTX))).not.toContain('<!subteam^');
+      expect(requestText(r, CTX)).not.toContain('<!subteam^SAPPROVERS1>');
+      expect(JSON.stringify(requestBlocks(r, CTX))).not.toContain('<!subteam^SAPPROVERS1>');
     }
   });
 });
