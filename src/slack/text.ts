@@ -21,7 +21,8 @@ export function safeMrkdwn(text: string, max: number): string {
 /**
  * Clips mrkdwn (escaped text, mentions and links the code built) to at most
  * `max` characters without cutting a token, ending with "… (N more characters)".
- * N counts what a reader would see: an entity is one character.
+ * N counts what a reader would see: an entity is one character. `max` must
+ * leave room for that note (about 30 characters).
  */
 export function clipMrkdwn(mrkdwn: string, max: number): string {
   if (mrkdwn.length <= max) return mrkdwn;
