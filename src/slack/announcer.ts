@@ -7,7 +7,7 @@ import type { WebClient } from '@slack/web-api';
 import type { StoredRequest } from '../store/store.js';
 import type { Announcer, Notice } from '../workflow/ports.js';
 import { type NoticeContext, renderNotice } from './blocks/notices.js';
-import { requestBlocks, requestText } from './blocks/request-message.js';
+import { requestMessage } from './blocks/request-message.js';
 import { toDeliveryError } from './delivery-errors.js';
 
 export class SlackAnnouncer implements Announcer {
@@ -21,8 +21,7 @@ export class SlackAnnouncer implements Announcer {
     const res = await this.send(() =>
       this.client.chat.postMessage({
         channel: this.channelId,
-        text: requestText(stored.request),
-        blocks: requestBlocks(stored.request),
+        ...requestMessage(stored.request, this.context),
         unfurl_links: false,
       }),
     );
@@ -37,8 +36,7 @@ export class SlackAnnouncer implements Announcer {
       this.client.chat.update({
         channel: message.channel,
         ts: message.ts,
-        text: requestText(stored.request),
-        blocks: requestBlocks(stored.request),
+        ...requestMessage(stored.request, this.context),
       }),
     );
   }

@@ -4,6 +4,7 @@ export const COMMAND = '/breakglass';
 export const VIEWS = {
   request: 'bg_request',
   deny: 'bg_deny',
+  policy: 'bg_policy',
 } as const;
 
 export const ACTIONS = {
@@ -14,6 +15,7 @@ export const ACTIONS = {
   done: 'bg_done',
   extend: 'bg_extend',
   approveExtension: 'bg_extend_approve',
+  viewPolicy: 'bg_view_policy',
 } as const;
 
 /** Input blocks of the request modal; field errors are keyed by these. */

@@ -2,6 +2,7 @@
 import { checkBucketName, checkQueueUrl } from '../domain/aws-identifiers.js';
 import { contentHash } from '../domain/content-hash.js';
 import { formatDuration } from '../domain/durations.js';
+import { checkIncidentLink } from '../domain/incident-link.js';
 import type { Delivery, Notice } from '../domain/notice.js';
 import {
   type BreakglassRequest,
@@ -69,9 +70,9 @@ export class RequestActions {
     if (!justification) errors.justification = 'Say why root access is needed.';
     if (justification.length > MAX_JUSTIFICATION)
       errors.justification = `Keep it under ${MAX_JUSTIFICATION} characters.`;
-    const link = input.link?.trim() || undefined;
-    if (link && !/^https?:\/\/[^\s<>|]+$/.test(link))
-      errors.link = 'Give an http(s) link to the incident or ticket, or leave it empty.';
+    const checkedLink = checkIncidentLink(input.link);
+    if (!checkedLink.ok) errors.link = checkedLink.reason;
+    const link = checkedLink.ok ? checkedLink.link : undefined;
     if (Object.keys(errors).length || !task || !account.ok) return { ok: false, errors };
 
     const now = this.core.now();

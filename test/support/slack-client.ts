@@ -8,6 +8,18 @@ import { Agent, request } from 'node:http';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const CHANNEL = 'CAPPROVALS1';
 
+let triggers = 0;
+
+/**
+ * A trigger id as Slack issues one with an interaction, encoding when it was
+ * issued (`trigger.<ms>.<n>`) so the fake Slack can refuse it after 3 s or when
+ * it is used twice, as Slack does.
+ */
+export function newTriggerId(issuedAt = Date.now()): string {
+  triggers += 1;
+  return `trigger.${issuedAt}.${triggers}`;
+}
+
 export function sign(body: string, timestamp: number, secret = SIGNING_SECRET): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
@@ -79,7 +91,7 @@ export class SlackTestClient {
       text,
       api_app_id: 'A0APP',
       response_url: this.responseUrl(options.responseId ?? `cmd-${randomUUID()}`),
-      trigger_id: `trigger-${randomUUID()}`,
+      trigger_id: newTriggerId(),
     }).toString();
     return this.send(body, 'application/x-www-form-urlencoded', options);
   }
@@ -107,7 +119,7 @@ export class SlackTestClient {
         api_app_id: 'A0APP',
         token: 'legacy',
         container: { type: 'message', message_ts: ts, channel_id: CHANNEL, is_ephemeral: false },
-        trigger_id: `trigger-${randomUUID()}`,
+        trigger_id: newTriggerId(),
         channel: { id: CHANNEL, name: 'breakglass' },
         message: { type: 'message', ts, text: 'request' },
         response_url: this.responseUrl(`act-${randomUUID()}`),
@@ -137,7 +149,7 @@ export class SlackTestClient {
       api_app_id: 'A0APP',
       token: 'legacy',
       container: { type: 'view', view_id: view.id },
-      trigger_id: `trigger-${randomUUID()}`,
+      trigger_id: newTriggerId(),
       view: {
         id: view.id,
         hash: view.hash,
@@ -165,7 +177,7 @@ export class SlackTestClient {
       user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0TEAM' },
       api_app_id: 'A0APP',
       token: 'legacy',
-      trigger_id: `trigger-${randomUUID()}`,
+      trigger_id: newTriggerId(),
       view: {
         id: view.id ?? `V${randomUUID().slice(0, 8).toUpperCase()}`,
         team_id: 'T0TEAM',

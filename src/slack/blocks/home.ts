@@ -1,6 +1,7 @@
 /** The App Home tab: what the viewer can act on, what is open, what happened. Pure. */
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { BreakglassRequest } from '../../domain/request.js';
+import { context, header, mrkdwnSection } from './kit.js';
 import { requestSummary, statusLine } from './request-message.js';
 
 export function homeView(overview: {
@@ -9,15 +10,10 @@ export function homeView(overview: {
   recent: BreakglassRequest[];
 }): HomeView {
   const section = (title: string, requests: BreakglassRequest[], empty: string): KnownBlock[] => [
-    { type: 'header', text: { type: 'plain_text', text: title } },
+    header(title),
     ...(requests.length
-      ? requests.slice(0, 10).map(
-          (r): KnownBlock => ({
-            type: 'section',
-            text: { type: 'mrkdwn', text: `*${requestSummary(r)}*\n${statusLine(r)}` },
-          }),
-        )
-      : [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: empty }] }]),
+      ? requests.slice(0, 10).map((r) => mrkdwnSection(`*${requestSummary(r)}*\n${statusLine(r)}`))
+      : [context(empty)]),
     { type: 'divider' },
   ];
   return {

@@ -1,8 +1,11 @@
 /** The request modal (it adapts to the chosen task) and the deny-reason modal. Pure. */
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { formatDuration } from '../../domain/durations.js';
-import { TASK_KINDS, TASK_LABELS, type TaskKind } from '../../domain/request.js';
+import { MAX_INCIDENT_LINK } from '../../domain/incident-link.js';
+import { type BreakglassRequest, TASK_KINDS, TASK_LABELS, type TaskKind } from '../../domain/request.js';
 import { ACTIONS, DENY_BLOCK, DENY_INPUT, REQUEST_BLOCKS, REQUEST_INPUTS, VIEWS } from '../ids.js';
+import { displayedLength, escapeMrkdwn, safeMrkdwn, splitMrkdwn } from '../text.js';
+import { LIMITS, mrkdwnSection } from './kit.js';
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text });
 
@@ -86,6 +89,7 @@ export function requestModal(options: { task?: TaskKind; durationsSeconds: reado
       block_id: REQUEST_BLOCKS.link,
       optional: true,
       label: plain('Incident or ticket link'),
+      hint: plain(`An http(s) link of at most ${MAX_INCIDENT_LINK.toLocaleString('en-US')} characters.`),
       element: { type: 'url_text_input', action_id: REQUEST_INPUTS.link },
     },
     {
@@ -112,7 +116,7 @@ export function denyModal(requestId: string): ModalView {
   return {
     type: 'modal',
     callback_id: VIEWS.deny,
-    private_metadata: requestId,
+    private_metadata: requestId.slice(0, LIMITS.privateMetadata),
     title: plain('Deny request'),
     submit: plain('Deny'),
     close: plain('Back'),
@@ -121,7 +125,7 @@ export function denyModal(requestId: string): ModalView {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `Deny break-glass request *${requestId}*. The requester sees your reason.`,
+          text: `Deny break-glass request *${safeMrkdwn(requestId, 100)}*. The requester sees your reason.`,
         },
       },
       {
@@ -131,5 +135,49 @@ export function denyModal(requestId: string): ModalView {
         element: { type: 'plain_text_input', action_id: DENY_INPUT, multiline: true, max_length: 500 },
       },
     ],
+  };
+}
+
+/** A policy piece per section, inside code fences. */
+const POLICY_PIECE = LIMITS.sectionText - 6;
+
+/**
+ * The whole policy an unlock would remove, split across sections. A modal holds
+ * 100 blocks (about 290,000 characters of policy; S3 and SQS policies are at
+ * most 20 KB); past that it says exactly how much is not shown and where it is.
+ */
+export function policyModal(r: BreakglassRequest): ModalView {
+  const policy = r.preview?.policy;
+  const where = r.target ? ` on \`${safeMrkdwn(r.target, 1000)}\`` : '';
+  const blocks: KnownBlock[] = [];
+  if (policy === null || policy === undefined || policy === '') {
+    blocks.push(mrkdwnSection(`Request *${r.id}* has no policy to remove${where}.`));
+  } else {
+    const pieces = splitMrkdwn(escapeMrkdwn(policy), POLICY_PIECE);
+    const room = LIMITS.modalBlocks - 1;
+    const fitsAll = pieces.length <= room;
+    const shown = fitsAll ? pieces : pieces.slice(0, room - 1);
+    blocks.push(
+      mrkdwnSection(
+        `The policy that *${r.id}* (${TASK_LABELS[r.task]}) will remove${where}, ${policy.length} characters. Approvals bind to exactly this text.`,
+      ),
+      ...shown.map((piece) => mrkdwnSection(`\`\`\`${piece}\`\`\``)),
+    );
+    if (!fitsAll) {
+      const hidden = policy.length - shown.reduce((n, piece) => n + displayedLength(piece), 0);
+      blocks.push(
+        mrkdwnSection(
+          `${hidden} more characters are not shown here: a modal holds ${LIMITS.modalBlocks} blocks. The full policy is in the audit trail of ${r.id} (event "previewed").`,
+        ),
+      );
+    }
+  }
+  return {
+    type: 'modal',
+    callback_id: VIEWS.policy,
+    private_metadata: r.id,
+    title: plain('Policy to remove'),
+    close: plain('Close'),
+    blocks,
   };
 }

@@ -9,7 +9,8 @@ import {
 } from '../../domain/request.js';
 import type { Notice } from '../../workflow/ports.js';
 import { ACTIONS } from '../ids.js';
-import { clip, escapeMrkdwn, mention, mentionAll, slackTime } from '../text.js';
+import { clipMrkdwn, mention, mentionAll, safeMrkdwn, slackTime } from '../text.js';
+import { mrkdwnSection } from './kit.js';
 
 export interface NoticeContext {
   approverIds: readonly string[];
@@ -26,11 +27,12 @@ const SIGN_IN_URL = 'https://signin.aws.amazon.com/console';
 
 export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
   const r = notice.request;
-  const account = `${escapeMrkdwn(r.accountName)} (\`${r.accountId}\`)`;
+  const account = `${safeMrkdwn(r.accountName, 200)} (\`${safeMrkdwn(r.accountId, 50)}\`)`;
+  const approvers = clipMrkdwn(mentionAll(ctx.approverIds), 1000);
   switch (notice.kind) {
     case 'granted': {
       const email = notice.rootEmail
-        ? `\`${escapeMrkdwn(notice.rootEmail)}\``
+        ? `\`${safeMrkdwn(notice.rootEmail, 300)}\``
         : "the account's root email (see AWS Organizations)";
       const text =
         `:unlock: Root password recovery is enabled for ${account} until ${slackTime(r.windowEndsAt ?? 0)} (${r.id}).\n` +
@@ -43,12 +45,12 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
       return { text };
     }
     case 'executed':
-      return { text: `:white_check_mark: ${escapeMrkdwn(r.outcome?.summary ?? 'Done.')}` };
+      return { text: `:white_check_mark: ${safeMrkdwn(r.outcome?.summary ?? 'Done.', 2000)}` };
     case 'execution-failed':
       return {
         text:
-          `:x: ${TASK_LABELS[r.task]} on ${account} failed: ${escapeMrkdwn(clip(notice.error, 1500))}\n` +
-          `*What to do:* ${escapeMrkdwn(notice.remediation)}` +
+          `:x: ${TASK_LABELS[r.task]} on ${account} failed: ${safeMrkdwn(notice.error, 1500)}\n` +
+          `*What to do:* ${safeMrkdwn(notice.remediation, 1000)}` +
           (notice.cleanupScheduled
             ? '\nAccess may have been granted before the failure, so cleanup runs now.'
             : ''),
@@ -61,12 +63,12 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
     case 'nudge': {
       const expireAt = r.createdAt + ctx.pendingTtlSeconds * 1000;
       return {
-        text: `${mentionAll(ctx.approverIds)} ${r.id} is still waiting for approval (${r.approvals.length}/${REQUIRED_APPROVALS}); it expires ${slackTime(expireAt)}.`,
+        text: `${approvers} ${r.id} is still waiting for approval (${r.approvals.length}/${REQUIRED_APPROVALS}); it expires ${slackTime(expireAt)}.`,
       };
     }
     case 'denied':
       return {
-        text: `:no_entry: Your request ${r.id} (${account}) was denied by ${mention(r.denial?.userId ?? '')}: ${escapeMrkdwn(r.denial?.reason ?? '')}`,
+        text: `:no_entry: Your request ${r.id} (${account}) was denied by ${mention(r.denial?.userId ?? '')}: ${safeMrkdwn(r.denial?.reason ?? '', 2000)}`,
       };
     case 'expired':
       return {
@@ -74,11 +76,11 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
       };
     case 'extension-requested': {
       const seconds = r.extensionRequest?.seconds ?? 0;
-      const text = `${mention(r.requesterId)} asks for ${formatDuration(seconds)} more on ${account}. One approver (not the requester) can approve. ${mentionAll(ctx.approverIds)}`;
+      const text = `${mention(r.requesterId)} asks for ${formatDuration(seconds)} more on ${account}. One approver (not the requester) can approve. ${approvers}`;
       return {
         text,
         blocks: [
-          { type: 'section', text: { type: 'mrkdwn', text } },
+          mrkdwnSection(text),
           {
             type: 'actions',
             elements: [
@@ -100,17 +102,17 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
       };
     case 'cleanup-verified':
       return {
-        text: `:lock: Root window ${r.id} on ${account} is closed: ${escapeMrkdwn(notice.removed || 'nothing to remove')}. Verified with a separate audit session.`,
+        text: `:lock: Root window ${r.id} on ${account} is closed: ${safeMrkdwn(notice.removed || 'nothing to remove', 1500)}. Verified with a separate audit session.`,
       };
     case 'cleanup-failed':
       return {
         text: notice.alert
-          ? `:rotating_light: ${mentionAll(ctx.approverIds)} cleanup of root credentials on ${account} (${r.id}) keeps failing after ${r.cleanup?.failures ?? 0} attempts: ${escapeMrkdwn(clip(notice.error, 800))}. The bot keeps retrying; check the bot's permissions with \`breakglass doctor\` or remove the credentials by hand.`
-          : `:warning: Cleanup attempt failed: ${escapeMrkdwn(clip(notice.error, 800))}. Retrying with backoff.`,
+          ? `:rotating_light: ${approvers} cleanup of root credentials on ${account} (${r.id}) keeps failing after ${r.cleanup?.failures ?? 0} attempts: ${safeMrkdwn(notice.error, 800)}. The bot keeps retrying; check the bot's permissions with \`breakglass doctor\` or remove the credentials by hand.`
+          : `:warning: Cleanup attempt failed: ${safeMrkdwn(notice.error, 800)}. Retrying with backoff.`,
       };
     case 'not-delivered':
       return {
-        text: `:warning: Slack refused to deliver ${escapeMrkdwn(notice.what)} for ${r.id} (${account}): \`${escapeMrkdwn(notice.error)}\`. ${deliveryRemedy(notice.error)}`,
+        text: `:warning: Slack refused to deliver ${safeMrkdwn(notice.what, 200)} for ${r.id} (${account}): \`${safeMrkdwn(notice.error, 200)}\`. ${deliveryRemedy(notice.error)}`,
       };
   }
 }
@@ -145,13 +147,11 @@ function reminderBlocks(notice: Notice, ctx: NoticeContext, account: string): Kn
       value: `${r.id}|${s}`,
     }));
   const elements: KnownBlock[] = [];
-  elements.push({
-    type: 'section',
-    text: {
-      type: 'mrkdwn',
-      text: `:alarm_clock: Your root window on ${account} ends ${slackTime(r.windowEndsAt ?? 0)}. Finished? Clean up now. Need more time? Ask for an extension (one approver).`,
-    },
-  });
+  elements.push(
+    mrkdwnSection(
+      `:alarm_clock: Your root window on ${account} ends ${slackTime(r.windowEndsAt ?? 0)}. Finished? Clean up now. Need more time? Ask for an extension (one approver).`,
+    ),
+  );
   elements.push({
     type: 'actions',
     elements: [

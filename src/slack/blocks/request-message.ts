@@ -8,7 +8,18 @@ import {
   TASK_LABELS,
 } from '../../domain/request.js';
 import { ACTIONS } from '../ids.js';
-import { clip, escapeMrkdwn, mention, slackTime } from '../text.js';
+import {
+  clipMrkdwn,
+  displayedLength,
+  escapeMrkdwn,
+  mention,
+  mentionAll,
+  mrkdwnLink,
+  safeMrkdwn,
+  slackTime,
+  splitMrkdwn,
+} from '../text.js';
+import { actions, button, context, fieldsSection, header, LIMITS, mrkdwnSection, textLength } from './kit.js';
 
 export interface ApproveValue {
   id: string;
@@ -16,12 +27,48 @@ export interface ApproveValue {
   h: string;
 }
 
-export function requestSummary(r: BreakglassRequest): string {
-  return `${r.id}: ${TASK_LABELS[r.task]} on ${escapeMrkdwn(r.accountName)} (${r.accountId}) for ${mention(r.requesterId)}`;
+/** What the request message needs beyond the request: who to call on. */
+export interface RequestMessageContext {
+  approverIds: readonly string[];
 }
 
-export function requestText(r: BreakglassRequest): string {
-  return `Break-glass request ${requestSummary(r)}: ${statusLine(r)}`;
+/**
+ * Inline policy budget. Slack's documented limit is 50 blocks, but messages
+ * with many long blocks are reported to fail with `msg_blocks_too_long` at
+ * about 13k characters (unverified): the policy gets at most 3 blocks and what
+ * is left of a 12k-character budget; the rest is one click away in a modal.
+ */
+const POLICY_INLINE_BLOCKS = 3;
+const MESSAGE_TEXT_BUDGET = 12_000;
+/** A piece of policy or justification inside one section, with room for its heading and ``` fences. */
+const PIECE = 2900;
+/** 2,000 characters of justification escape to at most 10,000: four sections. */
+const JUSTIFICATION_BLOCKS = 4;
+/** Mentions of configured approvers (user and group ids) are kept to one readable line. */
+const MENTIONS_MAX = 1000;
+/** Room for the note beside the "View full policy" button. */
+const NOTE_ROOM = 200;
+
+export function requestSummary(r: BreakglassRequest): string {
+  return `${r.id}: ${TASK_LABELS[r.task]} on ${safeMrkdwn(r.accountName, 200)} (${safeMrkdwn(r.accountId, 50)}) for ${mention(r.requesterId)}`;
+}
+
+/** The message's notification text: approvers are called on while it waits for them. */
+export function requestText(r: BreakglassRequest, ctx?: RequestMessageContext): string {
+  return `Break-glass request ${requestSummary(r)}: ${statusLine(r)}${callApprovers(r, ctx, ' ')}`;
+}
+
+/** The message text and blocks, as chat.postMessage and chat.update take them. */
+export function requestMessage(
+  r: BreakglassRequest,
+  ctx: RequestMessageContext,
+): { text: string; blocks: KnownBlock[] } {
+  return { text: requestText(r, ctx), blocks: requestBlocks(r, ctx) };
+}
+
+function callApprovers(r: BreakglassRequest, ctx: RequestMessageContext | undefined, sep: string): string {
+  if (r.state !== 'pending' || !ctx?.approverIds.length) return '';
+  return `${sep}${clipMrkdwn(`Approvers: ${mentionAll(ctx.approverIds)}`, MENTIONS_MAX)}`;
 }
 
 export function statusLine(r: BreakglassRequest): string {
@@ -37,16 +84,16 @@ export function statusLine(r: BreakglassRequest): string {
       return `:unlock: Root access granted; the window ends ${slackTime(r.windowEndsAt ?? 0)}. Approved by ${approvers}.`;
     case 'cleaning':
       return r.cleanup?.failures
-        ? `:warning: Cleaning up: ${r.cleanup.failures} failed attempt(s), retrying. Last error: ${escapeMrkdwn(clip(r.cleanup.lastError ?? '', 300))}`
+        ? `:warning: Cleaning up: ${r.cleanup.failures} failed attempt(s), retrying. Last error: ${safeMrkdwn(r.cleanup.lastError ?? '', 300)}`
         : ':broom: Cleaning up: deleting root credentials and verifying…';
     case 'closed':
       return `:lock: Window closed; cleanup verified ${slackTime(r.cleanup?.verifiedAt ?? 0)}.`;
     case 'completed':
       return `:white_check_mark: Done. Approved by ${approvers}.`;
     case 'failed':
-      return `:x: Failed: ${escapeMrkdwn(clip(r.outcome?.summary ?? 'unknown error', 500))}`;
+      return `:x: Failed: ${safeMrkdwn(r.outcome?.summary ?? 'unknown error', 500)}`;
     case 'denied':
-      return `:no_entry: Denied by ${mention(r.denial?.userId ?? '')}: ${escapeMrkdwn(r.denial?.reason ?? '')}`;
+      return `:no_entry: Denied by ${mention(r.denial?.userId ?? '')}: ${safeMrkdwn(r.denial?.reason ?? '', 2000)}`;
     case 'expired':
       return ':zzz: Expired without enough approvals.';
     case 'cancelled':
@@ -54,88 +101,116 @@ export function statusLine(r: BreakglassRequest): string {
   }
 }
 
-export function requestBlocks(r: BreakglassRequest): KnownBlock[] {
+/**
+ * The request message. Every piece of user or AWS text is escaped and fits its
+ * field for any input the modal accepts, the justification is shown whole, and
+ * the message stays within 50 blocks: a policy too long to show inline is
+ * shown in part with a "View full policy" button.
+ */
+export function requestBlocks(r: BreakglassRequest, ctx?: RequestMessageContext): KnownBlock[] {
   const fields = [
     `*Requester*\n${mention(r.requesterId)}`,
-    `*Account*\n${escapeMrkdwn(r.accountName)} (\`${r.accountId}\`)`,
+    `*Account*\n${safeMrkdwn(r.accountName, 500)} (\`${safeMrkdwn(r.accountId, 50)}\`)`,
     `*Task*\n${TASK_LABELS[r.task]}`,
   ];
   if (opensWindow(r.task)) fields.push(`*Duration*\n${formatDuration(r.durationSeconds)}`);
   if (r.target)
-    fields.push(`*${r.task === 'unlock-s3' ? 'Bucket' : 'Queue'}*\n\`${escapeMrkdwn(r.target)}\``);
-  if (r.link) fields.push(`*Incident / ticket*\n${escapeMrkdwn(r.link)}`);
-  const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: `Break-glass request ${r.id}` } },
-    { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
-    {
-      type: 'section',
-      text: { type: 'mrkdwn', text: `*Justification*\n${escapeMrkdwn(clip(r.justification, 2800))}` },
-    },
+    fields.push(`*${r.task === 'unlock-s3' ? 'Bucket' : 'Queue'}*\n\`${safeMrkdwn(r.target, 1900)}\``);
+  const link = r.link ? linkField(r.link) : undefined;
+  if (typeof link === 'string') fields.push(link);
+
+  const before: KnownBlock[] = [
+    header(`Break-glass request ${r.id}`),
+    fieldsSection(fields),
+    ...(Array.isArray(link) ? link : []),
+    ...justificationBlocks(r.justification),
+    ...previewContext(r),
   ];
-  blocks.push(...previewBlocks(r));
-  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: statusLine(r) } });
-  if (r.outcome && r.state !== 'failed') {
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: escapeMrkdwn(clip(r.outcome.summary, 1900)) }],
-    });
-  }
+  const after: KnownBlock[] = [mrkdwnSection(`${statusLine(r)}${callApprovers(r, ctx, '\n')}`)];
+  if (r.outcome && r.state !== 'failed') after.push(context(safeMrkdwn(r.outcome.summary, 2000)));
   if (r.state === 'pending' && r.preview?.status !== 'loading') {
     const value: ApproveValue = { id: r.id, h: r.contentHash };
-    blocks.push({
-      type: 'actions',
-      block_id: `decide:${r.id}`,
-      elements: [
-        {
-          type: 'button',
-          action_id: ACTIONS.approve,
-          style: 'primary',
-          text: { type: 'plain_text', text: 'Approve' },
-          value: JSON.stringify(value),
-        },
-        {
-          type: 'button',
-          action_id: ACTIONS.deny,
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Deny' },
-          value: r.id,
-        },
-      ],
-    });
+    after.push(
+      actions(
+        [
+          button({
+            actionId: ACTIONS.approve,
+            style: 'primary',
+            text: 'Approve',
+            value: JSON.stringify(value),
+          }),
+          button({ actionId: ACTIONS.deny, style: 'danger', text: 'Deny', value: r.id }),
+        ],
+        `decide:${r.id}`,
+      ),
+    );
   }
-  return blocks;
+  const policy = policyBlocks(r, {
+    blocks: LIMITS.messageBlocks - before.length - after.length,
+    characters: MESSAGE_TEXT_BUDGET - textLength([...before, ...after]),
+  });
+  return [...before, ...policy, ...after];
 }
 
-function previewBlocks(r: BreakglassRequest): KnownBlock[] {
+/**
+ * The incident link as a field, `<url|label>`; a link whose Slack form is too
+ * long for a field (only a URL full of `&`) is shown as escaped text instead,
+ * whole, across at most two sections.
+ */
+function linkField(link: string): string | KnownBlock[] {
+  const field = `*Incident / ticket*\n${mrkdwnLink(link)}`;
+  if (field.length <= LIMITS.fieldText) return field;
+  return splitMrkdwn(escapeMrkdwn(link), PIECE).map((piece, i) =>
+    mrkdwnSection(i === 0 ? `*Incident / ticket* (too long for a Slack link)\n${piece}` : piece),
+  );
+}
+
+function justificationBlocks(justification: string): KnownBlock[] {
+  const escaped = clipMrkdwn(escapeMrkdwn(justification), JUSTIFICATION_BLOCKS * PIECE);
+  return splitMrkdwn(escaped, PIECE).map((piece, i) =>
+    mrkdwnSection(i === 0 ? `*Justification*\n${piece}` : piece),
+  );
+}
+
+function previewContext(r: BreakglassRequest): KnownBlock[] {
   const p = r.preview;
   if (!p || p.status === 'loading') return [];
-  if (p.status === 'failed') {
+  if (p.status === 'failed')
     return [
-      {
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: `:warning: Could not read the account's current state: ${escapeMrkdwn(clip(p.error ?? '', 500))}`,
-          },
-        ],
-      },
+      context(`:warning: Could not read the account's current state: ${safeMrkdwn(p.error ?? '', 500)}`),
     ];
-  }
-  const blocks: KnownBlock[] = [
-    {
-      type: 'context',
-      elements: [
-        { type: 'mrkdwn', text: `*Root credentials now:* ${escapeMrkdwn(p.rootCredentials ?? 'unknown')}` },
-      ],
-    },
+  return [context(`*Root credentials now:* ${safeMrkdwn(p.rootCredentials ?? 'unknown', 500)}`)];
+}
+
+function policyBlocks(r: BreakglassRequest, room: { blocks: number; characters: number }): KnownBlock[] {
+  if (r.task !== 'unlock-s3' && r.task !== 'unlock-sqs') return [];
+  const p = r.preview;
+  if (p?.status !== 'ready') return [];
+  if (p.policy === null || p.policy === undefined)
+    return [mrkdwnSection('*Policy to remove:* none (nothing will change)')];
+  if (p.policy === '') return [mrkdwnSection('*Policy that will be removed:* (empty)')];
+  const pieces = splitMrkdwn(escapeMrkdwn(p.policy), PIECE);
+  const heading = '*Policy that will be removed:*\n';
+  const characters = (n: number) =>
+    pieces.slice(0, n).reduce((sum, piece) => sum + piece.length + 6, heading.length);
+  const shown = (n: number) =>
+    pieces.slice(0, n).map((piece, i) => mrkdwnSection(`${i === 0 ? heading : ''}\`\`\`${piece}\`\`\``));
+  if (
+    pieces.length <= Math.min(POLICY_INLINE_BLOCKS, room.blocks) &&
+    characters(pieces.length) <= room.characters
+  )
+    return shown(pieces.length);
+  // The beginning inline (as much as fits beside the button), the whole policy in a modal.
+  let n = Math.max(0, Math.min(pieces.length - 1, POLICY_INLINE_BLOCKS, room.blocks - 1));
+  while (n > 0 && characters(n) + NOTE_ROOM > room.characters) n -= 1;
+  const total = p.policy.length;
+  const seen = pieces.slice(0, n).reduce((sum, piece) => sum + displayedLength(piece), 0);
+  const note =
+    n > 0
+      ? `The policy is ${total} characters long; the first ${seen} are shown above. See all of it before you approve:`
+      : `*Policy that will be removed:* ${total} characters, too long to show here. See all of it before you approve:`;
+  return [
+    ...shown(n),
+    mrkdwnSection(note, button({ actionId: ACTIONS.viewPolicy, text: 'View full policy', value: r.id })),
   ];
-  if (r.task === 'unlock-s3' || r.task === 'unlock-sqs') {
-    const text =
-      p.policy === null || p.policy === undefined
-        ? '*Policy to remove:* none (nothing will change)'
-        : `*Policy that will be removed:*\n\`\`\`${escapeMrkdwn(clip(p.policy, 2500))}\`\`\``;
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
-  }
-  return blocks;
 }

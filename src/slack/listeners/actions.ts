@@ -8,7 +8,7 @@ import type {
 } from '@slack/bolt';
 import { TASK_KINDS } from '../../domain/request.js';
 import { afterPendingAcks } from '../ack-first.js';
-import { denyModal, requestModal } from '../blocks/modals.js';
+import { denyModal, policyModal, requestModal } from '../blocks/modals.js';
 import type { ApproveValue } from '../blocks/request-message.js';
 import type { SlackDeps } from '../deps.js';
 import { ACTIONS } from '../ids.js';
@@ -25,6 +25,7 @@ const ROUTES: Record<string, (args: ButtonArgs & SelectArgs, deps: SlackDeps) =>
   [ACTIONS.extend]: extendChosen,
   [ACTIONS.approveExtension]: extensionApproved,
   [ACTIONS.taskSelect]: taskChosen,
+  [ACTIONS.viewPolicy]: viewPolicyClicked,
 };
 
 export function registerActions(app: App, deps: SlackDeps): void {
@@ -93,6 +94,18 @@ export async function extensionApproved(args: ButtonArgs, deps: SlackDeps): Prom
   await afterPendingAcks();
   const reply = await deps.workflow.actions.approveExtension(args.action.value ?? '', args.body.user.id);
   await tell(args, reply.text);
+}
+
+/** The whole policy an unlock would remove, for a policy too long for the request message. */
+export async function viewPolicyClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  await afterPendingAcks();
+  const stored = await deps.workflow.get(args.action.value ?? '');
+  if (!stored) {
+    await tell(args, 'That request does not exist any more.');
+    return;
+  }
+  await args.client.views.open({ trigger_id: args.body.trigger_id, view: policyModal(stored.request) });
 }
 
 /** The modal shows the fields the chosen task needs. */

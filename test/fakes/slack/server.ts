@@ -2,9 +2,16 @@
  * A local fake of the Slack Web API (POST /api/<method>) and of response_url
  * endpoints (POST /response/<id>), recording every call. The real WebClient
  * reaches it through SLACK_API_URL.
+ *
+ * It is as strict as Slack where Slack documents a rule: Block Kit limits
+ * (`invalid_blocks` for messages, `invalid_arguments` for views, see
+ * block-kit.ts) and single-use trigger ids that expire after 3 s. Tests can
+ * program what Slack does when it misbehaves: an error answer, a 429 with
+ * Retry-After, an HTTP 5xx, a channel the bot cannot post to, or an outage.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { refuseMessageBlocks, refuseView } from './block-kit.js';
 
 export interface SlackCall {
   method: string;
@@ -13,6 +20,36 @@ export interface SlackCall {
   path: string;
   /** arrival time, epoch ms */
   at: number;
+  /** what the fake answered: HTTP status, and the Slack error if it refused */
+  outcome?: { status: number; ok: boolean; error?: string };
+}
+
+/** A programmed answer for one call. */
+export type FakeAnswer =
+  | { kind: 'error'; error: string }
+  | { kind: 'ratelimited'; retryAfterSeconds: number }
+  | { kind: 'http'; status: number };
+
+/** Errors Slack answers for a channel the bot cannot post to. */
+export type ChannelError = 'not_in_channel' | 'channel_not_found' | 'is_archived';
+
+/**
+ * How an outage looks: every call answers HTTP 503, or the connection is
+ * reset before any answer (as when Slack cannot be reached).
+ */
+export type DownMode = '503' | 'reset';
+
+/** Slack's deadline for using a trigger id. */
+export const TRIGGER_TTL_MS = 3000;
+
+const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'response_url']);
+const VIEW_METHODS = new Set(['views.open', 'views.update', 'views.push', 'views.publish']);
+const TRIGGER_METHODS = new Set(['views.open', 'views.push']);
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
 }
 
 export class FakeSlack {
@@ -25,7 +62,11 @@ export class FakeSlack {
   /** called for every call as it arrives (the demo prints them) */
   onCall: ((call: SlackCall) => void) | undefined;
   private ts = 0;
-  private failures = new Map<string, string>();
+  private views = 0;
+  private readonly programmed = new Map<string, FakeAnswer[]>();
+  private readonly channels = new Map<string, ChannelError>();
+  private readonly usedTriggers = new Set<string>();
+  private outage: { until: number; mode: DownMode } | undefined;
   private readonly server: Server;
 
   private constructor() {
@@ -35,13 +76,11 @@ export class FakeSlack {
         const method = new URL(req.url, 'http://x').searchParams.get('method');
         const calls = this.calls
           .filter((c) => !method || c.method === method)
-          .map((c) => ({ path: c.path, at: c.at, text: c.args.text }));
+          .map((c) => ({ path: c.path, at: c.at, text: c.args.text, ok: c.outcome?.ok }));
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(calls));
         return;
       }
-      void this.answer(req).then((body) => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      });
+      void this.handle(req, res);
     });
   }
 
@@ -65,41 +104,138 @@ export class FakeSlack {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** The next call of `method` answers { ok: false, error }. */
-  failNext(method: string, error: string): void {
-    this.failures.set(method, error);
+  /** The next call (or `times` calls) of `method` answer { ok: false, error }. */
+  failNext(method: string, error: string, options: { times?: number } = {}): void {
+    this.program(method, { kind: 'error', error }, options.times);
+  }
+
+  /** The next call(s) of `method` answer HTTP 429, `Retry-After`, { ok: false, error: 'ratelimited' }. */
+  rateLimitNext(method: string, retryAfterSeconds = 1, options: { times?: number } = {}): void {
+    this.program(method, { kind: 'ratelimited', retryAfterSeconds }, options.times);
+  }
+
+  /** The next call(s) of `method` answer with an HTTP error status (500, 502, 503, …). */
+  httpErrorNext(method: string, status = 500, options: { times?: number } = {}): void {
+    this.program(method, { kind: 'http', status }, options.times);
+  }
+
+  /** Queues `answer` for the next `times` calls of `method`, after any already queued. */
+  program(method: string, answer: FakeAnswer, times = 1): void {
+    const queue = this.programmed.get(method) ?? [];
+    for (let i = 0; i < times; i++) queue.push(answer);
+    this.programmed.set(method, queue);
+  }
+
+  /** Every call naming `channel` answers { ok: false, error } until `restoreChannel`. */
+  failChannel(channel: string, error: ChannelError): void {
+    this.channels.set(channel, error);
+  }
+
+  restoreChannel(channel: string): void {
+    this.channels.delete(channel);
+  }
+
+  /** Slack is down until `until` (epoch ms; default: until `up()`): every call answers 503 or is reset. */
+  down(options: { until?: number; mode?: DownMode } = {}): void {
+    this.outage = { until: options.until ?? Number.POSITIVE_INFINITY, mode: options.mode ?? '503' };
+  }
+
+  up(): void {
+    this.outage = undefined;
+  }
+
+  get isDown(): boolean {
+    if (this.outage && Date.now() >= this.outage.until) this.outage = undefined;
+    return this.outage !== undefined;
   }
 
   callsOf(method: string): SlackCall[] {
     return this.calls.filter((c) => c.method === method);
   }
 
-  /** Every text a person could read, from messages, updates, ephemerals and responses. */
+  /** Every text a person could read, from messages, updates, ephemerals and responses Slack accepted. */
   texts(method?: string): string[] {
     return this.calls
-      .filter((c) => !method || c.method === method)
+      .filter((c) => (!method || c.method === method) && c.outcome?.ok !== false)
       .map((c) => `${String(c.args.text ?? '')} ${JSON.stringify(c.args.blocks ?? '')}`);
   }
 
-  private async answer(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const args = parseBody(raw, String(req.headers['content-type'] ?? ''));
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const method = path.startsWith('/api/')
       ? path.slice(5)
       : path.startsWith('/response/')
         ? 'response_url'
         : path;
-    const call = { method, args, path, at: Date.now() };
+    if (this.isDown && this.outage?.mode === 'reset') {
+      this.record({ method, args: {}, path, at: Date.now() }, { status: 0, body: undefined });
+      req.socket.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const args = parseBody(raw, String(req.headers['content-type'] ?? ''));
+    const call: SlackCall = { method, args, path, at: Date.now() };
+    const answer = this.answer(call);
+    this.record(call, answer);
+    res
+      .writeHead(answer.status, {
+        'content-type': typeof answer.body === 'string' ? 'text/html' : 'application/json',
+        ...answer.headers,
+      })
+      .end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+  }
+
+  private record(call: SlackCall, answer: Answer): void {
+    const body = answer.body as { ok?: boolean; error?: string } | undefined;
+    const ok = answer.status === 200 && body?.ok !== false;
+    call.outcome = {
+      status: answer.status,
+      ok,
+      ...(ok ? {} : { error: body?.error ?? (answer.status ? `http_${answer.status}` : 'connection_reset') }),
+    };
     this.calls.push(call);
     this.onCall?.(call);
-    const failure = this.failures.get(method);
-    if (failure) {
-      this.failures.delete(method);
-      return { ok: false, error: failure };
+  }
+
+  private answer(call: SlackCall): Answer {
+    const { method, args } = call;
+    if (this.isDown) return { status: 503, body: '<html><body>Slack is down</body></html>' };
+    const programmed = this.programmed.get(method)?.shift();
+    if (programmed) return programmedAnswer(programmed);
+    const channelError = typeof args.channel === 'string' ? this.channels.get(args.channel) : undefined;
+    if (channelError) return slackError(channelError);
+    if (TRIGGER_METHODS.has(method)) {
+      const refused = this.useTrigger(String(args.trigger_id ?? ''));
+      if (refused) return slackError(refused);
     }
+    if (MESSAGE_METHODS.has(method)) {
+      const refused = refuseMessageBlocks(args.blocks);
+      if (refused) return { status: 200, body: refused };
+    }
+    if (VIEW_METHODS.has(method)) {
+      const refused = refuseView(args.view);
+      if (refused) return { status: 200, body: refused };
+    }
+    return { status: 200, body: this.success(method, args) };
+  }
+
+  /**
+   * Trigger ids the test client issues read `trigger.<issued ms>.<n>`: used
+   * twice is `invalid_trigger_id`, older than 3 s is `expired_trigger_id`.
+   * Any other format is accepted (the fake cannot know when it was issued).
+   */
+  private useTrigger(triggerId: string): string | undefined {
+    const issued = /^trigger\.(\d+)\.\d+$/.exec(triggerId);
+    if (!issued) return undefined;
+    if (this.usedTriggers.has(triggerId)) return 'invalid_trigger_id';
+    this.usedTriggers.add(triggerId);
+    if (Date.now() - Number(issued[1]) > TRIGGER_TTL_MS) return 'expired_trigger_id';
+    return undefined;
+  }
+
+  private success(method: string, args: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
       case 'auth.test':
         return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEAM', user: 'breakglass' };
@@ -112,8 +248,10 @@ export class FakeSlack {
         };
       case 'views.open':
       case 'views.update':
+      case 'views.push':
       case 'views.publish':
-        return { ok: true, view: { id: `V${this.calls.length}`, hash: 'h' } };
+        this.views += 1;
+        return { ok: true, view: { id: `V${this.views}`, hash: 'h' } };
       case 'users.info': {
         const id = String(args.user ?? '');
         if (!/^[UW][A-Z0-9]+$/.test(id)) return { ok: false, error: 'user_not_found' };
@@ -136,6 +274,25 @@ export class FakeSlack {
       default:
         return { ok: true };
     }
+  }
+}
+
+function slackError(error: string): Answer {
+  return { status: 200, body: { ok: false, error } };
+}
+
+function programmedAnswer(answer: FakeAnswer): Answer {
+  switch (answer.kind) {
+    case 'error':
+      return slackError(answer.error);
+    case 'ratelimited':
+      return {
+        status: 429,
+        headers: { 'retry-after': String(answer.retryAfterSeconds) },
+        body: { ok: false, error: 'ratelimited' },
+      };
+    case 'http':
+      return { status: answer.status, body: `<html><body>HTTP ${answer.status}</body></html>` };
   }
 }
 

@@ -1,0 +1,229 @@
+/** The fake Slack's strictness and programmable failures, seen through the real WebClient's error parsing. */
+import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { newTriggerId } from '../../support/slack-client.js';
+import { FakeSlack, TRIGGER_TTL_MS } from './server.js';
+
+let slack: FakeSlack;
+let client: WebClient;
+beforeAll(async () => {
+  slack = await FakeSlack.start();
+  client = new WebClient('xoxb-test', {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    logLevel: LogLevel.ERROR,
+  });
+});
+afterAll(() => slack.close());
+beforeEach(() => slack.up());
+
+const section = (text: string) => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text } });
+const modal = (title: string) => ({
+  type: 'modal' as const,
+  title: { type: 'plain_text' as const, text: title },
+  blocks: [section('hello')],
+});
+
+describe('Block Kit validation', () => {
+  it('posts valid blocks', async () => {
+    const res = await client.chat.postMessage({
+      channel: 'C1',
+      text: 'hi',
+      blocks: [section('x'.repeat(3000))],
+    });
+    expect(res).toMatchObject({ ok: true, channel: 'C1' });
+  });
+
+  it.each(['chat.postMessage', 'chat.update', 'chat.postEphemeral'] as const)(
+    'refuses over-long section text in %s with invalid_blocks',
+    async (method) => {
+      const args = { channel: 'C1', ts: '1.2', user: 'U1', text: 'hi', blocks: [section('x'.repeat(3001))] };
+      const call =
+        method === 'chat.postMessage'
+          ? client.chat.postMessage(args)
+          : method === 'chat.update'
+            ? client.chat.update(args)
+            : client.chat.postEphemeral(args);
+      await expect(call).rejects.toMatchObject({
+        code: ErrorCode.PlatformError,
+        data: {
+          ok: false,
+          error: 'invalid_blocks',
+          errors: ['must be less than 3001 characters [json-pointer:/blocks/0/text/text]'],
+        },
+      });
+      expect(slack.calls.at(-1)?.outcome).toEqual({ status: 200, ok: false, error: 'invalid_blocks' });
+    },
+  );
+
+  it('refuses 51 blocks in a message', async () => {
+    const blocks = Array.from({ length: 51 }, () => section('x'));
+    await expect(client.chat.postMessage({ channel: 'C1', text: 'hi', blocks })).rejects.toMatchObject({
+      data: { error: 'invalid_blocks' },
+    });
+  });
+
+  it.each(['views.update', 'views.publish'] as const)(
+    'refuses an invalid view in %s with invalid_arguments',
+    async (method) => {
+      const view = {
+        ...modal('t'),
+        type: method === 'views.publish' ? ('home' as const) : ('modal' as const),
+      };
+      const tooMany = { ...view, blocks: Array.from({ length: 101 }, () => section('x')) };
+      const call =
+        method === 'views.update'
+          ? client.views.update({ view_id: 'V1', view: tooMany })
+          : client.views.publish({ user_id: 'U1', view: tooMany });
+      await expect(call).rejects.toMatchObject({
+        code: ErrorCode.PlatformError,
+        data: {
+          error: 'invalid_arguments',
+          response_metadata: {
+            messages: ['[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]'],
+          },
+        },
+      });
+    },
+  );
+
+  it('refuses a modal title over 24 characters in views.open and views.push', async () => {
+    for (const call of [
+      () => client.views.open({ trigger_id: newTriggerId(), view: modal('x'.repeat(25)) }),
+      () => client.views.push({ trigger_id: newTriggerId(), view: modal('x'.repeat(25)) }),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ data: { error: 'invalid_arguments' } });
+    }
+    await expect(
+      client.views.open({ trigger_id: newTriggerId(), view: modal('x'.repeat(24)) }),
+    ).resolves.toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('refuses invalid blocks sent to a response_url', async () => {
+    const res = await fetch(slack.responseUrl('r1'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'hi', blocks: [section('')] }),
+    });
+    expect(await res.json()).toMatchObject({ ok: false, error: 'invalid_blocks' });
+  });
+
+  it('leaves refused messages out of what people could read', async () => {
+    await client.chat.postMessage({ channel: 'C1', text: 'seen', blocks: [section('seen')] });
+    await expect(
+      client.chat.postMessage({ channel: 'C1', text: 'unseen', blocks: [section('x'.repeat(3001))] }),
+    ).rejects.toThrow();
+    const texts = slack.texts('chat.postMessage').join('\n');
+    expect(texts).toContain('seen');
+    expect(texts).not.toContain('unseen');
+  });
+});
+
+describe('trigger ids', () => {
+  it('refuses a trigger id used twice', async () => {
+    const trigger = newTriggerId();
+    await client.views.open({ trigger_id: trigger, view: modal('one') });
+    await expect(client.views.open({ trigger_id: trigger, view: modal('two') })).rejects.toMatchObject({
+      code: ErrorCode.PlatformError,
+      data: { error: 'invalid_trigger_id' },
+    });
+  });
+
+  it('refuses a trigger id older than 3 s', async () => {
+    const old = newTriggerId(Date.now() - TRIGGER_TTL_MS - 1);
+    await expect(client.views.open({ trigger_id: old, view: modal('late') })).rejects.toMatchObject({
+      data: { error: 'expired_trigger_id' },
+    });
+  });
+
+  it('accepts trigger ids in a format it cannot read', async () => {
+    await client.views.open({ trigger_id: '12345.98765.abcd', view: modal('a') });
+    await expect(
+      client.views.open({ trigger_id: '12345.98765.abcd', view: modal('b') }),
+    ).resolves.toMatchObject({
+      ok: true,
+    });
+  });
+});
+
+describe('programmed failures', () => {
+  it('answers a programmed error the given number of times', async () => {
+    slack.failNext('chat.postMessage', 'internal_error', { times: 2 });
+    for (let i = 0; i < 2; i++) {
+      await expect(client.chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject({
+        data: { error: 'internal_error' },
+      });
+    }
+    await expect(client.chat.postMessage({ channel: 'C1', text: 'x' })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('answers 429 with Retry-After', async () => {
+    slack.rateLimitNext('chat.postMessage', 7);
+    await expect(client.chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject({
+      code: ErrorCode.RateLimitedError,
+      retryAfter: 7,
+    });
+    expect(slack.calls.at(-1)?.outcome).toEqual({ status: 429, ok: false, error: 'ratelimited' });
+    await expect(client.chat.postMessage({ channel: 'C1', text: 'x' })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('answers HTTP 5xx', async () => {
+    slack.httpErrorNext('chat.update', 502);
+    await expect(client.chat.update({ channel: 'C1', ts: '1.1', text: 'x' })).rejects.toMatchObject({
+      code: ErrorCode.HTTPError,
+      statusCode: 502,
+    });
+  });
+
+  it.each(['not_in_channel', 'channel_not_found', 'is_archived'] as const)(
+    'answers %s for one channel until it is restored',
+    async (error) => {
+      slack.failChannel('CBROKEN', error);
+      await expect(client.chat.postMessage({ channel: 'CBROKEN', text: 'x' })).rejects.toMatchObject({
+        data: { error },
+      });
+      await expect(client.chat.update({ channel: 'CBROKEN', ts: '1.1', text: 'x' })).rejects.toMatchObject({
+        data: { error },
+      });
+      await expect(client.chat.postMessage({ channel: 'COTHER', text: 'x' })).resolves.toMatchObject({
+        ok: true,
+      });
+      slack.restoreChannel('CBROKEN');
+      await expect(client.chat.postMessage({ channel: 'CBROKEN', text: 'x' })).resolves.toMatchObject({
+        ok: true,
+      });
+    },
+  );
+
+  it('is down (503 to every call) until up()', async () => {
+    slack.down();
+    expect(slack.isDown).toBe(true);
+    for (const call of [
+      () => client.chat.postMessage({ channel: 'C1', text: 'x' }),
+      () => client.auth.test(),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: ErrorCode.HTTPError, statusCode: 503 });
+    }
+    slack.up();
+    await expect(client.auth.test()).resolves.toMatchObject({ ok: true });
+  });
+
+  it('is down until a given time', async () => {
+    slack.down({ until: Date.now() + 150 });
+    await expect(client.auth.test()).rejects.toMatchObject({ statusCode: 503 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(slack.isDown).toBe(false);
+    await expect(client.auth.test()).resolves.toMatchObject({ ok: true });
+  });
+
+  it('can reset connections while down, as when Slack cannot be reached', async () => {
+    slack.down({ mode: 'reset' });
+    await expect(client.auth.test()).rejects.toMatchObject({ code: ErrorCode.RequestError });
+    expect(slack.calls.at(-1)?.outcome).toEqual({ status: 0, ok: false, error: 'connection_reset' });
+    slack.up();
+    await expect(client.auth.test()).resolves.toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,295 @@
+/**
+ * The block builders against Slack's documented limits (the strict fake's
+ * validator), with the most hostile input the request modal accepts.
+ */
+import type { KnownBlock } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import { checkIncidentLink, MAX_INCIDENT_LINK } from '../../src/domain/incident-link.js';
+import { type BreakglassRequest, type RequestState, TASK_KINDS } from '../../src/domain/request.js';
+import { homeView } from '../../src/slack/blocks/home.js';
+import { denyModal, policyModal, requestModal } from '../../src/slack/blocks/modals.js';
+import { renderNotice } from '../../src/slack/blocks/notices.js';
+import { requestBlocks, requestMessage, requestText } from '../../src/slack/blocks/request-message.js';
+import { ACTIONS } from '../../src/slack/ids.js';
+import { escapeMrkdwn, mrkdwnLink } from '../../src/slack/text.js';
+import type { Notice } from '../../src/workflow/ports.js';
+import { blockProblems, viewProblems } from '../fakes/slack/block-kit.js';
+
+const APPROVERS = ['UAPPROVERA1', 'SAPPROVERS1'];
+const CTX = { approverIds: APPROVERS, durationsSeconds: [1800, 3600], pendingTtlSeconds: 3600 };
+/** What people type to break out: control characters, broadcast and user mentions, a link. */
+const HOSTILE = '&<>|<!channel><@U123><!subteam^S1><https://evil.example|x>*_~`';
+
+function repeatTo(unit: string, length: number): string {
+  return unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+}
+
+/** The longest justification the modal accepts (max_length 2000), all control characters. */
+const JUSTIFICATION = repeatTo(HOSTILE, 2000);
+/** The longest incident link checkIncidentLink accepts, made of the same. */
+const LINK = `https://tickets.example.com/?q=${repeatTo(HOSTILE, MAX_INCIDENT_LINK - 31)}`;
+
+function request(overrides: Partial<BreakglassRequest> = {}): BreakglassRequest {
+  return {
+    id: 'BG-ABCDEFGH',
+    requesterId: 'UREQUESTER1',
+    accountId: '200000000001',
+    accountName: repeatTo(HOSTILE, 50),
+    task: 'password-recovery',
+    durationSeconds: 3600,
+    justification: JUSTIFICATION,
+    link: LINK,
+    createdAt: 0,
+    state: 'pending',
+    approvals: [],
+    preview: { status: 'ready', rootCredentials: repeatTo(HOSTILE, 300) },
+    contentHash: 'h'.repeat(64),
+    ...overrides,
+  };
+}
+
+/** All mrkdwn a reader sees in blocks, in order. */
+function mrkdwnOf(blocks: KnownBlock[]): string[] {
+  const out: string[] = [];
+  for (const b of blocks) {
+    if (b.type === 'section') {
+      if (b.text) out.push(b.text.text);
+      for (const f of b.fields ?? []) out.push(f.text);
+    }
+    if (b.type === 'context') for (const e of b.elements) if ('text' in e) out.push(e.text);
+  }
+  return out;
+}
+
+/** Mentions and links (`<…>`) in mrkdwn: only ones the code built. */
+function tokens(texts: string[]): string[] {
+  return texts.flatMap((t) => t.match(/<[^<>]*>/g) ?? []);
+}
+
+const ALLOWED_TOKENS = new Set([
+  '<@UREQUESTER1>',
+  '<@UAPPROVERA1>',
+  '<!subteam^SAPPROVERS1>',
+  '<@UAPPROVERB1>',
+]);
+
+describe('the request message with the most hostile input the modal accepts', () => {
+  it('is input the request form accepts', () => {
+    expect(JUSTIFICATION).toHaveLength(2000);
+    expect(LINK).toHaveLength(1000);
+    expect(checkIncidentLink(LINK)).toEqual({ ok: true, link: LINK });
+  });
+
+  it('fits every Slack limit, with the justification and link whole and escaped', () => {
+    const blocks = requestBlocks(request(), CTX);
+    expect(blockProblems(blocks, 'message')).toEqual([]);
+    const texts = mrkdwnOf(blocks);
+    // The justification is split across consecutive sections, whole.
+    expect(texts.join('')).toContain(`*Justification*\n${escapeMrkdwn(JUSTIFICATION)}`);
+    // The link is one link token, built by mrkdwnLink.
+    expect(texts.join('\n')).toContain(`*Incident / ticket*\n${mrkdwnLink(LINK)}`);
+    const built = new Set([...ALLOWED_TOKENS, mrkdwnLink(LINK)]);
+    expect(tokens(texts).filter((t) => !built.has(t))).toEqual([]);
+  });
+
+  it.each([
+    ['all ampersands', '&'.repeat(2000)],
+    ['all brackets', '<'.repeat(2000)],
+    ['emoji', '😀'.repeat(1000)],
+  ])('shows a justification of %s whole, across sections', (_what, justification) => {
+    const blocks = requestBlocks(request({ justification }), CTX);
+    expect(blockProblems(blocks, 'message')).toEqual([]);
+    expect(mrkdwnOf(blocks).join('')).toContain(`*Justification*\n${escapeMrkdwn(justification)}*Root`);
+  });
+
+  it('shows a link too long for a Slack link (all ampersands) as escaped text, whole', () => {
+    const link = `https://x.example/?${'&'.repeat(MAX_INCIDENT_LINK - 19)}`;
+    expect(checkIncidentLink(link)).toMatchObject({ ok: true });
+    const blocks = requestBlocks(request({ link }), CTX);
+    expect(blockProblems(blocks, 'message')).toEqual([]);
+    const shown = mrkdwnOf(blocks).filter(
+      (t) => t.includes('too long for a Slack link') || t.startsWith('&amp;'),
+    );
+    expect(shown.join('').replace(/^.*\n/, '')).toBe(escapeMrkdwn(link));
+  });
+
+  const states: RequestState[] = [
+    'pending',
+    'executing',
+    'active',
+    'cleaning',
+    'closed',
+    'completed',
+    'failed',
+    'denied',
+    'expired',
+    'cancelled',
+  ];
+  it.each(states)('fits every limit in state %s, with long AWS text everywhere', (state) => {
+    const long = repeatTo(HOSTILE, 20_000);
+    const r = request({
+      state,
+      approvals: [
+        { userId: 'UAPPROVERA1', at: 1 },
+        { userId: 'UAPPROVERB1', at: 2 },
+      ],
+      denial: { userId: 'UAPPROVERA1', reason: repeatTo(HOSTILE, 500), at: 3 },
+      outcome: { ok: state !== 'failed', summary: long, at: 4 },
+      cleanup: { failures: 3, lastError: long },
+      windowEndsAt: 5,
+    });
+    for (const task of TASK_KINDS) {
+      const blocks = requestBlocks({ ...r, task, target: 'my-bucket' }, CTX);
+      expect(blockProblems(blocks, 'message')).toEqual([]);
+      expect(tokens(mrkdwnOf(blocks)).filter((t) => !t.startsWith('<!date^'))).toSatisfy((found: string[]) =>
+        found.every((t) => ALLOWED_TOKENS.has(t) || t === mrkdwnLink(LINK)),
+      );
+    }
+    expect(
+      blockProblems(
+        requestBlocks(request({ state, preview: { status: 'failed', error: long } }), CTX),
+        'message',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('approvers', () => {
+  it('are mentioned in the posted message while it waits for them', () => {
+    const message = requestMessage(request(), CTX);
+    for (const where of [message.text, JSON.stringify(message.blocks)]) {
+      expect(where).toContain('<@UAPPROVERA1>');
+      expect(where).toContain('<!subteam^SAPPROVERS1>');
+    }
+  });
+
+  it('are called on in the first post, while the state of the account loads', () => {
+    expect(requestText(request({ preview: { status: 'loading' } }), CTX)).toContain('<!subteam^SAPPROVERS1>');
+  });
+
+  it('are not called on once the request is decided', () => {
+    for (const r of [request({ state: 'denied' }), request({ state: 'active' })]) {
+      expect(requestText(r, CTX)).not.toContain('<!subteam^SAPPROVERS1>');
+      expect(JSON.stringify(requestBlocks(r, CTX))).not.toContain('<!subteam^SAPPROVERS1>');
+    }
+  });
+});
+
+describe('long policies', () => {
+  const unlock = (policy: string | null) =>
+    request({
+      task: 'unlock-s3',
+      target: 'my-bucket',
+      preview: { status: 'ready', rootCredentials: 'none', policy },
+    });
+  const policyOf = (size: number) =>
+    repeatTo('{"Effect":"Deny","Principal":"*","Condition":{"StringNotEquals":{"aws:x":"<&>"}}}\n', size);
+
+  /** The policy text shown in code blocks, joined and unescaped. */
+  function shownPolicy(blocks: KnownBlock[]): string {
+    return mrkdwnOf(blocks)
+      .map((t) => /```([\s\S]*)```/.exec(t)?.[1] ?? '')
+      .join('')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  }
+
+  it('shows a policy that fits inline whole, across sections, without a button', () => {
+    const policy = policyOf(5000);
+    const blocks = requestBlocks(unlock(policy), CTX);
+    expect(blockProblems(blocks, 'message')).toEqual([]);
+    expect(shownPolicy(blocks)).toBe(policy);
+    expect(JSON.stringify(blocks)).not.toContain(ACTIONS.viewPolicy);
+  });
+
+  it.each([20_000, 100_000])(
+    'shows the beginning of a %i-character policy and a button to a modal with all of it',
+    (size) => {
+      const policy = policyOf(size);
+      const blocks = requestBlocks(unlock(policy), CTX);
+      expect(blockProblems(blocks, 'message')).toEqual([]);
+      expect(blocks.length).toBeLessThanOrEqual(50);
+      const shown = shownPolicy(blocks);
+      expect(policy.startsWith(shown)).toBe(true);
+      expect(JSON.stringify(blocks)).toContain(`the first ${shown.length} are shown above`);
+      const button = blocks.flatMap((b) => (b.type === 'section' && b.accessory ? [b.accessory] : []))[0];
+      expect(button).toMatchObject({ type: 'button', action_id: ACTIONS.viewPolicy, value: 'BG-ABCDEFGH' });
+
+      const modal = policyModal(unlock(policy));
+      expect(viewProblems(modal)).toEqual([]);
+      expect(shownPolicy(modal.blocks as KnownBlock[])).toBe(policy);
+    },
+  );
+
+  it('keeps the button when a maximal justification leaves no room for the policy inline', () => {
+    const blocks = requestBlocks({ ...unlock(policyOf(9000)), justification: '&'.repeat(2000) }, CTX);
+    expect(blockProblems(blocks, 'message')).toEqual([]);
+    expect(JSON.stringify(blocks)).toContain(ACTIONS.viewPolicy);
+  });
+
+  it('says exactly how much a policy too large for a modal leaves out, and where the rest is', () => {
+    const policy = '&'.repeat(300_000);
+    const modal = policyModal(unlock(policy));
+    expect(viewProblems(modal)).toEqual([]);
+    expect(modal.blocks).toHaveLength(100);
+    const shown = shownPolicy(modal.blocks as KnownBlock[]);
+    expect(policy.startsWith(shown)).toBe(true);
+    expect(JSON.stringify(modal.blocks.at(-1))).toContain(
+      `${policy.length - shown.length} more characters are not shown here`,
+    );
+    expect(JSON.stringify(modal.blocks.at(-1))).toContain('audit trail');
+  });
+
+  it('says when there is no policy', () => {
+    expect(JSON.stringify(requestBlocks(unlock(null), CTX))).toContain('none (nothing will change)');
+    expect(viewProblems(policyModal(unlock(null)))).toEqual([]);
+  });
+});
+
+describe('every other surface', () => {
+  it('keeps modals within limits', () => {
+    for (const task of TASK_KINDS)
+      expect(viewProblems(requestModal({ task, durationsSeconds: [1800, 3600] }))).toEqual([]);
+    expect(viewProblems(denyModal('BG-ABCDEFGH'))).toEqual([]);
+  });
+
+  it('keeps the App Home within limits with ten hostile requests per section', () => {
+    const many = Array.from({ length: 12 }, () =>
+      request({ state: 'cleaning', cleanup: { failures: 1, lastError: repeatTo(HOSTILE, 10_000) } }),
+    );
+    expect(viewProblems(homeView({ toApprove: many, active: many, recent: many }))).toEqual([]);
+  });
+
+  it('keeps every notice within limits and escapes AWS text', () => {
+    const long = repeatTo(HOSTILE, 20_000);
+    const r = request({
+      state: 'active',
+      grantedAt: 0,
+      windowEndsAt: 1_800_000,
+      extensionRequest: { seconds: 1800, at: 1 },
+      denial: { userId: 'UAPPROVERA1', reason: repeatTo(HOSTILE, 500), at: 1 },
+      outcome: { ok: true, summary: long, at: 1 },
+    });
+    const notices: Notice[] = [
+      { kind: 'granted', request: r, rootEmail: long },
+      { kind: 'executed', request: r },
+      { kind: 'execution-failed', request: r, error: long, remediation: long, cleanupScheduled: true },
+      { kind: 'reminder', request: r },
+      { kind: 'nudge', request: r },
+      { kind: 'denied', request: r },
+      { kind: 'expired', request: r },
+      { kind: 'extension-requested', request: r },
+      { kind: 'extended', request: r, approverId: 'UAPPROVERA1' },
+      { kind: 'cleanup-verified', request: r, removed: long },
+      { kind: 'cleanup-failed', request: r, error: long, alert: true },
+    ] as Notice[];
+    for (const notice of notices) {
+      const rendered = renderNotice(notice, CTX);
+      if (rendered.blocks) expect(blockProblems(rendered.blocks, 'message')).toEqual([]);
+      expect(rendered.text.length).toBeLessThan(4000);
+      expect(rendered.text).not.toContain('<!channel>');
+      expect(rendered.text).not.toContain('<@U123>');
+    }
+  });
+});
