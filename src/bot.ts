@@ -36,7 +36,7 @@ import { BreakglassWorkflow } from './workflow/workflow.js';
 const INTERACTIVE_AWS_CONCURRENCY = 4;
 /** The outbox polls at least this often, so a notice goes out soon after Slack comes back. */
 const OUTBOX_TICK_MS = 1_000;
-/** One Slack call of the outbox never takes longer than this. */
+/** One Slack call of the outbox never takes longer than this, nor than half a lease. */
 const SLACK_CALL_TIMEOUT_MS = 10_000;
 
 /**
@@ -48,7 +48,7 @@ function slackAnnouncer(config: AppConfig, log: Logger): SlackAnnouncer {
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
-    timeout: SLACK_CALL_TIMEOUT_MS,
+    timeout: Math.min(SLACK_CALL_TIMEOUT_MS, config.jobLeaseMs / 2),
     logger: boltLogger(log),
   });
   return new SlackAnnouncer(client, config.channelId, {
@@ -83,10 +83,15 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
   const organization = new OrganizationDirectory(clients, { log });
   const tasks = config.dryRun ? new DryRunRootTasks(log) : new RootTaskService(clients, organization, log);
   // Jobs (AWS) and notices (Slack) run in separate loops: a slow or failing Slack never holds up a cleanup.
-  const scheduler = new Scheduler(store, (job) => workflow.runJob(job), { tickMs: config.tickMs, log });
+  const scheduler = new Scheduler(store, (job) => workflow.runJob(job), {
+    tickMs: config.tickMs,
+    leaseMs: config.jobLeaseMs,
+    log,
+  });
   const delivery = new DeliveryWorker(store, slackAnnouncer(config, log), {
     log,
     tickMs: Math.min(config.tickMs, OUTBOX_TICK_MS),
+    leaseMs: config.jobLeaseMs,
     onUndeliverable: (item, error) => workflow.undeliverable(item, error),
   });
   const app = createSlackApp(config, log, healthProbe({ store, scheduler, delivery }), slackClientOptions);
@@ -106,6 +111,7 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
     },
     wake: () => scheduler.wake(),
     wakeOutbox: () => delivery.wake(),
+    crashAt: process.env.BREAKGLASS_TEST_CRASH_AT,
   });
 
   const deps: SlackDeps = {

@@ -85,6 +85,7 @@ const schema = z.object({
   BREAKGLASS_PENDING_TTL: duration('BREAKGLASS_PENDING_TTL', '1h'),
   BREAKGLASS_TICK: duration('BREAKGLASS_TICK', '5s'),
   BREAKGLASS_CLEANUP_RETRY: duration('BREAKGLASS_CLEANUP_RETRY', '30s'),
+  BREAKGLASS_JOB_LEASE: duration('BREAKGLASS_JOB_LEASE', '60s'),
   BREAKGLASS_DB: z.string().min(1).default('./data/breakglass.db'),
   DRY_RUN: z
     .enum(['true', 'false', '1', '0', ''])
@@ -110,6 +111,8 @@ export interface AppConfig {
   pendingTtlSeconds: number;
   tickMs: number;
   cleanupRetryBaseMs: number;
+  /** how long a claimed job is held; a killed process's job runs again after this */
+  jobLeaseMs: number;
   dbFile: string;
   dryRun: boolean;
 }
@@ -152,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     pendingTtlSeconds: e.BREAKGLASS_PENDING_TTL,
     tickMs: e.BREAKGLASS_TICK * 1000,
     cleanupRetryBaseMs: e.BREAKGLASS_CLEANUP_RETRY * 1000,
+    jobLeaseMs: e.BREAKGLASS_JOB_LEASE * 1000,
     dbFile: e.BREAKGLASS_DB,
     dryRun: e.DRY_RUN,
   };

@@ -4,6 +4,7 @@ import type { Delivery } from '../domain/notice.js';
 import { type BreakglassRequest, canTransition } from '../domain/request.js';
 import type { Logger } from '../log.js';
 import type { RequestEffects, Store, StoredRequest } from '../store/store.js';
+import { type CrashPoint, crashAt } from './crash-points.js';
 import type { Accounts, Authorizer, RootTasks } from './ports.js';
 
 export interface WorkflowSettings {
@@ -26,6 +27,8 @@ export interface WorkflowDeps {
   wake?: () => void;
   /** called when notices were written, so the outbox delivers them without waiting a tick */
   wakeOutbox?: () => void;
+  /** test-only: the crash point at which the process kills itself (see crash-points.ts) */
+  crashAt?: string;
 }
 
 /** What a user action answers: shown to that user only (ephemeral). */
@@ -105,6 +108,11 @@ export class WorkflowCore {
   private woken(effects: RequestEffects | undefined): void {
     if (effects?.schedule?.some((j) => j.dueAt <= this.now())) this.deps.wake?.();
     if (effects?.notify?.length) this.deps.wakeOutbox?.();
+  }
+
+  /** A step boundary: the fault-matrix tests can crash the process here. */
+  boundary(point: CrashPoint): void {
+    crashAt(point, this.deps.crashAt);
   }
 
   /** Appends to the audit trail; `details` is plain JSON data (results, evidence), never secrets. */

@@ -14,8 +14,8 @@ import { DeliveryError } from './delivery-error.js';
 import type { Announcer } from './ports.js';
 import { errorText, WorkLoop } from './work-loop.js';
 
-/** Long enough for one Slack call with its own timeout. */
-const LEASE_MS = 30_000;
+/** Long enough for one Slack call with its own timeout (the announcer's timeout must stay below it). */
+const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_CONCURRENCY = 4;
 /** Outage back-off: 1 s doubling to this cap, so a notice goes out within seconds of Slack's return. */
 const MAX_RETRY_DELAY_MS = 20_000;
@@ -34,6 +34,8 @@ export interface DeliveryOptions {
   tickMs: number;
   now?: () => number;
   concurrency?: number;
+  /** how long a claimed notice is held; a killed process's notice is sent after this */
+  leaseMs?: number;
   /** told once of each notice Slack refused for good */
   onUndeliverable?: (item: OutboxItem, error: DeliveryError) => Promise<void>;
 }
@@ -56,7 +58,7 @@ export class DeliveryWorker {
       tickMs: options.tickMs,
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       log: options.log,
-      claim: () => this.store.claimDelivery(this.workerId, this.now(), LEASE_MS),
+      claim: () => this.store.claimDelivery(this.workerId, this.now(), options.leaseMs ?? DEFAULT_LEASE_MS),
       run: (item) => this.deliver(item),
     });
   }

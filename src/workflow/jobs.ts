@@ -99,9 +99,11 @@ export class JobRunner {
     );
     if (!started.ok) return {};
     const r = started.stored.request;
+    this.core.boundary('execute:before-task');
     let outcome: TaskOutcome;
     try {
       outcome = await this.runTask(r);
+      this.core.boundary('execute:after-task');
     } catch (error) {
       const firstAttempt = (r.executeAttempts ?? 1) === 1;
       return this.executionFailed(id, asTaskError(error), firstAttempt && nothingGranted(error));
@@ -272,7 +274,9 @@ export class JobRunner {
       };
     });
     if (!moved.ok) return {};
+    this.core.boundary('cleanup:before-delete');
     const result = await this.deleteCredentials(moved.stored.request.accountId);
+    this.core.boundary('cleanup:after-delete');
     if (result.verified && !result.error) {
       await this.cleanupVerified(id, result);
       return {};

@@ -10,11 +10,10 @@ import type { Job, Store } from '../store/store.js';
 import { errorText, WorkLoop } from './work-loop.js';
 
 /**
- * A claim lasts a minute and is renewed every 20 s while its job runs, so a job
- * whose process was killed runs again within about a minute.
+ * By default a claim lasts a minute and is renewed every 20 s while its job runs,
+ * so a job whose process was killed runs again within about a minute.
  */
-const LEASE_MS = 60_000;
-const RENEW_EVERY_MS = LEASE_MS / 3;
+const DEFAULT_LEASE_MS = 60_000;
 const FAILED_JOB_RETRY_MS = 30_000;
 const DEFAULT_CONCURRENCY = 4;
 /** The loop counts as stalled after this many ticks without a claim attempt. */
@@ -24,19 +23,27 @@ export class Scheduler {
   readonly workerId = `worker-${randomUUID().slice(0, 8)}`;
   private readonly loop: WorkLoop<Job>;
   private readonly now: () => number;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly store: Store,
     private readonly run: (job: Job) => Promise<{ retryAt?: number }>,
-    private readonly options: { tickMs: number; log: Logger; now?: () => number; concurrency?: number },
+    private readonly options: {
+      tickMs: number;
+      log: Logger;
+      now?: () => number;
+      concurrency?: number;
+      leaseMs?: number;
+    },
   ) {
     this.now = options.now ?? Date.now;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.loop = new WorkLoop({
       name: 'scheduler',
       tickMs: options.tickMs,
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       log: options.log,
-      claim: () => this.store.claimDueJob(this.workerId, this.now(), LEASE_MS),
+      claim: () => this.store.claimDueJob(this.workerId, this.now(), this.leaseMs),
       run: (job) => this.runOne(job),
     });
   }
@@ -73,8 +80,8 @@ export class Scheduler {
       attempt: job.attempts,
     });
     const heartbeat = setInterval(() => {
-      this.store.renewClaim(job.id, this.workerId, this.now() + LEASE_MS).catch(() => {});
-    }, RENEW_EVERY_MS);
+      this.store.renewClaim(job.id, this.workerId, this.now() + this.leaseMs).catch(() => {});
+    }, this.leaseMs / 3);
     try {
       const { retryAt } = await this.run(job);
       if (retryAt === undefined) await this.store.completeJob(job.id, this.workerId);

@@ -2,26 +2,17 @@
  * The bot as a real process, killed with SIGKILL while a root window is open,
  * then started again on the same database: the window is still cleaned up.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { FakeAws } from '../fakes/aws/server.js';
 import { FakeSlack } from '../fakes/slack/server.js';
-import {
-  APPROVER_A,
-  APPROVER_B,
-  APPROVER_GROUP,
-  botEnvironment,
-  REQUESTER,
-  waitFor,
-} from '../support/bot-env.js';
+import { APPROVER_A, APPROVER_B, APPROVER_GROUP, REQUESTER, waitFor } from '../support/bot-env.js';
 import { modalValues } from '../support/bot-flows.js';
-import { SlackTestClient } from '../support/slack-client.js';
+import { startBotProcess, storedRequest } from '../support/bot-process.js';
 
 const ACCOUNT = memberId(2);
 let aws: FakeAws;
@@ -42,37 +33,15 @@ afterAll(async () => {
   await aws.close();
 });
 
-async function startProcess(): Promise<{ child: ChildProcess; client: SlackTestClient }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...botEnvironment(aws, slack, dbFile, { BREAKGLASS_DURATIONS: '2s', BREAKGLASS_REMIND_BEFORE: '1s' }),
-    },
-  });
-  children.push(child);
-  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
-    const port = /"port":(\d+)/.exec(line)?.[1];
-    if (port) {
-      child.stdout?.resume();
-      return {
-        child,
-        client: new SlackTestClient(`http://127.0.0.1:${port}`, (id) => slack.responseUrl(id)),
-      };
-    }
-  }
-  throw new Error('the bot exited before listening');
-}
-
-async function stored(id?: string) {
-  const store = new SqliteStore(dbFile);
-  try {
-    const all = await store.listRequests({ limit: 1 });
-    return id ? (await store.getRequest(id))?.request : all[0]?.request;
-  } finally {
-    await store.close();
-  }
-}
+const startProcess = () =>
+  startBotProcess(
+    aws,
+    slack,
+    dbFile,
+    { BREAKGLASS_DURATIONS: '2s', BREAKGLASS_REMIND_BEFORE: '1s' },
+    children,
+  );
+const stored = (id?: string) => storedRequest(dbFile, id);
 
 it('cleans up a window whose bot was killed (SIGKILL) and restarted on the same database', async () => {
   const first = await startProcess();
