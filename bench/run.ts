@@ -4,6 +4,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { benchAckLatency } from './ack-latency.js';
+import { benchCleanupLag } from './cleanup-lag.js';
 import { benchOrgAudit } from './org-audit.js';
 
 const concurrency = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
@@ -13,6 +14,7 @@ console.log(`machine: ${machine}`);
 const audit = await benchOrgAudit(concurrency);
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
 const ack = await benchAckLatency();
+const lag = await benchCleanupLag();
 
 const targets = [
   {
@@ -46,8 +48,31 @@ const targets = [
     target: '< 150',
     ok: ack.botPeakRssMb < 150,
   },
+  {
+    name: 'cleanup lag p99 with every Slack call failing (ms)',
+    value: lag.slackDown.p99,
+    target: `<= healthy p99 + 1 tick (${Math.round(lag.healthy.p99 + lag.tickMs)})`,
+    ok: lag.slackDown.p99 <= lag.healthy.p99 + lag.tickMs,
+  },
+  {
+    name: "announcements delivered after Slack's return (s)",
+    value: lag.announcedAfterReturnMs / 1000,
+    target: '< 60',
+    ok: lag.announcedAfterReturnMs < 60_000,
+  },
+  {
+    name: 'cleanup announcements per window',
+    value: lag.announcementsPerWindow,
+    target: '1',
+    ok: lag.announcementsPerWindow === 1,
+  },
 ];
 
+console.log(
+  `cleanup lag (window end to verified), ${lag.windows} windows, tick ${lag.tickMs} ms: Slack healthy p50 ${lag.healthy.p50} ms, ` +
+    `p99 ${lag.healthy.p99} ms; Slack down p50 ${lag.slackDown.p50} ms, p99 ${lag.slackDown.p99} ms; ` +
+    `all announcements ${(lag.announcedAfterReturnMs / 1000).toFixed(1)} s after Slack's return`,
+);
 console.log(
   `org audit: ${audit.accounts} accounts (${audit.withCredentials} with root credentials) in ${audit.seconds.toFixed(2)} s ` +
     `at concurrency ${audit.concurrency} (${audit.cpuSeconds.toFixed(1)} s CPU); ${audit.awsCalls} AWS calls (+${audit.throttled} throttled answers); ` +
