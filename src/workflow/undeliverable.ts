@@ -1,7 +1,7 @@
 /**
  * What happens when Slack refuses a notice for good (not_in_channel,
- * invalid_blocks, …): a pending request whose message cannot be posted is
- * cancelled, never left to expire unseen, and a person is told another way:
+ * invalid_blocks, …): a pending request whose message cannot be posted or
+ * updated is cancelled, never left to expire unseen, and a person is told another way:
  * the requester by DM when the channel failed, the request's thread when the
  * DM failed.
  * A notice about a failed notice is not escalated again.
@@ -23,13 +23,16 @@ export async function handleUndeliverable(
   const d = item.delivery;
   if ('notice' in d && d.notice.kind === 'not-delivered') return;
 
-  if (d.to === 'post') {
+  if (d.to === 'post' || d.to === 'update') {
+    // Approvers can only approve what the message shows: a pending request whose
+    // message cannot be posted or brought up to date is cancelled, never left to expire.
     const cancelled = await core.mutate(item.requestId, (cur) => {
       if (cur.state !== 'pending') return { unchanged: false };
+      const verb = d.to === 'post' ? 'post it to' : 'update its message in';
       const next = {
         ...cur,
         state: 'cancelled' as const,
-        cancelReason: `Slack refused to post it to the approvals channel (${error.code})`,
+        cancelReason: `Slack refused to ${verb} the approvals channel (${error.code})`,
       };
       return {
         next,
@@ -42,13 +45,12 @@ export async function handleUndeliverable(
         value: true,
       };
     });
-    if (cancelled.ok && cancelled.value) await core.audit(item.requestId, ACTOR, 'cancelled: not posted');
+    if (cancelled.ok && cancelled.value) await core.audit(item.requestId, ACTOR, 'cancelled: not shown');
+    // Past pending, a refused update is logged and audited only: it recurs with every state
+    // change, and the thread and the requester's DMs carry each state on their own.
     return;
   }
 
-  // A refused message update is logged and audited only: it recurs with every state change,
-  // and the thread and the requester's DMs carry each state on their own.
-  if (d.to === 'update') return;
   const stored = await core.deps.store.getRequest(item.requestId);
   if (!stored) return;
   const notice: Notice = { kind: 'not-delivered', request: stored.request, what, error: error.code };

@@ -72,6 +72,15 @@ describe('Slack refusing for good', () => {
     expect((await env.workflow.actions.approve(r.id, 'UAPPROVERA', stored.contentHash)).ok).toBe(false);
   });
 
+  it('cancels a pending request whose message cannot be updated (approvers would not see the preview)', async () => {
+    env.announcer.refuse.set('update', 'message_not_found');
+    const r = await submitRequest(env, ACCOUNT);
+    const stored = (await currentRequest(env, r.id)).request;
+    expect(stored.state).toBe('cancelled');
+    expect(stored.cancelReason).toContain('message_not_found');
+    expect(env.announcer.said.filter((s) => s.kind === 'not-delivered').map((s) => s.to)).toEqual(['dm']);
+  });
+
   it('tells the requester by DM when a channel notice is refused, and the thread when the DM is', async () => {
     env.announcer.refuse.set('channel:cleanup-verified', 'is_archived');
     env.announcer.refuse.set('dm:granted', 'invalid_blocks');
