@@ -107,6 +107,7 @@ describe('nothingGranted', () => {
   const cases: [string, unknown, boolean][] = [
     // our own input checks, before any call
     ['invalid input', invalidInput('not 12 digits'), true],
+    ['a policy that changed since approval', new RootTaskError('changed-since-approval', 'changed'), true],
     // calls before the grant call: once one fails, the grant call is never sent
     [
       'AssumeRoot AccessDenied',
