@@ -22,6 +22,7 @@ import type { SlackDeps } from './slack/deps.js';
 import { registerActions } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
+import { registerExtensionViews } from './slack/listeners/extension-views.js';
 import { registerOptions } from './slack/listeners/options.js';
 import { registerViews } from './slack/listeners/views.js';
 import { SlackPeople } from './slack/people.js';
@@ -125,6 +126,7 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);
+  registerExtensionViews(app, deps);
   registerOptions(app, deps);
   registerEvents(app, deps);
   app.error(async (error) => {

@@ -38,13 +38,25 @@ export class DryRunRootTasks implements RootTasks {
     return { accountId, removed, verified: true, remaining, errors: [], evidence: NO_EVIDENCE };
   }
 
-  async unlockS3BucketPolicy(accountId: string, bucket: string): Promise<PolicyUnlockResult> {
-    this.skip('unlockS3BucketPolicy', { accountId, bucket });
+  async unlockS3BucketPolicy(
+    accountId: string,
+    bucket: string,
+    expectedPolicyHash: string | null,
+  ): Promise<PolicyUnlockResult> {
+    this.skip('unlockS3BucketPolicy', { accountId, bucket, expectedPolicyHash: String(expectedPolicyHash) });
     return { accountId, resource: bucket, previousPolicy: null, removed: false, evidence: NO_EVIDENCE };
   }
 
-  async unlockSqsQueuePolicy(accountId: string, queueUrl: string): Promise<PolicyUnlockResult> {
-    this.skip('unlockSqsQueuePolicy', { accountId, queueUrl });
+  async unlockSqsQueuePolicy(
+    accountId: string,
+    queueUrl: string,
+    expectedPolicyHash: string | null,
+  ): Promise<PolicyUnlockResult> {
+    this.skip('unlockSqsQueuePolicy', {
+      accountId,
+      queueUrl,
+      expectedPolicyHash: String(expectedPolicyHash),
+    });
     return { accountId, resource: queueUrl, previousPolicy: null, removed: false, evidence: NO_EVIDENCE };
   }
 

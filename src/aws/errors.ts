@@ -19,6 +19,7 @@ export type ErrorKind =
   | 'temporarily-unmodifiable'
   | 'concurrent-modification'
   | 'not-all-features'
+  | 'changed-since-approval'
   | 'unexpected';
 
 const REMEDIATION: Record<ErrorKind, string> = {
@@ -46,6 +47,8 @@ const REMEDIATION: Record<ErrorKind, string> = {
     'Another change to the same resource was in progress (ConcurrentModification): retry in a few seconds.',
   'not-all-features':
     'The organization uses consolidated billing only: enable all features (`aws organizations enable-all-features`, approved by every member account), then enable centralized root access.',
+  'changed-since-approval':
+    'The policy changed after approval; request again so approvers see the current policy.',
   unexpected: 'Unexpected AWS error: see the error code and request id in the audit trail.',
 };
 
@@ -105,6 +108,7 @@ const BEFORE_GRANT_ACTIONS = [
 /** Kinds of AWS answer that mean "refused, not done": the request changed nothing. */
 const REFUSED_KINDS: ReadonlySet<ErrorKind> = new Set([
   'invalid-input',
+  'changed-since-approval',
   'not-authorized',
   'blocked-by-scp',
   'feature-not-enabled',
@@ -129,7 +133,9 @@ const REFUSED_KINDS: ReadonlySet<ErrorKind> = new Set([
 export function nothingGranted(error: unknown): boolean {
   if (!(error instanceof RootTaskError)) return false;
   const { action, code } = error.details;
-  if (action === undefined) return error.kind === 'invalid-input' && code === undefined;
+  // Our own refusals, before any grant call: bad input, or a target that changed since approval.
+  if (action === undefined)
+    return (error.kind === 'invalid-input' || error.kind === 'changed-since-approval') && code === undefined;
   const call = action.split(' ')[0] ?? '';
   if (GRANT_ACTIONS.includes(call)) return REFUSED_KINDS.has(error.kind) || VALIDATION.has(code ?? '');
   return BEFORE_GRANT_ACTIONS.some(

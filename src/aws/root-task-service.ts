@@ -26,6 +26,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { checkBucketName, checkQueueUrl, isRegionName } from '../domain/aws-identifiers.js';
+import { policyHash } from '../domain/content-hash.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { AwsClients } from './clients.js';
 import { invalidInput, RootTaskError } from './errors.js';
@@ -215,10 +216,19 @@ export class RootTaskService {
     return { policy: previousPolicy, evidence: evidence.snapshot() };
   }
 
-  /** Reads the bucket policy (returned, so it can be restored), then deletes it. */
-  async unlockS3BucketPolicy(accountId: string, bucketInput: string): Promise<PolicyUnlockResult> {
+  /**
+   * Re-reads the bucket policy in the task session and deletes it only if it is
+   * the one approvers saw (its sha256 is `expectedPolicyHash`; null: there was
+   * none); otherwise refuses before deleting. The policy is returned for restore.
+   */
+  async unlockS3BucketPolicy(
+    accountId: string,
+    bucketInput: string,
+    expectedPolicyHash: string | null,
+  ): Promise<PolicyUnlockResult> {
     const evidence = new EvidenceLog();
     const { s3, bucket, previousPolicy } = await this.openBucket(accountId, bucketInput, evidence);
+    assertApprovedPolicy(previousPolicy, expectedPolicyHash, `bucket ${bucket}`);
     if (previousPolicy !== null) {
       await evidence.call(`s3:DeleteBucketPolicy on ${bucket}`, () =>
         s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket, ExpectedBucketOwner: accountId })),
@@ -237,10 +247,15 @@ export class RootTaskService {
     };
   }
 
-  /** Reads the queue policy (returned, so it can be restored), then sets it to "" to remove it. */
-  async unlockSqsQueuePolicy(accountId: string, queueUrlInput: string): Promise<PolicyUnlockResult> {
+  /** As unlockS3BucketPolicy, for a queue: the policy is removed by setting it to "". */
+  async unlockSqsQueuePolicy(
+    accountId: string,
+    queueUrlInput: string,
+    expectedPolicyHash: string | null,
+  ): Promise<PolicyUnlockResult> {
     const evidence = new EvidenceLog();
     const { sqs, QueueUrl, previousPolicy } = await this.openQueue(accountId, queueUrlInput, evidence);
+    assertApprovedPolicy(previousPolicy, expectedPolicyHash, `queue ${QueueUrl}`);
     if (previousPolicy !== null) {
       await evidence.call(`sqs:SetQueueAttributes on ${QueueUrl}`, () =>
         sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: '' } })),
@@ -588,6 +603,16 @@ export class RootTaskService {
       }
     }
   }
+}
+
+/** Refuses, before any change, to remove a policy other than the one approvers saw. */
+function assertApprovedPolicy(live: string | null, expectedHash: string | null, what: string): void {
+  if (policyHash(live) === expectedHash) return;
+  const now = live === null ? 'now has no policy' : 'has a different policy now';
+  throw new RootTaskError(
+    'changed-since-approval',
+    `the policy of ${what} changed after approval (it ${now}); nothing was removed`,
+  );
 }
 
 /** A key AWS left out of the summary counts as present until a detail read says otherwise. */

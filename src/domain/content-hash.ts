@@ -8,3 +8,8 @@ export function contentHash(request: BreakglassRequest): string {
     .digest('base64url')
     .slice(0, 16);
 }
+
+/** sha256 (hex) of a policy's exact text; null for no policy. An unlock binds to it. */
+export function policyHash(policy: string | null): string | null {
+  return policy === null ? null : createHash('sha256').update(policy, 'utf8').digest('hex');
+}

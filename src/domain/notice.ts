@@ -17,6 +17,24 @@ export type Notice =
   | { kind: 'expired'; request: BreakglassRequest }
   | { kind: 'extension-requested'; request: BreakglassRequest }
   | { kind: 'extended'; request: BreakglassRequest; approverId: string }
+  | {
+      kind: 'extension-declined';
+      request: BreakglassRequest;
+      seconds: number;
+      userId: string;
+      reason: string;
+      /** for the requester: offer Done and Extend again */
+      offerControls?: boolean;
+    }
+  | {
+      kind: 'extension-withdrawn';
+      request: BreakglassRequest;
+      seconds: number;
+      /** for the requester: offer Done and Extend again */
+      offerControls?: boolean;
+    }
+  /** a new preview changed what approvers see: these approvals no longer count */
+  | { kind: 'approvals-cleared'; request: BreakglassRequest; cleared: string[] }
   | { kind: 'cleanup-verified'; request: BreakglassRequest; removed: string }
   | { kind: 'cleanup-failed'; request: BreakglassRequest; error: string; alert: boolean }
   /** Slack refused a notice for good (e.g. not_in_channel): told to a person another way */

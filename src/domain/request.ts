@@ -71,7 +71,7 @@ export interface BreakglassRequest {
   /** why the bot cancelled the request itself (e.g. Slack refused to post it) */
   cancelReason?: string;
   /** an extension the requester asked for, waiting for one approver */
-  extensionRequest?: { seconds: number; at: number };
+  extensionRequest?: ExtensionAsk;
   cleanup?: {
     failures: number;
     lastError?: string;
@@ -81,6 +81,25 @@ export interface BreakglassRequest {
   };
   /** what the request shows approvers; approvals bind to it */
   contentHash: string;
+  /**
+   * For unlocks: sha256 of the policy approvers saw (null: there was none), set by
+   * the preview. The unlock removes the live policy only if it still has this hash.
+   */
+  policyHash?: string | null;
+}
+
+/** An extension ask. Its buttons carry `seconds` and `nonce`; a click binds to exactly this ask. */
+export interface ExtensionAsk {
+  seconds: number;
+  at: number;
+  /** random, new for every ask: a click on an older ask's button cannot decide this one */
+  nonce: string;
+}
+
+/** What an extension button says it decides: the ask it was rendered for. */
+export interface ExtensionClick {
+  seconds: number;
+  nonce: string;
 }
 
 export interface RequestPreview {
@@ -98,6 +117,7 @@ export function approvalContent(r: BreakglassRequest): unknown[] {
     r.id,
     r.requesterId,
     r.accountId,
+    r.accountName,
     r.task,
     r.target ?? null,
     r.durationSeconds,
@@ -106,6 +126,7 @@ export function approvalContent(r: BreakglassRequest): unknown[] {
     r.preview?.status ?? null,
     r.preview?.rootCredentials ?? null,
     r.preview?.policy ?? null,
+    r.preview?.error ?? null,
   ];
 }
 
@@ -161,20 +182,107 @@ export function longestWindowSeconds(durationsSeconds: readonly number[]): numbe
   return Math.max(...durationsSeconds);
 }
 
-/** Extensions need a fresh approval and never take the window past the longest allowed duration. */
-export function decideExtension(
+/** The length rule alone: extended, the window stays within the longest allowed duration. */
+export function extensionFits(
   request: BreakglassRequest,
   extraSeconds: number,
   maxTotalSeconds: number,
+): boolean {
+  if (request.grantedAt === undefined || request.windowEndsAt === undefined) return false;
+  return (request.windowEndsAt - request.grantedAt) / 1000 + extraSeconds <= maxTotalSeconds;
+}
+
+/**
+ * Extensions need a fresh approval, only while the window is still open (a
+ * window past its end is over even before the cleanup job has run), and never
+ * take the window past the longest allowed duration.
+ */
+export function decideExtension(
+  request: BreakglassRequest,
+  extraSeconds: number,
+  context: { maxTotalSeconds: number; now: number },
 ): { ok: true; windowEndsAt: number } | { ok: false; reason: string } {
   if (request.state !== 'active' || request.grantedAt === undefined || request.windowEndsAt === undefined) {
     return { ok: false, reason: `only an active window can be extended (this one is ${request.state})` };
   }
-  const total = (request.windowEndsAt - request.grantedAt) / 1000 + extraSeconds;
-  if (total > maxTotalSeconds) {
+  if (context.now >= request.windowEndsAt) return { ok: false, reason: 'the window has already ended' };
+  if (!extensionFits(request, extraSeconds, context.maxTotalSeconds)) {
     return { ok: false, reason: 'the window would exceed the longest allowed duration' };
   }
   return { ok: true, windowEndsAt: request.windowEndsAt + extraSeconds * 1000 };
+}
+
+/** The requester asks for more time: one ask at a time, and only one the approver could grant. */
+export function decideExtensionAsk(
+  request: BreakglassRequest,
+  userId: string,
+  seconds: number,
+  context: { maxTotalSeconds: number; now: number },
+): { ok: true } | { ok: false; reason: string } {
+  if (userId !== request.requesterId)
+    return { ok: false, reason: 'only the requester can ask for more time' };
+  if (request.extensionRequest) return { ok: false, reason: 'an extension is already waiting for approval' };
+  const check = decideExtension(request, seconds, context);
+  return check.ok ? { ok: true } : check;
+}
+
+/** The pending ask, if the click was made on its buttons; else why the click decides nothing. */
+function askClicked(
+  request: BreakglassRequest,
+  click: ExtensionClick,
+): { ok: true; ask: ExtensionAsk } | { ok: false; reason: string } {
+  const ask = request.extensionRequest;
+  if (!ask) return { ok: false, reason: 'there is no extension waiting for approval' };
+  if (ask.nonce !== click.nonce || ask.seconds !== click.seconds) {
+    return {
+      ok: false,
+      reason:
+        'that button belongs to an extension ask that is no longer waiting; use the buttons of the current ask',
+    };
+  }
+  return { ok: true, ask };
+}
+
+/** One approver, never the requester, approves exactly the ask they clicked on, while the window is open. */
+export function decideExtensionApproval(
+  request: BreakglassRequest,
+  userId: string,
+  click: ExtensionClick,
+  context: { isApprover: boolean; maxTotalSeconds: number; now: number },
+): { ok: true; windowEndsAt: number } | { ok: false; reason: string } {
+  if (userId === request.requesterId) return { ok: false, reason: 'you cannot approve your own extension' };
+  if (!context.isApprover) return { ok: false, reason: 'you are not an approver' };
+  const clicked = askClicked(request, click);
+  if (!clicked.ok) return clicked;
+  return decideExtension(request, clicked.ask.seconds, context);
+}
+
+/** An approver (not the requester, who withdraws instead) declines the ask they clicked on, with a reason. */
+export function decideExtensionDecline(
+  request: BreakglassRequest,
+  userId: string,
+  click: ExtensionClick,
+  context: { isApprover: boolean; reason: string },
+): { ok: true } | { ok: false; reason: string } {
+  if (userId === request.requesterId)
+    return { ok: false, reason: 'you cannot decline your own ask; withdraw it instead' };
+  if (!context.isApprover) return { ok: false, reason: 'only approvers can decline an extension' };
+  const clicked = askClicked(request, click);
+  if (!clicked.ok) return clicked;
+  if (!context.reason.trim()) return { ok: false, reason: 'give a reason for declining' };
+  return { ok: true };
+}
+
+/** The requester withdraws the ask they clicked on. */
+export function decideExtensionWithdrawal(
+  request: BreakglassRequest,
+  userId: string,
+  click: ExtensionClick,
+): { ok: true } | { ok: false; reason: string } {
+  if (userId !== request.requesterId)
+    return { ok: false, reason: 'only the requester can withdraw their ask' };
+  const clicked = askClicked(request, click);
+  return clicked.ok ? { ok: true } : clicked;
 }
 
 const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {

@@ -5,6 +5,7 @@ export const VIEWS = {
   request: 'bg_request',
   deny: 'bg_deny',
   policy: 'bg_policy',
+  declineExtension: 'bg_extend_decline',
 } as const;
 
 export const ACTIONS = {
@@ -15,6 +16,8 @@ export const ACTIONS = {
   done: 'bg_done',
   extend: 'bg_extend',
   approveExtension: 'bg_extend_approve',
+  declineExtension: 'bg_extend_decline',
+  withdrawExtension: 'bg_extend_withdraw',
   viewPolicy: 'bg_view_policy',
 } as const;
 
@@ -37,3 +40,5 @@ export const REQUEST_INPUTS = {
 
 export const DENY_BLOCK = 'reason';
 export const DENY_INPUT = 'bg_deny_reason';
+export const DECLINE_EXTENSION_BLOCK = 'reason';
+export const DECLINE_EXTENSION_INPUT = 'bg_extend_decline_reason';

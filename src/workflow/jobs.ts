@@ -8,9 +8,9 @@
 import { nothingGranted, RootTaskError } from '../aws/errors.js';
 import type { DeletionResult } from '../aws/root-task-results.js';
 import { describeAudit, describeDeletion } from '../aws/root-task-text.js';
-import { contentHash } from '../domain/content-hash.js';
 import { formatDuration } from '../domain/durations.js';
 import type { Delivery, Notice } from '../domain/notice.js';
+import { withPreview } from '../domain/preview.js';
 import { type BreakglassRequest, opensWindow } from '../domain/request.js';
 import { CLEANUP_ALERT_AFTER_FAILURES, cleanupRetryDelayMs, reminderAt } from '../domain/schedule.js';
 import type { Job } from '../store/store.js';
@@ -51,15 +51,22 @@ export class JobRunner {
     const stored = await this.deps.store.getRequest(id);
     if (stored?.request.state !== 'pending') return {};
     const preview = await this.loadPreview(stored.request);
-    await this.core.mutate(id, (r) => {
-      if (r.state !== 'pending') return { unchanged: undefined };
-      const next: BreakglassRequest = { ...r, preview };
-      return {
-        next: { ...next, contentHash: contentHash(next) },
-        effects: { notify: [UPDATE_MESSAGE] },
-        value: undefined,
-      };
+    const done = await this.core.mutate<string[]>(id, (r) => {
+      if (r.state !== 'pending') return { unchanged: [] };
+      // Approvals given to other content are cleared: they approved something else.
+      const { request: next, clearedApprovals } = withPreview(r, preview);
+      const cleared = clearedApprovals.map((a) => a.userId);
+      const notify: Delivery[] = [UPDATE_MESSAGE];
+      if (cleared.length)
+        notify.push({ to: 'thread', notice: { kind: 'approvals-cleared', request: next, cleared } });
+      return { next, effects: { notify }, value: cleared };
     });
+    if (done.ok && done.value.length) {
+      await this.core.audit(id, ACTOR, 'approvals cleared', {
+        cleared: done.value,
+        contentHash: done.stored.request.contentHash,
+      });
+    }
     return {};
   }
 
@@ -227,10 +234,17 @@ export class JobRunner {
       case 'unlock-s3':
       case 'unlock-sqs': {
         const target = r.target ?? '';
+        // The unlock removes only the policy approvers saw; a preview that could not read it approved none.
+        if (r.policyHash === undefined) {
+          throw new RootTaskError(
+            'changed-since-approval',
+            'approvers never saw the policy to remove (it could not be read before approval)',
+          );
+        }
         const res =
           r.task === 'unlock-s3'
-            ? await tasks.unlockS3BucketPolicy(r.accountId, target)
-            : await tasks.unlockSqsQueuePolicy(r.accountId, target);
+            ? await tasks.unlockS3BucketPolicy(r.accountId, target, r.policyHash)
+            : await tasks.unlockSqsQueuePolicy(r.accountId, target, r.policyHash);
         const summary = res.removed
           ? `Removed the policy of ${res.resource}; the previous policy is in the audit trail for restore.`
           : `${res.resource} had no policy: nothing to remove.`;

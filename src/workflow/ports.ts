@@ -19,8 +19,17 @@ export interface RootTasks {
   auditRootCredentials(accountId: string): Promise<RootCredentialAudit>;
   allowPasswordRecovery(accountId: string): Promise<PasswordRecoveryResult>;
   deleteRootCredentials(accountId: string): Promise<DeletionResult>;
-  unlockS3BucketPolicy(accountId: string, bucket: string): Promise<PolicyUnlockResult>;
-  unlockSqsQueuePolicy(accountId: string, queueUrl: string): Promise<PolicyUnlockResult>;
+  /** removes the policy only if its sha256 is still `expectedPolicyHash` (null: there was none) */
+  unlockS3BucketPolicy(
+    accountId: string,
+    bucket: string,
+    expectedPolicyHash: string | null,
+  ): Promise<PolicyUnlockResult>;
+  unlockSqsQueuePolicy(
+    accountId: string,
+    queueUrl: string,
+    expectedPolicyHash: string | null,
+  ): Promise<PolicyUnlockResult>;
   /** reads the policy an unlock would remove, without removing it */
   readPolicy(
     accountId: string,

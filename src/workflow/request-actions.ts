@@ -1,4 +1,5 @@
 /** What people do to a request: submit, approve, deny, cancel, finish early, extend. */
+import { randomBytes } from 'node:crypto';
 import { checkBucketName, checkQueueUrl } from '../domain/aws-identifiers.js';
 import { contentHash } from '../domain/content-hash.js';
 import { formatDuration } from '../domain/durations.js';
@@ -8,7 +9,11 @@ import {
   type BreakglassRequest,
   decideApproval,
   decideDenial,
-  decideExtension,
+  decideExtensionApproval,
+  decideExtensionAsk,
+  decideExtensionDecline,
+  decideExtensionWithdrawal,
+  type ExtensionClick,
   longestWindowSeconds,
   opensWindow,
   REQUIRED_APPROVALS,
@@ -35,6 +40,14 @@ export type SubmitResult =
   /** the same submission arrived before (a Slack retry) and was already stored */
   | { ok: true; duplicate: true }
   | { ok: false; errors: Partial<Record<RequestField, string>> };
+
+/**
+ * A reply that also gives the request as the change left it, so the Slack layer
+ * can replace the message whose buttons no longer apply with what happened.
+ */
+export type ChangeReply =
+  | { ok: true; text: string; request: BreakglassRequest }
+  | { ok: false; text: string };
 
 const MAX_JUSTIFICATION = 2000;
 
@@ -201,7 +214,7 @@ export class RequestActions {
   }
 
   /** "Done, clean up now": ends the window early. */
-  async finish(id: string, userId: string): Promise<Reply> {
+  async finish(id: string, userId: string): Promise<ChangeReply> {
     const isApprover = await this.deps.auth.isApprover(userId);
     const now = this.core.now();
     const result = await this.core.mutate<string>(id, (r) => {
@@ -222,17 +235,18 @@ export class RequestActions {
     });
     if (!result.ok) return { ok: false, text: `Not done: ${result.reason}.` };
     if (result.changed) await this.core.audit(id, userId, 'finished early');
-    return { ok: true, text: result.value };
+    return { ok: true, text: result.value, request: result.stored.request };
   }
 
-  async requestExtension(id: string, userId: string, seconds: number): Promise<Reply> {
-    const max = longestWindowSeconds(this.deps.settings.durationsSeconds);
+  /** The requester asks for more time; the ask gets a fresh nonce that its buttons carry. */
+  async requestExtension(id: string, userId: string, seconds: number): Promise<ChangeReply> {
+    const maxTotalSeconds = longestWindowSeconds(this.deps.settings.durationsSeconds);
     const now = this.core.now();
+    const nonce = randomBytes(12).toString('base64url');
     const result = await this.core.mutate<string>(id, (r) => {
-      if (r.requesterId !== userId) return { refuse: 'only the requester can ask for more time' };
-      const check = decideExtension(r, seconds, max);
+      const check = decideExtensionAsk(r, userId, seconds, { maxTotalSeconds, now });
       if (!check.ok) return { refuse: check.reason };
-      const next: BreakglassRequest = { ...r, extensionRequest: { seconds, at: now } };
+      const next: BreakglassRequest = { ...r, extensionRequest: { seconds, at: now, nonce } };
       return {
         next,
         effects: { notify: [{ to: 'thread', notice: { kind: 'extension-requested', request: next } }] },
@@ -240,19 +254,18 @@ export class RequestActions {
       };
     });
     if (!result.ok) return { ok: false, text: `No extension: ${result.reason}.` };
-    await this.core.audit(id, userId, 'extension requested', { seconds });
-    return { ok: true, text: result.value };
+    await this.core.audit(id, userId, 'extension requested', { seconds, nonce });
+    return { ok: true, text: result.value, request: result.stored.request };
   }
 
-  async approveExtension(id: string, userId: string): Promise<Reply> {
+  /** One approver approves exactly the ask whose button they clicked. */
+  async approveExtension(id: string, userId: string, click: ExtensionClick): Promise<ChangeReply> {
     const isApprover = await this.deps.auth.isApprover(userId);
-    const max = longestWindowSeconds(this.deps.settings.durationsSeconds);
+    const maxTotalSeconds = longestWindowSeconds(this.deps.settings.durationsSeconds);
     const settings = this.deps.settings;
+    const now = this.core.now();
     const result = await this.core.mutate<string>(id, (r) => {
-      if (r.requesterId === userId) return { refuse: 'you cannot approve your own extension' };
-      if (!isApprover) return { refuse: 'you are not an approver' };
-      if (!r.extensionRequest) return { refuse: 'there is no extension waiting for approval' };
-      const check = decideExtension(r, r.extensionRequest.seconds, max);
+      const check = decideExtensionApproval(r, userId, click, { isApprover, maxTotalSeconds, now });
       if (!check.ok) return { refuse: check.reason };
       const { extensionRequest: _, ...rest } = r;
       const next: BreakglassRequest = { ...rest, windowEndsAt: check.windowEndsAt };
@@ -262,7 +275,7 @@ export class RequestActions {
         effects: {
           schedule: [
             { kind: 'cleanup', dueAt: check.windowEndsAt },
-            { kind: 'remind', dueAt: reminderAt(this.core.now(), check.windowEndsAt, settings) },
+            { kind: 'remind', dueAt: reminderAt(now, check.windowEndsAt, settings) },
           ],
           notify: [UPDATE_MESSAGE, { to: 'thread', notice }, { to: 'dm', userId: r.requesterId, notice }],
         },
@@ -271,9 +284,70 @@ export class RequestActions {
     });
     if (!result.ok) return { ok: false, text: `Not extended: ${result.reason}.` };
     await this.core.audit(id, userId, 'extension approved', {
+      seconds: click.seconds,
+      nonce: click.nonce,
       windowEndsAt: result.stored.request.windowEndsAt,
     });
-    return { ok: true, text: result.value };
+    return { ok: true, text: result.value, request: result.stored.request };
+  }
+
+  /** An approver declines the ask whose button they clicked, with a reason the requester sees. */
+  async declineExtension(
+    id: string,
+    userId: string,
+    click: ExtensionClick,
+    reason: string,
+  ): Promise<ChangeReply> {
+    const isApprover = await this.deps.auth.isApprover(userId);
+    const why = reason.trim();
+    const result = await this.core.mutate<string>(id, (r) => {
+      const check = decideExtensionDecline(r, userId, click, { isApprover, reason });
+      if (!check.ok) return { refuse: check.reason };
+      const { extensionRequest: _, ...next } = r;
+      const notice: Notice = {
+        kind: 'extension-declined',
+        request: next,
+        seconds: click.seconds,
+        userId,
+        reason: why,
+      };
+      return {
+        next,
+        effects: {
+          notify: [
+            { to: 'thread', notice },
+            { to: 'dm', userId: r.requesterId, notice: { ...notice, offerControls: true } },
+          ],
+        },
+        value: 'Extension declined.',
+      };
+    });
+    if (!result.ok) return { ok: false, text: `Not declined: ${result.reason}.` };
+    await this.core.audit(id, userId, 'extension declined', { seconds: click.seconds, reason: why });
+    return { ok: true, text: result.value, request: result.stored.request };
+  }
+
+  /** The requester withdraws the ask whose button they clicked. */
+  async withdrawExtension(id: string, userId: string, click: ExtensionClick): Promise<ChangeReply> {
+    const result = await this.core.mutate<string>(id, (r) => {
+      const check = decideExtensionWithdrawal(r, userId, click);
+      if (!check.ok) return { refuse: check.reason };
+      const { extensionRequest: _, ...next } = r;
+      const notice: Notice = { kind: 'extension-withdrawn', request: next, seconds: click.seconds };
+      return {
+        next,
+        effects: {
+          notify: [
+            { to: 'thread', notice },
+            { to: 'dm', userId: r.requesterId, notice: { ...notice, offerControls: true } },
+          ],
+        },
+        value: 'Extension ask withdrawn.',
+      };
+    });
+    if (!result.ok) return { ok: false, text: `Not withdrawn: ${result.reason}.` };
+    await this.core.audit(id, userId, 'extension withdrawn', { seconds: click.seconds });
+    return { ok: true, text: result.value, request: result.stored.request };
   }
 }
 

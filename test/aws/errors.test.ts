@@ -7,6 +7,7 @@ import {
   nothingGranted,
   RootTaskError,
 } from '../../src/aws/errors.js';
+import { policyHash } from '../../src/domain/content-hash.js';
 import { memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { type FakeAwsEnv, startFakeAwsEnv } from '../support/fake-aws-env.js';
 
@@ -106,6 +107,7 @@ describe('nothingGranted', () => {
   const cases: [string, unknown, boolean][] = [
     // our own input checks, before any call
     ['invalid input', invalidInput('not 12 digits'), true],
+    ['a policy that changed since approval', new RootTaskError('changed-since-approval', 'changed'), true],
     // calls before the grant call: once one fails, the grant call is never sent
     [
       'AssumeRoot AccessDenied',
@@ -239,9 +241,13 @@ describe('the new kinds over the wire, from the real SDK', () => {
     account.scpDeniesInSession = true;
     account.buckets.set('locked-bucket', '{}');
     account.queues.set('q', '{}');
-    const s3 = await failure(env.service.unlockS3BucketPolicy(MEMBER, 'locked-bucket'));
+    const s3 = await failure(env.service.unlockS3BucketPolicy(MEMBER, 'locked-bucket', policyHash('{}')));
     const sqs = await failure(
-      env.service.unlockSqsQueuePolicy(MEMBER, `https://sqs.us-east-1.amazonaws.com/${MEMBER}/q`),
+      env.service.unlockSqsQueuePolicy(
+        MEMBER,
+        `https://sqs.us-east-1.amazonaws.com/${MEMBER}/q`,
+        policyHash('{}'),
+      ),
     );
     for (const error of [s3, sqs]) {
       expect(error.kind).toBe('blocked-by-scp');

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RootTaskError } from '../../src/aws/errors.js';
+import { policyHash } from '../../src/domain/content-hash.js';
 import { fullyCredentialed, memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { type FakeAwsEnv, startFakeAwsEnv } from '../support/fake-aws-env.js';
 
@@ -101,10 +102,11 @@ describe('secrets', () => {
       await env.service.auditRootCredentials(MEMBER),
       await env.service.allowPasswordRecovery(memberId(2)),
       await env.service.deleteRootCredentials(MEMBER),
-      await env.service.unlockS3BucketPolicy(memberId(2), 'b-bucket'),
+      await env.service.unlockS3BucketPolicy(memberId(2), 'b-bucket', policyHash('{"Statement":[]}')),
       await env.service.unlockSqsQueuePolicy(
         memberId(2),
         `https://sqs.us-east-1.amazonaws.com/${memberId(2)}/q`,
+        policyHash('{"Statement":[]}'),
       ),
     ];
     // a deletion with a failed item: it goes on, and its verification re-reads

@@ -111,9 +111,9 @@ describe('protected accounts are never targeted', () => {
 
   it('refuses unlocks of a protected account too', async () => {
     env.fake.account(DELEGATED).buckets.set('admin-bucket', '{}');
-    await refusal(service.unlockS3BucketPolicy(DELEGATED, 'admin-bucket'));
+    await refusal(service.unlockS3BucketPolicy(DELEGATED, 'admin-bucket', null));
     await refusal(
-      service.unlockSqsQueuePolicy(CONFIGURED, `https://sqs.us-east-1.amazonaws.com/${CONFIGURED}/q`),
+      service.unlockSqsQueuePolicy(CONFIGURED, `https://sqs.us-east-1.amazonaws.com/${CONFIGURED}/q`, null),
     );
     expect(env.fake.callsOf('AssumeRoot')).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RootTaskError } from '../../src/aws/errors.js';
+import { policyHash } from '../../src/domain/content-hash.js';
 import { emptyRootUser } from '../fakes/aws/model.js';
 import { fullyCredentialed, memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { type FakeAwsEnv, startFakeAwsEnv } from '../support/fake-aws-env.js';
@@ -154,7 +155,7 @@ describe('policy unlocks', () => {
   it('reads and then deletes an S3 bucket policy, returning it for restore', async () => {
     const policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*"}]}';
     env.fake.account(MEMBER).buckets.set('locked-bucket', policy);
-    const result = await env.service.unlockS3BucketPolicy(MEMBER, 'locked-bucket');
+    const result = await env.service.unlockS3BucketPolicy(MEMBER, 'locked-bucket', policyHash(policy));
     expect(result).toMatchObject({ resource: 'locked-bucket', previousPolicy: policy, removed: true });
     expect(env.fake.account(MEMBER).buckets.get('locked-bucket')).toBeNull();
     expect(assumedPolicies()).toEqual(['S3UnlockBucketPolicy']);
@@ -162,13 +163,15 @@ describe('policy unlocks', () => {
 
   it('does nothing to a bucket without a policy', async () => {
     env.fake.account(MEMBER).buckets.set('open-bucket', null);
-    const result = await env.service.unlockS3BucketPolicy(MEMBER, 'open-bucket');
+    const result = await env.service.unlockS3BucketPolicy(MEMBER, 'open-bucket', null);
     expect(result).toMatchObject({ previousPolicy: null, removed: false });
     expect(env.fake.callsOf('DeleteBucketPolicy')).toEqual([]);
   });
 
   it('classifies a missing bucket as not-found', async () => {
-    const error = await env.service.unlockS3BucketPolicy(MEMBER, 'no-such-bucket').catch((e: unknown) => e);
+    const error = await env.service
+      .unlockS3BucketPolicy(MEMBER, 'no-such-bucket', null)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RootTaskError);
     expect((error as RootTaskError).kind).toBe('not-found');
   });
@@ -177,7 +180,7 @@ describe('policy unlocks', () => {
     const policy = '{"Statement":[{"Effect":"Deny","Principal":"*","Action":"sqs:*"}]}';
     env.fake.account(MEMBER).queues.set('orders', policy);
     const queueUrl = `https://sqs.us-east-1.amazonaws.com/${MEMBER}/orders`;
-    const result = await env.service.unlockSqsQueuePolicy(MEMBER, queueUrl);
+    const result = await env.service.unlockSqsQueuePolicy(MEMBER, queueUrl, policyHash(policy));
     expect(result).toMatchObject({ resource: queueUrl, previousPolicy: policy, removed: true });
     expect(env.fake.account(MEMBER).queues.get('orders')).toBeNull();
     expect(assumedPolicies()).toEqual(['SQSUnlockQueuePolicy']);
@@ -191,13 +194,22 @@ describe('refusals before any AWS root call', () => {
     ['an unknown account', () => env.service.allowPasswordRecovery('999999999999'), /not an account of/],
     [
       'a bad bucket name',
-      () => env.service.unlockS3BucketPolicy(MEMBER, 'Bad_Bucket'),
+      () => env.service.unlockS3BucketPolicy(MEMBER, 'Bad_Bucket', null),
       /not a valid S3 bucket/,
     ],
-    ['a bad queue URL', () => env.service.unlockSqsQueuePolicy(MEMBER, 'ftp://x'), /not an SQS queue URL/],
+    [
+      'a bad queue URL',
+      () => env.service.unlockSqsQueuePolicy(MEMBER, 'ftp://x', null),
+      /not an SQS queue URL/,
+    ],
     [
       "another account's queue",
-      () => env.service.unlockSqsQueuePolicy(MEMBER, `https://sqs.us-east-1.amazonaws.com/${memberId(2)}/q`),
+      () =>
+        env.service.unlockSqsQueuePolicy(
+          MEMBER,
+          `https://sqs.us-east-1.amazonaws.com/${memberId(2)}/q`,
+          null,
+        ),
       /belongs to account/,
     ],
   ];

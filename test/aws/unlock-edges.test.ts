@@ -6,12 +6,15 @@ import { RootTaskError } from '../../src/aws/errors.js';
 import { EvidenceLog } from '../../src/aws/evidence.js';
 import { openRootSession } from '../../src/aws/root-session.js';
 import { awsSettingsFromEnv } from '../../src/config/aws-settings.js';
+import { policyHash } from '../../src/domain/content-hash.js';
 import { memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { type FakeAwsEnv, startFakeAwsEnv } from '../support/fake-aws-env.js';
 
 const MEMBER = memberId(1);
 const OTHER = memberId(2);
 const POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*"}]}';
+/** the hash of what approvers saw: POLICY */
+const APPROVED = policyHash(POLICY);
 
 let env: FakeAwsEnv;
 beforeEach(async () => {
@@ -38,7 +41,7 @@ describe('S3 unlock: ownership and region first', () => {
     const account = env.fake.account(MEMBER);
     account.buckets.set('frankfurt-logs', POLICY);
     account.bucketRegions.set('frankfurt-logs', 'eu-central-1');
-    const result = await env.service.unlockS3BucketPolicy(MEMBER, 'frankfurt-logs');
+    const result = await env.service.unlockS3BucketPolicy(MEMBER, 'frankfurt-logs', APPROVED);
     expect(result).toMatchObject({ previousPolicy: POLICY, removed: true });
     expect(account.buckets.get('frankfurt-logs')).toBeNull();
     expect(requestsOf('s3').map((r) => `${r.action}@${r.region}`)).toEqual([
@@ -53,7 +56,7 @@ describe('S3 unlock: ownership and region first', () => {
     for (const name of ['data-archive', 'data', 'data-2']) account.buckets.set(name, POLICY);
     account.bucketRegions.set('data', 'ap-southeast-2');
     account.bucketRegions.set('data-2', 'eu-west-1');
-    await env.service.unlockS3BucketPolicy(MEMBER, 'data');
+    await env.service.unlockS3BucketPolicy(MEMBER, 'data', APPROVED);
     expect(account.buckets.get('data')).toBeNull();
     expect(account.buckets.get('data-2')).toBe(POLICY);
     expect(requestsOf('s3').map((r) => `${r.action}@${r.region}`)).toEqual([
@@ -65,7 +68,7 @@ describe('S3 unlock: ownership and region first', () => {
 
   it("refuses another account's bucket before any policy call", async () => {
     env.fake.account(OTHER).buckets.set('their-bucket', POLICY);
-    const error = await refusal(env.service.unlockS3BucketPolicy(MEMBER, 'their-bucket'));
+    const error = await refusal(env.service.unlockS3BucketPolicy(MEMBER, 'their-bucket', APPROVED));
     expect(error.kind).toBe('not-found');
     expect(error.message).toBe(`bucket their-bucket is not in account ${MEMBER}`);
     expect(requestsOf('s3').map((r) => r.action)).toEqual(['ListAllMyBuckets']);
@@ -98,7 +101,7 @@ describe('S3 unlock: ownership and region first', () => {
       return client;
     });
     env.fake.account(MEMBER).buckets.set('owned', POLICY);
-    await env.service.unlockS3BucketPolicy(MEMBER, 'owned');
+    await env.service.unlockS3BucketPolicy(MEMBER, 'owned', APPROVED);
     expect(inputs.map((i) => i.input)).toEqual([
       { Prefix: 'owned' },
       { Bucket: 'owned', ExpectedBucketOwner: MEMBER },
@@ -154,7 +157,7 @@ describe('SQS unlock: the queue URL names the queue, never the endpoint', () => 
     account.queues.set('orders', POLICY);
     account.queueRegions.set('orders', 'eu-west-1');
     const queueUrl = `https://sqs.eu-west-1.amazonaws.com/${MEMBER}/orders`;
-    const result = await env.service.unlockSqsQueuePolicy(MEMBER, queueUrl);
+    const result = await env.service.unlockSqsQueuePolicy(MEMBER, queueUrl, APPROVED);
     expect(result).toMatchObject({ resource: queueUrl, previousPolicy: POLICY, removed: true });
     const sqs = requestsOf('sqs');
     expect(sqs.map((r) => r.action)).toEqual(['GetQueueAttributes', 'SetQueueAttributes']);
@@ -168,6 +171,7 @@ describe('SQS unlock: the queue URL names the queue, never the endpoint', () => 
     const result = await env.service.unlockSqsQueuePolicy(
       MEMBER,
       `https://eu-west-1.queue.amazonaws.com/${MEMBER}/legacy`,
+      APPROVED,
     );
     expect(result.removed).toBe(true);
     expect(requestsOf('sqs').every((r) => r.region === 'eu-west-1')).toBe(true);
@@ -177,7 +181,11 @@ describe('SQS unlock: the queue URL names the queue, never the endpoint', () => 
     env.fake.account(MEMBER).queues.set('orders', POLICY);
     env.fake.account(MEMBER).queueRegions.set('orders', 'eu-west-1');
     const error = await refusal(
-      env.service.unlockSqsQueuePolicy(MEMBER, `https://sqs.us-east-1.amazonaws.com/${MEMBER}/orders`),
+      env.service.unlockSqsQueuePolicy(
+        MEMBER,
+        `https://sqs.us-east-1.amazonaws.com/${MEMBER}/orders`,
+        APPROVED,
+      ),
     );
     expect(error.kind).toBe('not-found');
     expect(env.fake.account(MEMBER).queues.get('orders')).toBe(POLICY);
@@ -195,7 +203,7 @@ describe('SQS unlock: the queue URL names the queue, never the endpoint', () => 
     `https://sqs.us-east-1.amazonaws.com:8443/${MEMBER}/q`,
   ];
   it.each(hostile)('refuses %s before any AWS call', async (queueUrl) => {
-    const error = await refusal(env.service.unlockSqsQueuePolicy(MEMBER, queueUrl));
+    const error = await refusal(env.service.unlockSqsQueuePolicy(MEMBER, queueUrl, APPROVED));
     expect(error.kind).toBe('invalid-input');
     expect(error.message).toMatch(/is not an SQS queue URL: /);
     expect(env.fake.requests).toEqual([]);

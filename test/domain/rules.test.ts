@@ -61,12 +61,13 @@ describe('denial', () => {
 describe('extension', () => {
   const active = { ...base, state: 'active' as const, grantedAt: 0, windowEndsAt: 3_600_000 };
   it('extends up to the longest allowed duration in total', () => {
-    expect(decideExtension(active, 1800, 4 * 3600)).toEqual({ ok: true, windowEndsAt: 5_400_000 });
-    expect(decideExtension(active, 3 * 3600, 4 * 3600)).toMatchObject({ ok: true });
-    expect(decideExtension(active, 3 * 3600 + 1, 4 * 3600)).toMatchObject({ ok: false });
+    const at = { maxTotalSeconds: 4 * 3600, now: 0 };
+    expect(decideExtension(active, 1800, at)).toEqual({ ok: true, windowEndsAt: 5_400_000 });
+    expect(decideExtension(active, 3 * 3600, at)).toMatchObject({ ok: true });
+    expect(decideExtension(active, 3 * 3600 + 1, at)).toMatchObject({ ok: false });
   });
   it('only extends an active window', () => {
-    expect(decideExtension(base, 60, 3600)).toMatchObject({ ok: false });
+    expect(decideExtension(base, 60, { maxTotalSeconds: 3600, now: 0 })).toMatchObject({ ok: false });
   });
 });
 

@@ -12,7 +12,9 @@ import {
 } from '../support/bot-env.js';
 import {
   approveValue,
+  buttonValue,
   click,
+  clickReply,
   command,
   dmsTo,
   stateOf,
@@ -183,16 +185,10 @@ describe('windows', () => {
     await approvedByTwo(e, request.id);
     const active = await waitForState(e, request.id, 'active');
     await waitFor('the reminder', () => dmsTo(e.slack, REQUESTER).find((t) => t.includes('bg_extend')));
-    const before = e.slack.callsOf('response_url').length;
-    await e.client.blockAction(REQUESTER, {
-      action_id: 'bg_extend',
-      selected_option: { value: `${request.id}|2` },
-    });
-    await waitFor('the extension reply', () => e.slack.callsOf('response_url')[before]);
-    expect(await click(e, REQUESTER, 'bg_extend_approve', request.id)).toMatch(
-      /cannot approve your own extension/,
-    );
-    expect(await click(e, APPROVER_B, 'bg_extend_approve', request.id)).toMatch(/Extension approved/);
+    await clickReply(e, REQUESTER, 'bg_extend', { selected_option: { value: `${request.id}|2` } });
+    const ask = await waitFor('the ask in the thread', () => buttonValue(e.slack, 'bg_extend_approve'));
+    expect(await click(e, REQUESTER, 'bg_extend_approve', ask)).toMatch(/cannot approve your own extension/);
+    expect(await click(e, APPROVER_B, 'bg_extend_approve', ask)).toMatch(/approved 2s more/);
     expect((await stateOf(e, request.id)).windowEndsAt).toBe((active.windowEndsAt ?? 0) + 2000);
     await waitForState(e, request.id, 'closed');
   });

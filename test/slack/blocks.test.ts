@@ -267,7 +267,7 @@ describe('every other surface', () => {
       state: 'active',
       grantedAt: 0,
       windowEndsAt: 1_800_000,
-      extensionRequest: { seconds: 1800, at: 1 },
+      extensionRequest: { seconds: 1800, at: 1, nonce: repeatTo(HOSTILE, 40) },
       denial: { userId: 'UAPPROVERA1', reason: repeatTo(HOSTILE, 500), at: 1 },
       outcome: { ok: true, summary: long, at: 1 },
     });
@@ -281,6 +281,17 @@ describe('every other surface', () => {
       { kind: 'expired', request: r },
       { kind: 'extension-requested', request: r },
       { kind: 'extended', request: r, approverId: 'UAPPROVERA1' },
+      { kind: 'extension-declined', request: r, seconds: 1800, userId: 'UAPPROVERA1', reason: long },
+      {
+        kind: 'extension-declined',
+        request: r,
+        seconds: 1800,
+        userId: 'UAPPROVERA1',
+        reason: long,
+        offerControls: true,
+      },
+      { kind: 'extension-withdrawn', request: r, seconds: 1800, offerControls: true },
+      { kind: 'approvals-cleared', request: r, cleared: ['UAPPROVERA1', 'UAPPROVERB1'] },
       { kind: 'cleanup-verified', request: r, removed: long },
       { kind: 'cleanup-failed', request: r, error: long, alert: true },
     ] as Notice[];

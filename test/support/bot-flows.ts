@@ -73,11 +73,38 @@ export function approveValue(slack: FakeSlack, requestId: string): string | unde
 }
 
 export async function click(env: BotEnv, user: string, actionId: string, value: string): Promise<string> {
+  return String((await clickReply(env, user, actionId, { value })).args.text);
+}
+
+/** A click (button value or select option) and the bot's answer through its response_url, whole. */
+export async function clickReply(
+  env: BotEnv,
+  user: string,
+  actionId: string,
+  action: { value?: string; selected_option?: { value: string } },
+): Promise<SlackCall> {
   const before = env.slack.callsOf('response_url').length;
-  const res = await env.client.blockAction(user, { action_id: actionId, value });
+  const res = await env.client.blockAction(user, { action_id: actionId, ...action });
   expect(res.status).toBe(200);
-  const reply = await waitFor(`the reply to ${actionId}`, () => env.slack.callsOf('response_url')[before]);
-  return String(reply.args.text);
+  return waitFor(`the reply to ${actionId}`, () => env.slack.callsOf('response_url')[before]);
+}
+
+/** The value of a button with `actionId` in the latest message (post, update or response) that has one. */
+export function buttonValue(slack: FakeSlack, actionId: string): string | undefined {
+  for (const call of [...slack.calls].reverse()) {
+    const value = call.outcome?.ok === false ? undefined : buttonValueIn(call, actionId);
+    if (value) return value;
+  }
+  return undefined;
+}
+
+/** The value of the button with `actionId` in one message. */
+export function buttonValueIn(call: SlackCall, actionId: string): string | undefined {
+  for (const block of blocksOf(call) as { elements?: { action_id?: string; value?: string }[] }[]) {
+    const button = block.elements?.find((e) => e.action_id === actionId);
+    if (button?.value) return button.value;
+  }
+  return undefined;
 }
 
 export async function command(env: BotEnv, user: string, text: string): Promise<string> {

@@ -1,6 +1,6 @@
 /** Steps of the workflow that many tests take: submit, read back, approve twice. */
 import { expect } from 'vitest';
-import type { BreakglassRequest } from '../../src/domain/request.js';
+import type { BreakglassRequest, ExtensionClick } from '../../src/domain/request.js';
 import type { StoredRequest } from '../../src/store/store.js';
 import type { RequestInput } from '../../src/workflow/request-actions.js';
 import { APPROVER_A, APPROVER_B, REQUESTER, type WorkflowEnv } from './workflow-env.js';
@@ -35,4 +35,11 @@ export async function approveByBoth(env: WorkflowEnv, r: BreakglassRequest, run 
   expect((await env.workflow.actions.approve(r.id, APPROVER_A, r.contentHash)).ok).toBe(true);
   expect((await env.workflow.actions.approve(r.id, APPROVER_B, r.contentHash)).ok).toBe(true);
   if (run) await env.runDue();
+}
+
+/** What the buttons of the request's pending extension ask carry. */
+export async function pendingAsk(env: WorkflowEnv, id: string): Promise<ExtensionClick> {
+  const ask = (await currentRequest(env, id)).request.extensionRequest;
+  if (!ask) throw new Error(`${id} has no pending extension ask`);
+  return { seconds: ask.seconds, nonce: ask.nonce };
 }

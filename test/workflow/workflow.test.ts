@@ -10,7 +10,7 @@ import {
   startWorkflowEnv,
   type WorkflowEnv,
 } from '../support/workflow-env.js';
-import { approveByBoth, currentRequest, submitRequest } from '../support/workflow-flows.js';
+import { approveByBoth, currentRequest, pendingAsk, submitRequest } from '../support/workflow-flows.js';
 
 const ACCOUNT = memberId(2);
 let env: WorkflowEnv;
@@ -164,8 +164,9 @@ describe('other endings', () => {
     const endsAt = (await current(r.id)).request.windowEndsAt ?? 0;
     expect((await env.workflow.actions.requestExtension(r.id, REQUESTER, 7200)).ok).toBe(false);
     expect((await env.workflow.actions.requestExtension(r.id, REQUESTER, 1800)).ok).toBe(true);
-    expect((await env.workflow.actions.approveExtension(r.id, REQUESTER)).ok).toBe(false);
-    expect((await env.workflow.actions.approveExtension(r.id, APPROVER_A)).ok).toBe(true);
+    const ask = await pendingAsk(env, r.id);
+    expect((await env.workflow.actions.approveExtension(r.id, REQUESTER, ask)).ok).toBe(false);
+    expect((await env.workflow.actions.approveExtension(r.id, APPROVER_A, ask)).ok).toBe(true);
     expect((await current(r.id)).request.windowEndsAt).toBe(endsAt + 1_800_000);
     const jobs = await env.store.pendingJobs(r.id);
     expect(jobs.find((j) => j.kind === 'cleanup')?.dueAt).toBe(endsAt + 1_800_000);

@@ -2,7 +2,8 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/durations.js';
 import {
-  decideExtension,
+  type BreakglassRequest,
+  extensionFits,
   longestWindowSeconds,
   REQUIRED_APPROVALS,
   TASK_LABELS,
@@ -10,6 +11,7 @@ import {
 import type { Notice } from '../../workflow/ports.js';
 import { ACTIONS } from '../ids.js';
 import { clipMrkdwn, mention, mentionAll, safeMrkdwn, slackTime } from '../text.js';
+import { extensionAskButtons, extensionValue } from './extension.js';
 import { mrkdwnSection } from './kit.js';
 
 export interface NoticeContext {
@@ -75,30 +77,25 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
         text: `:zzz: Your request ${r.id} (${account}) expired without two approvals. Ask again with \`/breakglass\` if you still need it.`,
       };
     case 'extension-requested': {
-      const seconds = r.extensionRequest?.seconds ?? 0;
-      const text = `${mention(r.requesterId)} asks for ${formatDuration(seconds)} more on ${account}. One approver (not the requester) can approve. ${approvers}`;
-      return {
-        text,
-        blocks: [
-          mrkdwnSection(text),
-          {
-            type: 'actions',
-            elements: [
-              {
-                type: 'button',
-                action_id: ACTIONS.approveExtension,
-                style: 'primary',
-                text: { type: 'plain_text', text: `Approve ${formatDuration(seconds)} more` },
-                value: r.id,
-              },
-            ],
-          },
-        ],
-      };
+      const value = extensionValue(r);
+      const text = `${mention(r.requesterId)} asks for ${formatDuration(value?.seconds ?? 0)} more on ${account} (${r.id}). One approver (not the requester) can approve or decline. ${approvers}`;
+      return { text, blocks: [mrkdwnSection(text), ...(value ? [extensionAskButtons(value)] : [])] };
     }
     case 'extended':
       return {
         text: `:hourglass: ${mention(notice.approverId)} extended the window on ${account}; it now ends ${slackTime(r.windowEndsAt ?? 0)}.`,
+      };
+    case 'extension-declined': {
+      const text = `:no_entry: ${mention(notice.userId)} declined ${formatDuration(notice.seconds)} more on ${account} (${r.id}): ${safeMrkdwn(notice.reason, 1000)}. The window still ends ${slackTime(r.windowEndsAt ?? 0)}.`;
+      return withControls(text, notice.offerControls, r, ctx);
+    }
+    case 'extension-withdrawn': {
+      const text = `:leftwards_arrow_with_hook: ${mention(r.requesterId)} withdrew the ask for ${formatDuration(notice.seconds)} more on ${account} (${r.id}). The window still ends ${slackTime(r.windowEndsAt ?? 0)}.`;
+      return withControls(text, notice.offerControls, r, ctx);
+    }
+    case 'approvals-cleared':
+      return {
+        text: `:warning: What ${r.id} shows approvers changed (the account's current state was read again), so the approvals of ${clipMrkdwn(mentionAll(notice.cleared), 1000)} no longer count. Look at the request message again and approve what it shows now.`,
       };
     case 'cleanup-verified':
       return {
@@ -136,23 +133,37 @@ export function deliveryRemedy(error: string): string {
   }
 }
 
+/** A notice for the requester that offers Done and Extend again, while the window is open. */
+function withControls(
+  text: string,
+  offer: boolean | undefined,
+  r: BreakglassRequest,
+  ctx: NoticeContext,
+): Rendered {
+  if (!offer || r.state !== 'active') return { text };
+  return { text, blocks: [mrkdwnSection(text), windowControls(r, ctx.durationsSeconds)] };
+}
+
 function reminderBlocks(notice: Notice, ctx: NoticeContext, account: string): KnownBlock[] {
   const r = notice.request;
-  // Offer only what the extension rule would accept.
-  const max = longestWindowSeconds(ctx.durationsSeconds);
-  const options = ctx.durationsSeconds
-    .filter((s) => decideExtension(r, s, max).ok)
+  return [
+    mrkdwnSection(
+      `:alarm_clock: Your root window on ${account} ends ${slackTime(r.windowEndsAt ?? 0)}. Finished? Clean up now. Need more time? Ask for an extension (one approver).`,
+    ),
+    windowControls(r, ctx.durationsSeconds),
+  ];
+}
+
+/** Done, and Extend with only the durations the extension rule would accept. */
+function windowControls(r: BreakglassRequest, durationsSeconds: readonly number[]): KnownBlock {
+  const max = longestWindowSeconds(durationsSeconds);
+  const options = durationsSeconds
+    .filter((s) => extensionFits(r, s, max))
     .map((s) => ({
       text: { type: 'plain_text' as const, text: `${formatDuration(s)} more` },
       value: `${r.id}|${s}`,
     }));
-  const elements: KnownBlock[] = [];
-  elements.push(
-    mrkdwnSection(
-      `:alarm_clock: Your root window on ${account} ends ${slackTime(r.windowEndsAt ?? 0)}. Finished? Clean up now. Need more time? Ask for an extension (one approver).`,
-    ),
-  );
-  elements.push({
+  return {
     type: 'actions',
     elements: [
       {
@@ -173,6 +184,5 @@ function reminderBlocks(notice: Notice, ctx: NoticeContext, account: string): Kn
           ]
         : []),
     ],
-  });
-  return elements;
+  };
 }

@@ -8,6 +8,15 @@ import type {
 } from '@slack/bolt';
 import { TASK_KINDS } from '../../domain/request.js';
 import { afterPendingAcks } from '../ack-first.js';
+import {
+  approvedReplacement,
+  askedReplacement,
+  declineExtensionModal,
+  finishedReplacement,
+  parseExtensionValue,
+  type Replacement,
+  withdrawnReplacement,
+} from '../blocks/extension.js';
 import { denyModal, policyModal, requestModal } from '../blocks/modals.js';
 import type { ApproveValue } from '../blocks/request-message.js';
 import type { SlackDeps } from '../deps.js';
@@ -24,6 +33,8 @@ const ROUTES: Record<string, (args: ButtonArgs & SelectArgs, deps: SlackDeps) =>
   [ACTIONS.done]: doneClicked,
   [ACTIONS.extend]: extendChosen,
   [ACTIONS.approveExtension]: extensionApproved,
+  [ACTIONS.declineExtension]: extensionDeclineClicked,
+  [ACTIONS.withdrawExtension]: extensionWithdrawn,
   [ACTIONS.taskSelect]: taskChosen,
   [ACTIONS.viewPolicy]: viewPolicyClicked,
 };
@@ -42,6 +53,17 @@ const ACTION_IDS = new RegExp(`^(${Object.keys(ROUTES).join('|')})$`);
 async function tell(args: ButtonArgs | SelectArgs, text: string): Promise<void> {
   await args.respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(text) });
 }
+
+/**
+ * The message the click came from (a reminder, an extension ask) is replaced by
+ * what happened: its buttons no longer apply. Only after a change; a refusal is
+ * told to the clicker alone and replaces nothing.
+ */
+async function replace(args: ButtonArgs | SelectArgs, message: Replacement): Promise<void> {
+  await args.respond({ replace_original: true, ...message });
+}
+
+const STALE_BUTTON = 'This button is not valid any more; use the buttons on the current message.';
 
 export async function approveClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
   await args.ack();
@@ -78,7 +100,8 @@ export async function doneClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
   await args.ack();
   await afterPendingAcks();
   const reply = await deps.workflow.actions.finish(args.action.value ?? '', args.body.user.id);
-  await tell(args, reply.text);
+  if (reply.ok) await replace(args, finishedReplacement(reply.request, reply.text));
+  else await tell(args, reply.text);
 }
 
 export async function extendChosen(args: SelectArgs, deps: SlackDeps): Promise<void> {
@@ -86,14 +109,57 @@ export async function extendChosen(args: SelectArgs, deps: SlackDeps): Promise<v
   await afterPendingAcks();
   const [id = '', seconds = ''] = args.action.selected_option.value.split('|');
   const reply = await deps.workflow.actions.requestExtension(id, args.body.user.id, Number(seconds));
-  await tell(args, reply.text);
+  if (reply.ok) await replace(args, askedReplacement(reply.request));
+  else await tell(args, reply.text);
 }
 
 export async function extensionApproved(args: ButtonArgs, deps: SlackDeps): Promise<void> {
   await args.ack();
   await afterPendingAcks();
-  const reply = await deps.workflow.actions.approveExtension(args.action.value ?? '', args.body.user.id);
-  await tell(args, reply.text);
+  const value = parseExtensionValue(args.action.value);
+  if (!value) {
+    await tell(args, STALE_BUTTON);
+    return;
+  }
+  const user = args.body.user.id;
+  const reply = await deps.workflow.actions.approveExtension(value.id, user, value);
+  if (reply.ok) await replace(args, approvedReplacement(reply.request, user, value.seconds));
+  else await tell(args, reply.text);
+}
+
+/** Opens the decline modal for the ask clicked on, if it is still the pending one; its submission replaces the ask. */
+export async function extensionDeclineClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  await afterPendingAcks();
+  const value = parseExtensionValue(args.action.value);
+  if (!value) {
+    await tell(args, STALE_BUTTON);
+    return;
+  }
+  // Only the local database before views.open (the trigger id lapses in 3 s); who may
+  // decline is the workflow's decision, on submission.
+  const ask = (await deps.workflow.get(value.id))?.request.extensionRequest;
+  if (ask?.nonce !== value.nonce || ask.seconds !== value.seconds) {
+    await tell(args, 'That extension ask is no longer waiting for a decision.');
+    return;
+  }
+  await args.client.views.open({
+    trigger_id: args.body.trigger_id,
+    view: declineExtensionModal({ ...value, responseUrl: args.body.response_url ?? '' }),
+  });
+}
+
+export async function extensionWithdrawn(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  await afterPendingAcks();
+  const value = parseExtensionValue(args.action.value);
+  if (!value) {
+    await tell(args, STALE_BUTTON);
+    return;
+  }
+  const reply = await deps.workflow.actions.withdrawExtension(value.id, args.body.user.id, value);
+  if (reply.ok) await replace(args, withdrawnReplacement(reply.request, value.seconds));
+  else await tell(args, reply.text);
 }
 
 /** The whole policy an unlock would remove, for a policy too long for the request message. */
