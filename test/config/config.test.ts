@@ -59,7 +59,24 @@ describe('configuration', () => {
 
   it('runs in Socket Mode without a signing secret', () => {
     const { SLACK_SIGNING_SECRET: _, ...rest } = VALID;
-    expect(loadConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1' }).slack.appToken).toBe('xapp-1');
+    const config = loadConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1' });
+    expect(config.slack).toMatchObject({ mode: 'socket', appToken: 'xapp-1' });
+    expect(config.warnings).toEqual([]);
+  });
+
+  it('runs in HTTP mode with a signing secret alone, without warnings', () => {
+    expect(loadConfig(VALID)).toMatchObject({ slack: { mode: 'http' }, warnings: [] });
+  });
+
+  it('chooses Socket Mode when both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set, and warns why', () => {
+    const config = loadConfig({ ...VALID, SLACK_APP_TOKEN: 'xapp-1' });
+    expect(config.slack.mode).toBe('socket');
+    expect(config.warnings).toEqual([
+      expect.stringMatching(
+        /^Both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: starting in Socket Mode because .*SLACK_SIGNING_SECRET is unused/,
+      ),
+    ]);
+    expect(config.warnings.join('')).not.toContain('xapp-1');
   });
 
   it('makes `npm start` exit non-zero with the problems and no stack trace', () => {
