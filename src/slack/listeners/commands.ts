@@ -8,6 +8,7 @@ import { requestSummary, statusLine } from '../blocks/request-message.js';
 import type { SlackDeps } from '../deps.js';
 import { COMMAND } from '../ids.js';
 import { escapeMrkdwn } from '../text.js';
+import { openThenCheck } from './open-first.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -19,6 +20,9 @@ export const HELP = [
   '*`/breakglass audit <account-id>`* shows the root credentials of an account (read-only, only you see it).',
   '*`/breakglass help`* shows this.',
 ].join('\n');
+
+export const NOT_A_REQUESTER =
+  'You may not request break-glass access: only people on the requesters list may, and guests never. Ask an approver.';
 
 export function registerCommands(app: App, deps: SlackDeps): void {
   app.command(COMMAND, (args) => breakglassCommand(args, deps));
@@ -32,13 +36,16 @@ export async function breakglassCommand(args: CommandArgs, deps: SlackDeps): Pro
   const reply = (text: string) => respond({ response_type: 'ephemeral', text });
   switch (sub.toLowerCase()) {
     case '': {
-      if (!(await deps.people.mayRequest(command.user_id))) {
-        await reply('You are not on the list of people who may request break-glass access. Ask an approver.');
-        return;
-      }
-      await client.views.open({
-        trigger_id: command.trigger_id,
+      // The trigger id expires 3 s after the command, and mayRequest may look up a user
+      // group (slow, low tier): open the modal first, then check.
+      await openThenCheck({
+        client,
+        triggerId: command.trigger_id,
         view: requestModal({ durationsSeconds: deps.workflow.settings.durationsSeconds }),
+        allowed: () => deps.people.mayRequest(command.user_id),
+        refusal: { title: 'Break-glass request', text: NOT_A_REQUESTER },
+        tell: reply,
+        log: deps.log,
       });
       return;
     }
