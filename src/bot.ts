@@ -25,6 +25,7 @@ import { registerEvents } from './slack/listeners/events.js';
 import { registerExtensionViews } from './slack/listeners/extension-views.js';
 import { registerOptions } from './slack/listeners/options.js';
 import { registerViews } from './slack/listeners/views.js';
+import { InstalledWorkspace, registerWorkspaceGuard } from './slack/listeners/workspace-guard.js';
 import { SlackPeople } from './slack/people.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -41,17 +42,22 @@ const OUTBOX_TICK_MS = 1_000;
 const SLACK_CALL_TIMEOUT_MS = 10_000;
 
 /**
- * The outbox's own Slack client: no retries of its own (the outbox retries,
- * durably), rate limits surfaced instead of queued, and a per-call timeout.
+ * A Slack client that never stalls its caller: no retries of its own, rate
+ * limits surfaced instead of queued, and a per-call timeout.
  */
-function slackAnnouncer(config: AppConfig, log: Logger): SlackAnnouncer {
-  const client = new WebClient(config.slack.botToken, {
+function boundedSlackClient(config: AppConfig, log: Logger): WebClient {
+  return new WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: Math.min(SLACK_CALL_TIMEOUT_MS, config.jobLeaseMs / 2),
     logger: boltLogger(log),
   });
+}
+
+/** The outbox's own Slack client (the outbox retries, durably). */
+function slackAnnouncer(config: AppConfig, log: Logger): SlackAnnouncer {
+  const client = boundedSlackClient(config, log);
   return new SlackAnnouncer(client, config.channelId, {
     approverIds: config.approvers,
     durationsSeconds: config.durationsSeconds,
@@ -79,6 +85,7 @@ export interface BotOptions {
 }
 
 export async function startBot({ config, aws, log, slackClientOptions }: BotOptions): Promise<Bot> {
+  for (const warning of config.warnings) log.warn(warning);
   const store = new SqliteStore(config.dbFile);
   const clients = new AwsClients(aws);
   const organization = new OrganizationDirectory(clients, { log });
@@ -123,6 +130,12 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
     log,
     limitAws: pLimit(INTERACTIVE_AWS_CONCURRENCY),
   };
+  // auth.test names the installed workspace; every request that names another is refused,
+  // before any listener runs. Asked now, not awaited: a Slack outage must not hold up the start.
+  const workspaceClient = boundedSlackClient(config, log);
+  const workspace = new InstalledWorkspace(() => workspaceClient.auth.test(), log);
+  void workspace.id();
+  registerWorkspaceGuard(app, workspace, log);
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);
@@ -147,10 +160,7 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
       "could not list the organization's accounts",
     );
   });
-  log.info(
-    { mode: config.slack.appToken ? 'socket' : 'http', port: address?.port, dryRun: config.dryRun },
-    'breakglass bot started',
-  );
+  log.info({ mode: config.slack.mode, port: address?.port, dryRun: config.dryRun }, 'breakglass bot started');
 
   let stopped = false;
   return {

@@ -95,6 +95,8 @@ const schema = z.object({
 
 export interface AppConfig {
   slack: {
+    /** socket: SLACK_APP_TOKEN is set (it wins over a signing secret); http: signed requests on POST /slack/events */
+    mode: 'socket' | 'http';
     botToken: string;
     signingSecret: string | undefined;
     appToken: string | undefined;
@@ -115,6 +117,8 @@ export interface AppConfig {
   jobLeaseMs: number;
   dbFile: string;
   dryRun: boolean;
+  /** settings that work but probably not as meant; logged at warn at start-up */
+  warnings: string[];
 }
 
 export class ConfigError extends Error {
@@ -139,8 +143,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ]);
   }
   const e = parsed.data;
+  const warnings: string[] = [];
+  if (e.SLACK_APP_TOKEN && e.SLACK_SIGNING_SECRET) {
+    warnings.push(
+      'Both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: starting in Socket Mode because an app-level token is set; SLACK_SIGNING_SECRET is unused. Unset SLACK_APP_TOKEN for HTTP mode.',
+    );
+  }
   return {
     slack: {
+      mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
@@ -158,5 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobLeaseMs: e.BREAKGLASS_JOB_LEASE * 1000,
     dbFile: e.BREAKGLASS_DB,
     dryRun: e.DRY_RUN,
+    warnings,
   };
 }

@@ -41,7 +41,7 @@ export function createSlackApp(
     // The app reacts to no message events, so Bolt's "ignore my own messages" layer has nothing to do.
     ignoreSelf: false,
   };
-  if (config.slack.appToken) {
+  if (config.slack.mode === 'socket' && config.slack.appToken) {
     return new App({
       ...common,
       socketMode: true,

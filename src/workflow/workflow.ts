@@ -35,16 +35,23 @@ export class BreakglassWorkflow {
     return this.core.deps.store.getRequest(id.trim().toUpperCase());
   }
 
-  /** What the App Home shows a user. */
-  async overview(
-    userId: string,
-  ): Promise<{ toApprove: BreakglassRequest[]; active: BreakglassRequest[]; recent: BreakglassRequest[] }> {
+  /**
+   * What the App Home shows a user. Approvers see what waits for them and every
+   * open window and recent request; anyone else sees only their own requests.
+   */
+  async overview(userId: string): Promise<Overview> {
     const store = this.core.deps.store;
     const isApprover = await this.core.deps.auth.isApprover(userId);
+    const own = isApprover ? {} : { requesterId: userId };
     const pending = isApprover ? await store.listRequests({ states: ['pending'], limit: 20 }) : [];
-    const active = await store.listRequests({ states: ['executing', 'active', 'cleaning'], limit: 20 });
-    const recent = await store.listRequests({ limit: 10 });
+    const active = await store.listRequests({
+      states: ['executing', 'active', 'cleaning'],
+      limit: 20,
+      ...own,
+    });
+    const recent = await store.listRequests({ limit: 10, ...own });
     return {
+      isApprover,
       toApprove: pending
         .map((s) => s.request)
         .filter((r) => r.requesterId !== userId && !r.approvals.some((a) => a.userId === userId)),
@@ -53,7 +60,50 @@ export class BreakglassWorkflow {
     };
   }
 
+  /** The latest requests, whoever asked (operators, tests); people in Slack get `visibleList`. */
   async list(limit = 15): Promise<BreakglassRequest[]> {
     return (await this.core.deps.store.listRequests({ limit })).map((s) => s.request);
   }
+
+  /** The latest requests `viewerId` may see: all for an approver, else their own. */
+  async visibleList(
+    viewerId: string,
+    limit = 15,
+  ): Promise<{ isApprover: boolean; requests: BreakglassRequest[] }> {
+    const isApprover = await this.core.deps.auth.isApprover(viewerId);
+    const stored = await this.core.deps.store.listRequests({
+      limit,
+      ...(isApprover ? {} : { requesterId: viewerId }),
+    });
+    return { isApprover, requests: stored.map((s) => s.request) };
+  }
+
+  /** The latest request `userId` made, if any. */
+  async latestOf(userId: string): Promise<BreakglassRequest | undefined> {
+    return (await this.core.deps.store.listRequests({ requesterId: userId, limit: 1 }))[0]?.request;
+  }
+
+  /**
+   * A request if `viewerId` may see it; undefined both when it does not exist
+   * and when it is someone else's and the viewer is no approver, so that an
+   * answer never tells whether an id exists.
+   */
+  async visibleRequest(viewerId: string, id: string): Promise<BreakglassRequest | undefined> {
+    const isApprover = await this.core.deps.auth.isApprover(viewerId);
+    const request = (await this.get(id))?.request;
+    return request && mayView(request, viewerId, isApprover) ? request : undefined;
+  }
+}
+
+export interface Overview {
+  /** false: the lists hold only the viewer's own requests */
+  isApprover: boolean;
+  toApprove: BreakglassRequest[];
+  active: BreakglassRequest[];
+  recent: BreakglassRequest[];
+}
+
+/** Approvers see every request; anyone else only their own. Pure. */
+export function mayView(request: BreakglassRequest, viewerId: string, isApprover: boolean): boolean {
+  return isApprover || request.requesterId === viewerId;
 }

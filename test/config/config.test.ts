@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/app-config.js';
@@ -59,7 +60,24 @@ describe('configuration', () => {
 
   it('runs in Socket Mode without a signing secret', () => {
     const { SLACK_SIGNING_SECRET: _, ...rest } = VALID;
-    expect(loadConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1' }).slack.appToken).toBe('xapp-1');
+    const config = loadConfig({ ...rest, SLACK_APP_TOKEN: 'xapp-1' });
+    expect(config.slack).toMatchObject({ mode: 'socket', appToken: 'xapp-1' });
+    expect(config.warnings).toEqual([]);
+  });
+
+  it('runs in HTTP mode with a signing secret alone, without warnings', () => {
+    expect(loadConfig(VALID)).toMatchObject({ slack: { mode: 'http' }, warnings: [] });
+  });
+
+  it('chooses Socket Mode when both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set, and warns why', () => {
+    const config = loadConfig({ ...VALID, SLACK_APP_TOKEN: 'xapp-1' });
+    expect(config.slack.mode).toBe('socket');
+    expect(config.warnings).toEqual([
+      expect.stringMatching(
+        /^Both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: starting in Socket Mode because .*SLACK_SIGNING_SECRET is unused/,
+      ),
+    ]);
+    expect(config.warnings.join('')).not.toContain('xapp-1');
   });
 
   it('makes `npm start` exit non-zero with the problems and no stack trace', () => {
@@ -93,10 +111,84 @@ describe('manifest.yml', () => {
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.interactivity.message_menu_options_url).toMatch(/\/slack\/events$/);
     expect(manifest.settings.event_subscriptions.bot_events).toContain('app_home_opened');
-    expect(manifest.oauth_config.scopes.bot).toEqual(
-      expect.arrayContaining(['commands', 'chat:write', 'usergroups:read']),
-    );
     expect(typeof manifest.settings.socket_mode_enabled).toBe('boolean');
     expect(manifest.display_information.name.length).toBeLessThanOrEqual(35);
+  });
+});
+
+/**
+ * The bot scope each Web API method the code calls needs (null: none), from
+ * Slack's method reference pages. A method missing here fails the test below:
+ * add it with its scope, and the scope to manifest.yml.
+ */
+const METHOD_SCOPES: Record<string, string | null> = {
+  'auth.test': null,
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'views.open': null,
+  'views.update': null,
+  'views.push': null,
+  'views.publish': null,
+  'usergroups.users.list': 'usergroups:read',
+  'users.info': 'users:read',
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+/** Every `…client.<family>.<method>(` call in src/, e.g. `chat.postMessage`, `usergroups.users.list`. */
+function webApiMethods(): Set<string> {
+  const methods = new Set<string>();
+  for (const file of sourceFiles('src')) {
+    for (const match of readFileSync(file, 'utf8').matchAll(/[cC]lient\.((?:[a-z]+\.)+[a-zA-Z]+)\(/g)) {
+      if (match[1]) methods.add(match[1]);
+    }
+  }
+  return methods;
+}
+
+describe('manifest.yml scopes', () => {
+  const scopes = (
+    parse(readFileSync('manifest.yml', 'utf8')) as { oauth_config: { scopes: { bot: string[] } } }
+  ).oauth_config.scopes.bot;
+
+  it('finds the Web API calls the code makes', () => {
+    expect([...webApiMethods()]).toEqual(
+      expect.arrayContaining([
+        'chat.postMessage',
+        'views.open',
+        'usergroups.users.list',
+        'users.info',
+        'auth.test',
+      ]),
+    );
+  });
+
+  it('lists exactly the scopes the code needs: commands plus those of the methods it calls', () => {
+    const unknown = [...webApiMethods()].filter((m) => !(m in METHOD_SCOPES));
+    expect(unknown, 'Web API methods with no entry in METHOD_SCOPES').toEqual([]);
+    const needed = new Set(['commands']);
+    for (const method of webApiMethods()) {
+      const scope = METHOD_SCOPES[method];
+      if (scope) needed.add(scope);
+    }
+    expect([...scopes].sort()).toEqual([...needed].sort());
+    expect(scopes).not.toContain('im:write');
+  });
+
+  it('says which calls need each scope', () => {
+    const lines = readFileSync('manifest.yml', 'utf8').split('\n');
+    for (const scope of scopes) {
+      const line = lines.find((l) => l.trim().startsWith(`- ${scope} #`));
+      expect(line, `a comment after ${scope}`).toBeDefined();
+    }
   });
 });

@@ -125,7 +125,9 @@ describe('approvals', () => {
     env = await startBotEnv();
     const e = env;
     const request = await submitRequest(e, { account: ACCOUNT, duration: '1800', justification: 'x' });
-    expect(await click(e, OUTSIDER, 'bg_deny', request.id)).toMatch(/Only approvers can deny/);
+    await e.client.blockAction(OUTSIDER, { action_id: 'bg_deny', value: request.id });
+    const refused = await waitFor('the refusal', () => e.slack.callsOf('views.update')[0]);
+    expect(JSON.stringify(refused.args.view)).toContain('Only approvers can deny');
     await e.client.blockAction(APPROVER_A, { action_id: 'bg_deny', value: request.id });
     const modal = await waitFor('the deny modal', () =>
       e.slack.callsOf('views.open').find((c) => JSON.stringify(c.args.view).includes('bg_deny')),
@@ -146,7 +148,7 @@ describe('approvals', () => {
       values: { reason: { bg_deny_reason: { type: 'plain_text_input', value: 'No incident ticket' } } },
     });
     expect(res.body).toBe('');
-    expect(await stateOf(e, request.id)).toMatchObject({
+    expect(await waitForState(e, request.id, 'denied')).toMatchObject({
       state: 'denied',
       denial: { reason: 'No incident ticket' },
     });
@@ -171,7 +173,8 @@ describe('approvals', () => {
   it('cancels with /breakglass cancel', async () => {
     env = await startBotEnv();
     const request = await submitRequest(env, { account: ACCOUNT, duration: '1800', justification: 'x' });
-    expect(await command(env, OUTSIDER, `cancel ${request.id}`)).toMatch(/Only the requester or an approver/);
+    // Someone else's request is "not found" to a non-approver.
+    expect(await command(env, OUTSIDER, `cancel ${request.id}`)).toBe(`No request ${request.id} found.`);
     expect(await command(env, REQUESTER, `cancel ${request.id.toLowerCase()}`)).toMatch(/cancelled/);
     expect((await stateOf(env, request.id)).state).toBe('cancelled');
   });

@@ -35,11 +35,36 @@ export interface PreparedRequest {
   body: string;
 }
 
+/** The workspace the fake Slack's auth.test names: the one the bot is installed in. */
+export const TEAM = 'T0TEAM';
+
+/**
+ * Which workspace a request comes from: `team` is the workspace of the
+ * surface (command, message, modal; also `authorizations` of an event);
+ * `userTeam` the clicking user's own (differs for a Slack Connect user).
+ */
+export interface TeamOverride {
+  team?: string;
+  userTeam?: string;
+}
+
 export class SlackTestClient {
+  private readonly team: string;
+  private readonly userTeam: string;
+
   constructor(
     private readonly botUrl: string,
     private readonly responseUrl: (id: string) => string,
-  ) {}
+    teams: TeamOverride = {},
+  ) {
+    this.team = teams.team ?? TEAM;
+    this.userTeam = teams.userTeam ?? this.team;
+  }
+
+  /** The same client, sending as if from another workspace (or a user of one). */
+  withTeam(teams: TeamOverride): SlackTestClient {
+    return new SlackTestClient(this.botUrl, this.responseUrl, teams);
+  }
 
   /**
    * While set, requests are signed and collected here instead of sent, so a
@@ -81,7 +106,7 @@ export class SlackTestClient {
   ): Promise<SlackResponse> {
     const body = new URLSearchParams({
       token: 'legacy',
-      team_id: 'T0TEAM',
+      team_id: this.team,
       team_domain: 'example',
       channel_id: CHANNEL,
       channel_name: 'breakglass',
@@ -114,8 +139,8 @@ export class SlackTestClient {
     return this.interactive(
       {
         type: 'block_actions',
-        team: { id: 'T0TEAM', domain: 'example' },
-        user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0TEAM' },
+        team: { id: this.team, domain: 'example' },
+        user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: this.userTeam },
         api_app_id: 'A0APP',
         token: 'legacy',
         container: { type: 'message', message_ts: ts, channel_id: CHANNEL, is_ephemeral: false },
@@ -144,8 +169,8 @@ export class SlackTestClient {
   ): Promise<SlackResponse> {
     return this.interactive({
       type: 'block_actions',
-      team: { id: 'T0TEAM', domain: 'example' },
-      user: { id: user, team_id: 'T0TEAM' },
+      team: { id: this.team, domain: 'example' },
+      user: { id: user, team_id: this.userTeam },
       api_app_id: 'A0APP',
       token: 'legacy',
       container: { type: 'view', view_id: view.id },
@@ -155,7 +180,8 @@ export class SlackTestClient {
         hash: view.hash,
         type: 'modal',
         callback_id: 'bg_request',
-        team_id: 'T0TEAM',
+        team_id: this.team,
+        app_installed_team_id: this.team,
         state: { values: {} },
       },
       actions: [{ type: 'static_select', block_id: 'task', action_ts: String(Date.now() / 1000), ...action }],
@@ -173,14 +199,15 @@ export class SlackTestClient {
   ): Promise<SlackResponse> {
     return this.interactive({
       type: 'view_submission',
-      team: { id: 'T0TEAM', domain: 'example' },
-      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0TEAM' },
+      team: { id: this.team, domain: 'example' },
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: this.userTeam },
       api_app_id: 'A0APP',
       token: 'legacy',
       trigger_id: newTriggerId(),
       view: {
         id: view.id ?? `V${randomUUID().slice(0, 8).toUpperCase()}`,
-        team_id: 'T0TEAM',
+        team_id: this.team,
+        app_installed_team_id: this.team,
         type: 'modal',
         callback_id: view.callback_id,
         private_metadata: view.private_metadata ?? '',
@@ -195,24 +222,40 @@ export class SlackTestClient {
   blockSuggestion(user: string, actionId: string, value: string): Promise<SlackResponse> {
     return this.interactive({
       type: 'block_suggestion',
-      user: { id: user, team_id: 'T0TEAM' },
-      team: { id: 'T0TEAM', domain: 'example' },
+      user: { id: user, team_id: this.userTeam },
+      team: { id: this.team, domain: 'example' },
       api_app_id: 'A0APP',
       token: 'legacy',
       action_id: actionId,
       block_id: 'account',
       value,
       container: { type: 'view', view_id: 'V1' },
-      view: { id: 'V1', type: 'modal', callback_id: 'bg_request', team_id: 'T0TEAM', state: { values: {} } },
+      view: {
+        id: 'V1',
+        type: 'modal',
+        callback_id: 'bg_request',
+        team_id: this.team,
+        app_installed_team_id: this.team,
+        state: { values: {} },
+      },
     });
   }
 
   event(event: Record<string, unknown>): Promise<SlackResponse> {
     const body = JSON.stringify({
       token: 'legacy',
-      team_id: 'T0TEAM',
+      team_id: this.team,
       api_app_id: 'A0APP',
       event,
+      authorizations: [
+        {
+          enterprise_id: null,
+          team_id: this.team,
+          user_id: 'UBOT',
+          is_bot: true,
+          is_enterprise_install: false,
+        },
+      ],
       type: 'event_callback',
       event_id: `Ev${randomUUID().slice(0, 8)}`,
       event_time: Math.floor(Date.now() / 1000),

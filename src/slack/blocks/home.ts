@@ -1,14 +1,14 @@
-/** The App Home tab: what the viewer can act on, what is open, what happened. Pure. */
+/**
+ * The App Home tab: what the viewer can act on, what is open, what happened.
+ * An approver sees every request; anyone else only their own. Pure.
+ */
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { BreakglassRequest } from '../../domain/request.js';
+import type { Overview } from '../../workflow/workflow.js';
 import { context, header, mrkdwnSection } from './kit.js';
 import { requestSummary, statusLine } from './request-message.js';
 
-export function homeView(overview: {
-  toApprove: BreakglassRequest[];
-  active: BreakglassRequest[];
-  recent: BreakglassRequest[];
-}): HomeView {
+export function homeView(overview: Overview): HomeView {
   const section = (title: string, requests: BreakglassRequest[], empty: string): KnownBlock[] => [
     header(title),
     ...(requests.length
@@ -16,16 +16,22 @@ export function homeView(overview: {
       : [context(empty)]),
     { type: 'divider' },
   ];
+  const ask = 'Type `/breakglass` to ask for root access.';
+  if (!overview.isApprover) {
+    return {
+      type: 'home',
+      blocks: [
+        ...section('Your open root windows', overview.active, 'You have no root access open.'),
+        ...section('Your recent requests', overview.recent, `No requests of yours yet. ${ask}`),
+      ],
+    };
+  }
   return {
     type: 'home',
     blocks: [
       ...section('Waiting for your approval', overview.toApprove, 'Nothing to approve.'),
       ...section('Open root windows', overview.active, 'No root access is open.'),
-      ...section(
-        'Recent requests',
-        overview.recent,
-        'No requests yet. Type `/breakglass` to ask for root access.',
-      ),
+      ...section('Recent requests', overview.recent, `No requests yet. ${ask}`),
     ],
   };
 }

@@ -22,6 +22,7 @@ import type { ApproveValue } from '../blocks/request-message.js';
 import type { SlackDeps } from '../deps.js';
 import { ACTIONS } from '../ids.js';
 import { escapeMrkdwn } from '../text.js';
+import { openThenCheck } from './open-first.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type SelectArgs = SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs;
@@ -89,11 +90,16 @@ export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
     await tell(args, `Request ${id} is not waiting for a decision any more.`);
     return;
   }
-  if (stored.request.requesterId !== user && !(await deps.people.isApprover(user))) {
-    await tell(args, 'Only approvers can deny break-glass requests.');
-    return;
-  }
-  await args.client.views.open({ trigger_id: args.body.trigger_id, view: denyModal(id) });
+  // The trigger id expires in 3 s and isApprover may look up a user group: open first, then check.
+  await openThenCheck({
+    client: args.client,
+    triggerId: args.body.trigger_id,
+    view: denyModal(id),
+    allowed: async () => stored.request.requesterId === user || (await deps.people.isApprover(user)),
+    refusal: { title: 'Deny request', text: 'Only approvers can deny break-glass requests.' },
+    tell: (text) => tell(args, text),
+    log: deps.log,
+  });
 }
 
 export async function doneClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {

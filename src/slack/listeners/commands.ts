@@ -2,29 +2,47 @@ import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/
 import { RootTaskError } from '../../aws/errors.js';
 import { describeAudit } from '../../aws/root-task-text.js';
 import { checkAccountId } from '../../domain/aws-identifiers.js';
+import { formatDuration } from '../../domain/durations.js';
+import { RateLimiter, type RateRule } from '../../domain/rate-limit.js';
 import { afterPendingAcks } from '../ack-first.js';
 import { requestModal } from '../blocks/modals.js';
 import { requestSummary, statusLine } from '../blocks/request-message.js';
 import type { SlackDeps } from '../deps.js';
 import { COMMAND } from '../ids.js';
 import { escapeMrkdwn } from '../text.js';
+import { openThenCheck } from './open-first.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 export const HELP = [
   '*`/breakglass`* opens a request for root access to a member account (two approvers needed).',
-  '*`/breakglass status [id]`* shows a request (default: your latest).',
-  '*`/breakglass list`* lists recent requests.',
+  "*`/breakglass status [id]`* shows a request (default: your latest; approvers see anyone's).",
+  '*`/breakglass list`* lists recent requests (yours; approvers see all).',
   '*`/breakglass cancel <id>`* withdraws a pending request, or ends an open root window now (cleanup runs).',
   '*`/breakglass audit <account-id>`* shows the root credentials of an account (read-only, only you see it).',
   '*`/breakglass help`* shows this.',
 ].join('\n');
 
+/**
+ * `/breakglass audit` per person: who has root credentials where is sensitive
+ * and each audit opens a root session, so one person cannot sweep the
+ * organization from Slack (operators have the CLI).
+ */
+export const AUDIT_RATE: RateRule = { limit: 5, windowMs: 10 * 60_000 };
+
+export const NOT_A_REQUESTER =
+  'You may not request break-glass access: only people on the requesters list may, and guests never. Ask an approver.';
+
 export function registerCommands(app: App, deps: SlackDeps): void {
-  app.command(COMMAND, (args) => breakglassCommand(args, deps));
+  const audits = new RateLimiter(AUDIT_RATE);
+  app.command(COMMAND, (args) => breakglassCommand(args, deps, audits));
 }
 
-export async function breakglassCommand(args: CommandArgs, deps: SlackDeps): Promise<void> {
+export async function breakglassCommand(
+  args: CommandArgs,
+  deps: SlackDeps,
+  audits: RateLimiter,
+): Promise<void> {
   const { ack, command, respond, client } = args;
   await ack();
   await afterPendingAcks();
@@ -32,21 +50,25 @@ export async function breakglassCommand(args: CommandArgs, deps: SlackDeps): Pro
   const reply = (text: string) => respond({ response_type: 'ephemeral', text });
   switch (sub.toLowerCase()) {
     case '': {
-      if (!(await deps.people.mayRequest(command.user_id))) {
-        await reply('You are not on the list of people who may request break-glass access. Ask an approver.');
-        return;
-      }
-      await client.views.open({
-        trigger_id: command.trigger_id,
+      // The trigger id expires 3 s after the command, and mayRequest may look up a user
+      // group (slow, low tier): open the modal first, then check.
+      await openThenCheck({
+        client,
+        triggerId: command.trigger_id,
         view: requestModal({ durationsSeconds: deps.workflow.settings.durationsSeconds }),
+        allowed: () => deps.people.mayRequest(command.user_id),
+        refusal: { title: 'Break-glass request', text: NOT_A_REQUESTER },
+        tell: reply,
+        log: deps.log,
       });
       return;
     }
     case 'status': {
+      // Someone else's request is "not found" to a non-approver: the answer never tells whether an id exists.
       const id = rest[0];
       const request = id
-        ? (await deps.workflow.get(id))?.request
-        : (await deps.workflow.list(50)).find((r) => r.requesterId === command.user_id);
+        ? await deps.workflow.visibleRequest(command.user_id, id)
+        : await deps.workflow.latestOf(command.user_id);
       await reply(
         request
           ? `*${requestSummary(request)}*\n${statusLine(request)}`
@@ -55,11 +77,13 @@ export async function breakglassCommand(args: CommandArgs, deps: SlackDeps): Pro
       return;
     }
     case 'list': {
-      const requests = await deps.workflow.list(15);
+      const { isApprover, requests } = await deps.workflow.visibleList(command.user_id, 15);
       await reply(
         requests.length
           ? requests.map((r) => `• *${requestSummary(r)}*: ${statusLine(r)}`).join('\n')
-          : 'No requests yet.',
+          : isApprover
+            ? 'No requests yet.'
+            : 'You have no requests yet.',
       );
       return;
     }
@@ -68,7 +92,12 @@ export async function breakglassCommand(args: CommandArgs, deps: SlackDeps): Pro
         await reply('Usage: `/breakglass cancel <id>`, e.g. `/breakglass cancel BG-7K2M9Q`.');
         return;
       }
-      const result = await deps.workflow.actions.cancel(rest[0].toUpperCase(), command.user_id);
+      const id = rest[0].toUpperCase();
+      if (!(await deps.workflow.visibleRequest(command.user_id, id))) {
+        await reply(`No request ${escapeMrkdwn(rest[0])} found.`);
+        return;
+      }
+      const result = await deps.workflow.actions.cancel(id, command.user_id);
       await reply(escapeMrkdwn(result.text));
       return;
     }
@@ -86,6 +115,16 @@ export async function breakglassCommand(args: CommandArgs, deps: SlackDeps): Pro
       const account = checkAccountId(rest[0]);
       if (!account.ok) {
         await reply(escapeMrkdwn(account.reason));
+        return;
+      }
+      const allowed = audits.take(user);
+      if (!allowed.ok) {
+        const wait = formatDuration(Math.ceil((allowed.retryAt - Date.now()) / 1000));
+        // Slack shows <!date^…> in the reader's time zone; the fallback is UTC.
+        const at = `<!date^${Math.ceil(allowed.retryAt / 1000)}^{time}|${new Date(allowed.retryAt).toISOString().slice(11, 16)} UTC>`;
+        await reply(
+          `You have run ${AUDIT_RATE.limit} audits in the last ${formatDuration(AUDIT_RATE.windowMs / 1000)}, the most allowed. Try again in ${wait} (at ${at}).`,
+        );
         return;
       }
       await reply(`Auditing root credentials of \`${account.value}\`…`);

@@ -1,7 +1,9 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { RequestField } from '../../workflow/request-actions.js';
+import { afterPendingAcks } from '../ack-first.js';
 import type { SlackDeps } from '../deps.js';
 import { ACTIONS, DENY_BLOCK, DENY_INPUT, REQUEST_BLOCKS, REQUEST_INPUTS, VIEWS } from '../ids.js';
+import { escapeMrkdwn } from '../text.js';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 type Values = ViewSubmitAction['view']['state']['values'];
@@ -55,10 +57,34 @@ export async function requestSubmitted(args: ViewArgs, deps: SlackDeps): Promise
   await ack({ response_action: 'errors', errors });
 }
 
+/**
+ * The reason is checked here (pure) so that a missing one is a field error;
+ * then the modal is acked at once, before the denial, which may look up user
+ * groups in Slack. A refused denial (someone approved first, not an approver)
+ * is told by DM.
+ */
 export async function denySubmitted(args: ViewArgs, deps: SlackDeps): Promise<void> {
-  const { ack, body, view } = args;
+  const { ack, body, view, client } = args;
   const reason = read(view.state.values, DENY_BLOCK, DENY_INPUT) ?? '';
-  const reply = await deps.workflow.actions.deny(view.private_metadata, body.user.id, reason);
-  if (reply.ok) await ack();
-  else await ack({ response_action: 'errors', errors: { [DENY_BLOCK]: reply.text } });
+  if (!reason.trim()) {
+    await ack({ response_action: 'errors', errors: { [DENY_BLOCK]: 'Give a reason for the denial.' } });
+    return;
+  }
+  await ack();
+  await afterPendingAcks();
+  const id = view.private_metadata;
+  const reply = await deps.workflow.actions.deny(id, body.user.id, reason);
+  if (reply.ok) return;
+  try {
+    // chat:write posts to a user id in the app's DM with them.
+    await client.chat.postMessage({
+      channel: body.user.id,
+      text: `Request ${escapeMrkdwn(id)}: ${escapeMrkdwn(reply.text)}`,
+    });
+  } catch (error) {
+    deps.log.warn(
+      { err: error instanceof Error ? error.message : String(error), requestId: id },
+      'could not tell a denier that the denial was refused',
+    );
+  }
 }

@@ -219,6 +219,18 @@ describe('programmed failures', () => {
     await expect(client.auth.test()).resolves.toMatchObject({ ok: true });
   });
 
+  it('answers a delayed call late, keeping its arrival time', async () => {
+    slack.delayNext('usergroups.users.list', 200);
+    const started = Date.now();
+    await expect(client.usergroups.users.list({ usergroup: 'S1' })).resolves.toMatchObject({ ok: true });
+    const call = slack.callsOf('usergroups.users.list').at(-1);
+    expect(call?.at).toBeLessThan(started + 100);
+    expect(call?.answeredAt).toBeGreaterThanOrEqual((call?.at ?? 0) + 200);
+    const next = Date.now();
+    await client.usergroups.users.list({ usergroup: 'S1' });
+    expect(Date.now() - next).toBeLessThan(150);
+  });
+
   it('can reset connections while down, as when Slack cannot be reached', async () => {
     slack.down({ mode: 'reset' });
     await expect(client.auth.test()).rejects.toMatchObject({ code: ErrorCode.RequestError });

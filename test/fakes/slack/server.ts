@@ -20,6 +20,8 @@ export interface SlackCall {
   path: string;
   /** arrival time, epoch ms */
   at: number;
+  /** when the fake answered, epoch ms (later than `at` for a delayed call) */
+  answeredAt?: number;
   /** what the fake answered: HTTP status, and the Slack error if it refused */
   outcome?: { status: number; ok: boolean; error?: string };
 }
@@ -64,6 +66,7 @@ export class FakeSlack {
   private ts = 0;
   private views = 0;
   private readonly programmed = new Map<string, FakeAnswer[]>();
+  private readonly delays = new Map<string, number[]>();
   private readonly channels = new Map<string, ChannelError>();
   private readonly usedTriggers = new Set<string>();
   private outage: { until: number; mode: DownMode } | undefined;
@@ -126,6 +129,17 @@ export class FakeSlack {
     this.programmed.set(method, queue);
   }
 
+  /**
+   * The next call(s) of `method` are answered `ms` late, as a slow low-tier
+   * method is (the answer itself is unchanged). Arrival stays `at`; the answer
+   * time is `answeredAt`.
+   */
+  delayNext(method: string, ms: number, options: { times?: number } = {}): void {
+    const queue = this.delays.get(method) ?? [];
+    for (let i = 0; i < (options.times ?? 1); i++) queue.push(ms);
+    this.delays.set(method, queue);
+  }
+
   /** Every call naming `channel` answers { ok: false, error } until `restoreChannel`. */
   failChannel(channel: string, error: ChannelError): void {
     this.channels.set(channel, error);
@@ -177,6 +191,8 @@ export class FakeSlack {
     const raw = Buffer.concat(chunks).toString('utf8');
     const args = parseBody(raw, String(req.headers['content-type'] ?? ''));
     const call: SlackCall = { method, args, path, at: Date.now() };
+    const delay = this.delays.get(method)?.shift();
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     const answer = this.answer(call);
     this.record(call, answer);
     res
@@ -190,6 +206,7 @@ export class FakeSlack {
   private record(call: SlackCall, answer: Answer): void {
     const body = answer.body as { ok?: boolean; error?: string } | undefined;
     const ok = answer.status === 200 && body?.ok !== false;
+    call.answeredAt = Date.now();
     call.outcome = {
       status: answer.status,
       ok,
