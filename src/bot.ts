@@ -15,6 +15,7 @@ import type { AppConfig } from './config/app-config.js';
 import type { AwsSettings } from './config/aws-settings.js';
 import { healthProbe } from './health.js';
 import type { Logger } from './log.js';
+import { startMetricsReporter } from './metrics-reporter.js';
 import { SlackAnnouncer } from './slack/announcer.js';
 import { createSlackApp } from './slack/app.js';
 import { boltLogger } from './slack/bolt-logger.js';
@@ -153,6 +154,7 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
   // Overdue jobs (cleanups due while the bot was down) run now, on the first tick.
   scheduler.start();
   delivery.start();
+  const stopMetrics = startMetricsReporter({ store, scheduler, log });
   // Warm the account list so the first typeahead answers within Slack's deadline.
   organization.listAccounts().catch((error: unknown) => {
     log.warn(
@@ -173,6 +175,7 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopMetrics();
       await scheduler.stop();
       await delivery.stop();
       await app.stop();

@@ -117,7 +117,10 @@ export class WorkflowCore {
 
   /** Appends to the audit trail; `details` is plain JSON data (results, evidence), never secrets. */
   async audit(requestId: string, actor: string, action: string, details?: object): Promise<void> {
-    const entry = { at: this.now(), requestId, actor, action };
-    await this.deps.store.appendAudit(details ? { ...entry, details: { ...details } } : entry);
+    const base = { at: this.now(), requestId, actor, action };
+    const entry = details ? { ...base, details: { ...details } } : base;
+    await this.deps.store.appendAudit(entry);
+    // Every entry is also one JSON log line, for a SIEM that reads the logs.
+    this.deps.log.info({ audit: entry }, `audit ${action}`);
   }
 }

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { deliveryTarget, describeDelivery } from '../domain/notice.js';
 import type { Logger } from '../log.js';
+import { emitMetric } from '../metrics.js';
 import type { OutboxItem, Store } from '../store/store.js';
 import { DeliveryError } from './delivery-error.js';
 import type { Announcer } from './ports.js';
@@ -107,6 +108,10 @@ export class DeliveryWorker {
     const now = this.now();
     if (error instanceof DeliveryError && error.failure === 'permanent') {
       log.error({ slackError: error.code }, 'Slack refused a notice; retrying cannot fix it');
+      emitMetric(this.options.log, 'NoticeUndeliverable', 1, {
+        requestId: item.requestId,
+        slackError: error.code,
+      });
       await this.store.deliveryFailed(item.id, error.code, now);
       this.lastPermanentError = { code: error.code, requestId: item.requestId, what, at: Date.now() };
       await this.options.onUndeliverable?.(item, error).catch((e: unknown) => {

@@ -13,6 +13,7 @@ import type { Delivery, Notice } from '../domain/notice.js';
 import { withPreview } from '../domain/preview.js';
 import { type BreakglassRequest, opensWindow } from '../domain/request.js';
 import { CLEANUP_ALERT_AFTER_FAILURES, cleanupRetryDelayMs, reminderAt } from '../domain/schedule.js';
+import { emitMetric } from '../metrics.js';
 import type { Job } from '../store/store.js';
 import { UPDATE_MESSAGE, type WorkflowCore } from './core.js';
 
@@ -140,7 +141,7 @@ export class JobRunner {
     const account = await this.deps.accounts.find(
       (await this.deps.store.getRequest(id))?.request.accountId ?? '',
     );
-    await this.core.mutate(id, (cur) => {
+    const opened = await this.core.mutate(id, (cur) => {
       if (cur.state === 'cleaning' || cur.state === 'closed') {
         // The fallback cleanup ran while this grant was in flight: the grant outlived it, so clean up again.
         return {
@@ -178,6 +179,19 @@ export class JobRunner {
         value: undefined,
       };
     });
+    if (opened.ok && opened.changed && opened.stored.request.state === 'active') {
+      const r = opened.stored.request;
+      this.deps.log.info(
+        {
+          requestId: id,
+          accountId: r.accountId,
+          task: r.task,
+          windowEndsAt: new Date(r.windowEndsAt ?? 0).toISOString(),
+        },
+        'root access granted',
+      );
+      emitMetric(this.deps.log, 'Granted', 1, { requestId: id });
+    }
     return {};
   }
 
@@ -321,6 +335,11 @@ export class JobRunner {
 
   private async cleanupVerified(id: string, result: DeletionResult): Promise<void> {
     const summary = describeDeletion(result);
+    this.deps.log.info(
+      { requestId: id, accountId: result.accountId, removed: result.removed },
+      'cleanup verified',
+    );
+    emitMetric(this.deps.log, 'CleanupVerified', 1, { requestId: id });
     const now = this.core.now();
     await this.core.audit(id, ACTOR, 'cleanup verified', {
       removed: result.removed,
@@ -350,6 +369,11 @@ export class JobRunner {
   /** Records the failure, alerts the channel once after repeated failures; returns the failure count. */
   private async cleanupFailed(id: string, result: DeletionResult): Promise<number> {
     const message = result.error?.message ?? 'verification found root credentials left';
+    this.deps.log.error(
+      { requestId: id, accountId: result.accountId, error: message, removed: result.removed },
+      'cleanup failed; will retry',
+    );
+    emitMetric(this.deps.log, 'CleanupFailed', 1, { requestId: id });
     await this.core.audit(id, ACTOR, 'cleanup failed', {
       error: result.error,
       removed: result.removed,

@@ -142,6 +142,24 @@ describe('AWS failing mid-cleanup', () => {
     expect(closed.cleanup?.failures).toBe(1);
     expect(clean(env.aws.account(ACCOUNT).root)).toBe(true);
     await announcedOnce();
+    // One structured line per grant and cleanup outcome, metrics for the alarms, the audit trail as log lines.
+    const lines = env.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const mine = lines.filter((l) => l.requestId === active.id);
+    expect(mine.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['root access granted', 'cleanup failed; will retry', 'cleanup verified']),
+    );
+    const failed = lines.find((l) => l.metric === 'CleanupFailed' && l.requestId === active.id);
+    expect(failed).toMatchObject({
+      value: 1,
+      CleanupFailed: 1,
+      _aws: { CloudWatchMetrics: [{ Namespace: 'Breakglass' }] },
+    });
+    const audited = lines.filter(
+      (l) => (l.audit as { requestId?: string } | undefined)?.requestId === active.id,
+    );
+    expect(audited.map((l) => (l.audit as { action: string }).action)).toEqual(
+      expect.arrayContaining(['requested', 'approved', 'executed', 'cleanup failed', 'cleanup verified']),
+    );
   });
 
   it('reopens a root session that expires mid-cleanup', { timeout: 30_000 }, async () => {
