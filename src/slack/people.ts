@@ -2,6 +2,8 @@
  * Who may approve and who may request, from configured user ids (U…) and user
  * groups (S…). Group members come from usergroups.users.list, a low-tier method,
  * so they are cached; a failed lookup is not cached and counts as "not a member".
+ * After the TTL the last good answer is served while a fresh one loads (for at
+ * most one more TTL), so a modal submission or a click never waits on Slack.
  * Guests (single- and multi-channel) may neither request nor approve; whether a
  * user is a guest comes from users.info, cached too, and an unknown answer counts
  * as "guest": access to root fails closed.
@@ -15,6 +17,9 @@ const CACHE_TTL_MS = 5 * 60_000;
 interface Cached<T> {
   value: Promise<T>;
   expires: number;
+  /** the last answer that loaded, served while a refresh runs */
+  good?: { value: T; until: number };
+  refreshing?: boolean;
 }
 
 export class SlackPeople implements Authorizer {
@@ -80,16 +85,47 @@ export class SlackPeople implements Authorizer {
     onError: T,
   ): Promise<T> {
     const hit = cache.get(key);
-    if (hit && hit.expires > this.now()) return hit.value;
-    const value = load().catch((error: unknown) => {
-      cache.delete(key);
-      this.log.warn(
-        { key, err: error instanceof Error ? error.message : String(error) },
-        'Slack lookup failed',
-      );
-      return onError;
-    });
-    cache.set(key, { value, expires: this.now() + CACHE_TTL_MS });
-    return value;
+    const now = this.now();
+    if (hit && hit.expires > now) return hit.value;
+    if (hit?.good && hit.good.until > now) {
+      if (!hit.refreshing) {
+        hit.refreshing = true;
+        void this.fetch(cache, key, load, onError, hit.good);
+      }
+      return Promise.resolve(hit.good.value);
+    }
+    return this.fetch(cache, key, load, onError, undefined);
+  }
+
+  private fetch<T>(
+    cache: Map<string, Cached<T>>,
+    key: string,
+    load: () => Promise<T>,
+    onError: T,
+    stale: Cached<T>['good'],
+  ): Promise<T> {
+    const loaded = load().then(
+      (value) => {
+        const now = this.now();
+        cache.set(key, {
+          value: Promise.resolve(value),
+          expires: now + CACHE_TTL_MS,
+          good: { value, until: now + 2 * CACHE_TTL_MS },
+        });
+        return value;
+      },
+      (error: unknown) => {
+        this.log.warn(
+          { key, err: error instanceof Error ? error.message : String(error) },
+          'Slack lookup failed',
+        );
+        // Keep serving the last good answer within its bound; otherwise forget, so the next call asks again.
+        if (stale) cache.set(key, { value: Promise.resolve(stale.value), expires: 0, good: stale });
+        else cache.delete(key);
+        return onError;
+      },
+    );
+    if (!stale) cache.set(key, { value: loaded, expires: this.now() + CACHE_TTL_MS });
+    return loaded;
   }
 }
