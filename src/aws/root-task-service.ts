@@ -25,7 +25,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { checkBucketName, checkQueueUrl, isRegionName } from '../domain/aws-identifiers.js';
+import { checkAccountId, checkBucketName, checkQueueUrl, isRegionName } from '../domain/aws-identifiers.js';
 import { policyHash } from '../domain/content-hash.js';
 import { type Logger, silentLogger } from '../log.js';
 import type { AwsClients } from './clients.js';
@@ -46,6 +46,11 @@ import {
   type RootMfaDevice,
 } from './root-task-results.js';
 import type { RootTask } from './task-policies.js';
+
+export interface CleanupOptions {
+  /** the end of an approved window: skip the organization checks made before a grant */
+  windowCleanup?: boolean;
+}
 
 const NO_BUCKET_POLICY = new Set(['NoSuchBucketPolicy']);
 
@@ -156,8 +161,15 @@ export class RootTaskService {
    * not needed). A failed item does not stop the others: every error is returned.
    * Then a separate audit session decides `verified`, failing closed.
    */
-  async deleteRootCredentials(accountId: string): Promise<DeletionResult> {
-    await this.organization.assertTargetable(accountId);
+  async deleteRootCredentials(accountId: string, options: CleanupOptions = {}): Promise<DeletionResult> {
+    if (options.windowCleanup) {
+      // Closing a window already granted must not wait on Organizations (throttled, down) nor on
+      // protection settings changed since the grant: only the id's form is checked; AWS refuses the rest.
+      const checked = checkAccountId(accountId);
+      if (!checked.ok) throw invalidInput(checked.reason);
+    } else {
+      await this.organization.assertTargetable(accountId);
+    }
     const evidence = new EvidenceLog();
     const removed: RemovedCredentials = {
       loginProfile: false,

@@ -68,6 +68,13 @@ export interface BreakglassRequest {
   outcome?: { ok: boolean; summary: string; at: number };
   /** execute attempts started; after the first, a failure can no longer prove nothing was granted */
   executeAttempts?: number;
+  /** when the first execute attempt started: a grant re-run after a crash keeps this window */
+  firstExecuteAt?: number;
+  /**
+   * Bumped when a grant lands after cleanup began: a cleanup that started in an
+   * earlier round must not close the window, since it may have verified before the grant.
+   */
+  cleanupRound?: number;
   /** why the bot cancelled the request itself (e.g. Slack refused to post it) */
   cancelReason?: string;
   /** an extension the requester asked for, waiting for one approver */
@@ -290,10 +297,11 @@ const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
   executing: ['active', 'completed', 'failed', 'cleaning'],
   active: ['cleaning'],
   cleaning: ['closed'],
-  // A grant that landed after its fallback cleanup had verified: clean up again.
+  // A grant that landed after its fallback cleanup had verified (or after an older
+  // attempt gave up): clean up again.
   closed: ['cleaning'],
   completed: [],
-  failed: [],
+  failed: ['cleaning'],
   denied: [],
   expired: [],
   cancelled: [],

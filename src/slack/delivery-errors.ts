@@ -21,12 +21,18 @@ const TRANSIENT_PLATFORM_ERRORS = new Set([
   'ratelimited',
 ]);
 
+/** Slack's chat.postMessage allows about one message a second per channel; `rate_limited` gives no Retry-After. */
+const RATE_LIMITED_PAUSE_MS = 2_000;
+
 export function toDeliveryError(error: unknown): DeliveryError {
   if (error instanceof DeliveryError) return error;
   const code = (error as { code?: string } | null)?.code;
   switch (code) {
     case ErrorCode.PlatformError: {
       const slackError = (error as WebAPIPlatformError).data.error;
+      // chat.postMessage's own "too many messages" answer (ok: false, HTTP 200), apart from HTTP 429.
+      if (slackError === 'rate_limited')
+        return new DeliveryError('rate-limited', slackError, RATE_LIMITED_PAUSE_MS);
       return new DeliveryError(
         TRANSIENT_PLATFORM_ERRORS.has(slackError) ? 'transient' : 'permanent',
         slackError,

@@ -302,13 +302,14 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** Cleanups first: an overdue preview or execute never delays closing a window. */
   async claimDueJob(workerId: string, now: number, leaseMs: number): Promise<Job | undefined> {
     const row = this.prepare<[{ worker: string; until: number; now: number }], JobRow>(
       `UPDATE jobs SET claimed_by = @worker, claimed_until = @until, attempts = attempts + 1
          WHERE id = (
            SELECT id FROM jobs
            WHERE done = 0 AND due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
-           ORDER BY due_at LIMIT 1
+           ORDER BY kind = 'cleanup' DESC, due_at LIMIT 1
          )
          RETURNING id, request_id, kind, due_at, attempts`,
     ).get({ worker: workerId, until: now + leaseMs, now });

@@ -85,11 +85,12 @@ export interface Store {
   /** Extends a claim still held by `workerId` (a long job's heartbeat); false when it was lost. */
   renewClaim(id: number, workerId: string, until: number): Promise<boolean>;
   /**
-   * Marks a job done, but only while `workerId` still holds it: a job rescheduled
-   * while it ran (a late grant moving a cleanup) stays open and runs again.
+   * Marks a job done, but only while the claim `workerId` names (a token per
+   * claim) still holds it: a job rescheduled while it ran (a late grant moving a
+   * cleanup) stays open and runs again.
    */
   completeJob(id: number, workerId: string): Promise<void>;
-  /** Puts a job back to run at `dueAt` (with `workerId`: only while that worker still holds it). */
+  /** Puts a job back to run at `dueAt` (with `workerId`: only while that claim still holds it). */
   retryJob(id: number, dueAt: number, workerId?: string): Promise<void>;
   pendingJobs(requestId: string): Promise<Job[]>;
 

@@ -100,21 +100,29 @@ export class JobRunner {
    * the second attempt on, a failure always ends in cleanup.
    */
   private async execute(id: string): Promise<JobResult> {
+    const startedAt = this.core.now();
     const started = await this.core.mutate(id, (cur) =>
       cur.state === 'executing'
-        ? { next: { ...cur, executeAttempts: (cur.executeAttempts ?? 0) + 1 }, value: undefined }
+        ? {
+            next: {
+              ...cur,
+              executeAttempts: (cur.executeAttempts ?? 0) + 1,
+              firstExecuteAt: cur.firstExecuteAt ?? startedAt,
+            },
+            value: undefined,
+          }
         : { refuse: 'not executing' },
     );
     if (!started.ok) return {};
     const r = started.stored.request;
+    const attempt = r.executeAttempts ?? 1;
     this.core.boundary('execute:before-task');
     let outcome: TaskOutcome;
     try {
       outcome = await this.runTask(r);
       this.core.boundary('execute:after-task');
     } catch (error) {
-      const firstAttempt = (r.executeAttempts ?? 1) === 1;
-      return this.executionFailed(id, asTaskError(error), firstAttempt && nothingGranted(error));
+      return this.executionFailed(id, asTaskError(error), attempt === 1 && nothingGranted(error), attempt);
     }
     await this.core.audit(id, ACTOR, 'executed', outcome.details);
     if (opensWindow(r.task)) return this.granted(id, outcome);
@@ -142,20 +150,23 @@ export class JobRunner {
       (await this.deps.store.getRequest(id))?.request.accountId ?? '',
     );
     const opened = await this.core.mutate(id, (cur) => {
-      if (cur.state === 'cleaning' || cur.state === 'closed') {
-        // The fallback cleanup ran while this grant was in flight: the grant outlived it, so clean up again.
+      if (cur.state === 'cleaning' || cur.state === 'closed' || cur.state === 'failed') {
+        // A cleanup began (or an older attempt gave up) while this grant was in flight: the grant
+        // may have landed after that cleanup verified, so a new round must clean up again.
         return {
-          next: { ...cur, state: 'cleaning' },
+          next: { ...cur, state: 'cleaning', cleanupRound: (cur.cleanupRound ?? 0) + 1 },
           effects: { schedule: [{ kind: 'cleanup', dueAt: now }], notify: [UPDATE_MESSAGE] },
           value: undefined,
         };
       }
       if (cur.state !== 'executing') return { unchanged: undefined };
-      const windowEndsAt = now + cur.durationSeconds * 1000;
+      // The window runs from the first attempt: a re-run after a crash does not stretch it.
+      const grantedAt = Math.min(now, cur.firstExecuteAt ?? now);
+      const windowEndsAt = grantedAt + cur.durationSeconds * 1000;
       const next: BreakglassRequest = {
         ...cur,
         state: 'active',
-        grantedAt: now,
+        grantedAt,
         windowEndsAt,
         outcome: { ok: true, summary: outcome.summary + this.dryRunNote(), at: now },
       };
@@ -163,7 +174,7 @@ export class JobRunner {
         next,
         effects: {
           schedule: [
-            { kind: 'remind', dueAt: reminderAt(now, windowEndsAt, this.deps.settings) },
+            { kind: 'remind', dueAt: reminderAt(grantedAt, windowEndsAt, this.deps.settings) },
             { kind: 'cleanup', dueAt: windowEndsAt },
           ],
           notify: [
@@ -204,13 +215,16 @@ export class JobRunner {
     id: string,
     error: RootTaskError,
     provenNothing: boolean,
+    attempt: number,
   ): Promise<JobResult> {
     const now = this.core.now();
     await this.core.audit(id, ACTOR, 'execution failed', error.toJSON());
     await this.core.mutate(id, (cur) => {
       if (cur.state !== 'executing') return { unchanged: undefined };
       const outcome = { ok: false, summary: error.message, at: now };
-      const cleanup = opensWindow(cur.task) && !provenNothing;
+      // A newer attempt (this one's lease lapsed) may be granting right now: only the latest decides.
+      const latest = (cur.executeAttempts ?? 1) === attempt;
+      const cleanup = opensWindow(cur.task) && !(provenNothing && latest);
       const next: BreakglassRequest = { ...cur, state: cleanup ? 'cleaning' : 'failed', outcome };
       const notice: Notice = {
         kind: 'execution-failed',
@@ -302,12 +316,13 @@ export class JobRunner {
       };
     });
     if (!moved.ok) return {};
+    const round = moved.stored.request.cleanupRound ?? 0;
     this.core.boundary('cleanup:before-delete');
     const result = await this.deleteCredentials(moved.stored.request.accountId);
     this.core.boundary('cleanup:after-delete');
     if (result.verified && !result.error) {
-      await this.cleanupVerified(id, result);
-      return {};
+      // A grant that landed during this run started a new round: run again rather than close.
+      return (await this.cleanupVerified(id, result, round)) ? {} : { retryAt: this.core.now() };
     }
     const failures = await this.cleanupFailed(id, result);
     return {
@@ -318,7 +333,7 @@ export class JobRunner {
   /** The deletion's result; an error thrown before any deletion becomes a result with `error` set. */
   private async deleteCredentials(accountId: string): Promise<DeletionResult> {
     try {
-      return await this.deps.tasks.deleteRootCredentials(accountId);
+      return await this.deps.tasks.deleteRootCredentials(accountId, { windowCleanup: true });
     } catch (error) {
       const { kind, message, remediation } = asTaskError(error);
       const removed = { loginProfile: false, accessKeys: [], signingCertificates: [], mfaDevices: [] };
@@ -333,20 +348,17 @@ export class JobRunner {
     }
   }
 
-  private async cleanupVerified(id: string, result: DeletionResult): Promise<void> {
+  /** Closes the window if no grant landed since this cleanup round began; false when one did. */
+  private async cleanupVerified(id: string, result: DeletionResult, round: number): Promise<boolean> {
     const summary = describeDeletion(result);
-    this.deps.log.info(
-      { requestId: id, accountId: result.accountId, removed: result.removed },
-      'cleanup verified',
-    );
-    emitMetric(this.deps.log, 'CleanupVerified', 1, { requestId: id });
     const now = this.core.now();
     await this.core.audit(id, ACTOR, 'cleanup verified', {
       removed: result.removed,
       evidence: result.evidence,
     });
-    await this.core.mutate(id, (cur) => {
-      if (cur.state !== 'cleaning') return { unchanged: undefined };
+    const closed = await this.core.mutate<boolean>(id, (cur) => {
+      if (cur.state !== 'cleaning') return { unchanged: true };
+      if ((cur.cleanupRound ?? 0) !== round) return { unchanged: false };
       const next: BreakglassRequest = {
         ...cur,
         state: 'closed',
@@ -361,9 +373,17 @@ export class JobRunner {
             { to: 'channel', notice: { kind: 'cleanup-verified', request: next, removed: summary } },
           ],
         },
-        value: undefined,
+        value: true,
       };
     });
+    if (closed.ok && closed.changed) {
+      this.deps.log.info(
+        { requestId: id, accountId: result.accountId, removed: result.removed },
+        'cleanup verified',
+      );
+      emitMetric(this.deps.log, 'CleanupVerified', 1, { requestId: id });
+    }
+    return !closed.ok || closed.value;
   }
 
   /** Records the failure, alerts the channel once after repeated failures; returns the failure count. */

@@ -18,7 +18,8 @@ import type { StoredRequest } from '../store/store.js';
 export interface RootTasks {
   auditRootCredentials(accountId: string): Promise<RootCredentialAudit>;
   allowPasswordRecovery(accountId: string): Promise<PasswordRecoveryResult>;
-  deleteRootCredentials(accountId: string): Promise<DeletionResult>;
+  /** `windowCleanup`: closing an approved window; skips the organization checks made before a grant */
+  deleteRootCredentials(accountId: string, options?: { windowCleanup?: boolean }): Promise<DeletionResult>;
   /** removes the policy only if its sha256 is still `expectedPolicyHash` (null: there was none) */
   unlockS3BucketPolicy(
     accountId: string,

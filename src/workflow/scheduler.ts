@@ -21,7 +21,8 @@ export const STALLED_AFTER_TICKS = 3;
 
 export class Scheduler {
   readonly workerId = `worker-${randomUUID().slice(0, 8)}`;
-  private readonly loop: WorkLoop<Job>;
+  private readonly loop: WorkLoop<{ job: Job; token: string }>;
+  private claims = 0;
   private readonly now: () => number;
   private readonly leaseMs: number;
 
@@ -43,8 +44,14 @@ export class Scheduler {
       tickMs: options.tickMs,
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       log: options.log,
-      claim: () => this.store.claimDueJob(this.workerId, this.now(), this.leaseMs),
-      run: (job) => this.runOne(job),
+      claim: async () => {
+        // A token per claim, not per process: if the job is rescheduled while it runs and
+        // claimed again by another slot here, the first run can no longer complete it.
+        const token = `${this.workerId}:${++this.claims}`;
+        const job = await this.store.claimDueJob(token, this.now(), this.leaseMs);
+        return job && { job, token };
+      },
+      run: ({ job, token }) => this.runOne(job, token),
     });
   }
 
@@ -72,7 +79,7 @@ export class Scheduler {
     return wallNow - this.loop.lastPollAt <= this.options.tickMs * STALLED_AFTER_TICKS + 1000;
   }
 
-  private async runOne(job: Job): Promise<void> {
+  private async runOne(job: Job, token: string): Promise<void> {
     const log = this.options.log.child({
       jobId: job.id,
       kind: job.kind,
@@ -80,17 +87,17 @@ export class Scheduler {
       attempt: job.attempts,
     });
     const heartbeat = setInterval(() => {
-      this.store.renewClaim(job.id, this.workerId, this.now() + this.leaseMs).catch(() => {});
+      this.store.renewClaim(job.id, token, this.now() + this.leaseMs).catch(() => {});
     }, this.leaseMs / 3);
     try {
       const { retryAt } = await this.run(job);
-      if (retryAt === undefined) await this.store.completeJob(job.id, this.workerId);
-      else await this.store.retryJob(job.id, retryAt, this.workerId);
+      if (retryAt === undefined) await this.store.completeJob(job.id, token);
+      else await this.store.retryJob(job.id, retryAt, token);
     } catch (error) {
       // A bug or a store error: keep the job and try again later; never lose it.
       log.error({ err: errorText(error) }, 'job failed; will retry');
       await this.store
-        .retryJob(job.id, this.now() + FAILED_JOB_RETRY_MS, this.workerId)
+        .retryJob(job.id, this.now() + FAILED_JOB_RETRY_MS, token)
         .catch((storeError: unknown) => {
           // The lease lapses and the job runs again anyway.
           log.error({ err: errorText(storeError) }, 'could not reschedule the failed job');

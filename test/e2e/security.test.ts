@@ -59,16 +59,12 @@ describe('request signing', () => {
 });
 
 describe('user text posted to Slack', () => {
-  it('escapes mentions and links in a justification', async () => {
+  it('never lets mentions and links in a justification come alive', async () => {
     const justification = 'Help <!channel> <@U999> <!subteam^S123> <https://evil.example|click> & more';
-    const request = await submitRequest(env, { account: ACCOUNT, duration: '1800', justification });
-    const rendered = env.slack
-      .texts()
-      .filter((t) => t.includes(request.id))
-      .join('\n');
-    expect(rendered).toContain(
-      'Help &lt;!channel&gt; &lt;@U999&gt; &lt;!subteam^S123&gt; &lt;https://evil.example|click&gt; &amp; more',
-    );
+    await submitRequest(env, { account: ACCOUNT, duration: '1800', justification });
+    // Shown exactly as typed in plain_text, where Slack interprets nothing; never in mrkdwn unescaped.
+    expect(env.slack.plainTexts()).toContain(justification);
+    const rendered = env.slack.interpretedTexts().join('\n');
     expect(rendered).not.toContain('<!channel>');
     expect(rendered).not.toContain('<@U999>');
     expect(rendered).not.toContain('<https://evil');

@@ -34,6 +34,8 @@ const FIELDS: { [K in keyof BreakglassRequest]-?: Change<BreakglassRequest> | { 
   preview: (r) => ({ ...r, preview: undefined }),
   outcome: { notContent: "the task's result, set only after approval" },
   executeAttempts: (r) => ({ ...r, executeAttempts: 3 }),
+  firstExecuteAt: (r) => ({ ...r, firstExecuteAt: 7 }),
+  cleanupRound: (r) => ({ ...r, cleanupRound: 2 }),
   cancelReason: (r) => ({ ...r, cancelReason: 'gone' }),
   extensionRequest: (r) => ({ ...r, extensionRequest: { seconds: 60, at: 1, nonce: 'n' } }),
   cleanup: (r) => ({ ...r, cleanup: { failures: 2 } }),

@@ -11,7 +11,7 @@ import { denyModal, policyModal, requestModal } from '../../src/slack/blocks/mod
 import { renderNotice } from '../../src/slack/blocks/notices.js';
 import { requestBlocks, requestMessage, requestText } from '../../src/slack/blocks/request-message.js';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { escapeMrkdwn, mrkdwnLink } from '../../src/slack/text.js';
+import { mrkdwnLink } from '../../src/slack/text.js';
 import type { Notice } from '../../src/workflow/ports.js';
 import { blockProblems, viewProblems } from '../fakes/slack/block-kit.js';
 
@@ -49,16 +49,22 @@ function request(overrides: Partial<BreakglassRequest> = {}): BreakglassRequest 
 }
 
 /** All mrkdwn a reader sees in blocks, in order. */
+/** Text Slack interprets (mrkdwn): where mentions and links would come alive. */
 function mrkdwnOf(blocks: KnownBlock[]): string[] {
   const out: string[] = [];
   for (const b of blocks) {
     if (b.type === 'section') {
-      if (b.text) out.push(b.text.text);
-      for (const f of b.fields ?? []) out.push(f.text);
+      if (b.text?.type === 'mrkdwn') out.push(b.text.text);
+      for (const f of b.fields ?? []) if (f.type === 'mrkdwn') out.push(f.text);
     }
-    if (b.type === 'context') for (const e of b.elements) if ('text' in e) out.push(e.text);
+    if (b.type === 'context') for (const e of b.elements) if (e.type === 'mrkdwn') out.push(e.text);
   }
   return out;
+}
+
+/** Sections shown as typed (plain_text): nothing in them is interpreted. */
+function plainOf(blocks: KnownBlock[]): string[] {
+  return blocks.flatMap((b) => (b.type === 'section' && b.text?.type === 'plain_text' ? [b.text.text] : []));
 }
 
 /** Mentions and links (`<…>`) in mrkdwn: only ones the code built. */
@@ -80,12 +86,13 @@ describe('the request message with the most hostile input the modal accepts', ()
     expect(checkIncidentLink(LINK)).toEqual({ ok: true, link: LINK });
   });
 
-  it('fits every Slack limit, with the justification and link whole and escaped', () => {
+  it('fits every Slack limit, with the justification shown as typed and the link whole and escaped', () => {
     const blocks = requestBlocks(request(), CTX);
     expect(blockProblems(blocks, 'message')).toEqual([]);
     const texts = mrkdwnOf(blocks);
-    // The justification is split across consecutive sections, whole.
-    expect(texts.join('')).toContain(`*Justification*\n${escapeMrkdwn(JUSTIFICATION)}`);
+    // The justification is one plain_text section, exactly as typed: nothing in it is interpreted.
+    expect(plainOf(blocks)).toContain(JUSTIFICATION);
+    expect(texts.join('')).not.toContain('<!channel>');
     // The link is one link token, built by mrkdwnLink.
     expect(texts.join('\n')).toContain(`*Incident / ticket*\n${mrkdwnLink(LINK)}`);
     const built = new Set([...ALLOWED_TOKENS, mrkdwnLink(LINK)]);
@@ -96,21 +103,28 @@ describe('the request message with the most hostile input the modal accepts', ()
     ['all ampersands', '&'.repeat(2000)],
     ['all brackets', '<'.repeat(2000)],
     ['emoji', '😀'.repeat(1000)],
-  ])('shows a justification of %s whole, across sections', (_what, justification) => {
+  ])('shows a justification of %s whole, as typed', (_what, justification) => {
     const blocks = requestBlocks(request({ justification }), CTX);
     expect(blockProblems(blocks, 'message')).toEqual([]);
-    expect(mrkdwnOf(blocks).join('')).toContain(`*Justification*\n${escapeMrkdwn(justification)}*Root`);
+    expect(plainOf(blocks)).toContain(justification);
   });
 
-  it('shows a link too long for a Slack link (all ampersands) as escaped text, whole', () => {
+  it('shows a link too long for a Slack link (all ampersands) whole, as typed', () => {
     const link = `https://x.example/?${'&'.repeat(MAX_INCIDENT_LINK - 19)}`;
     expect(checkIncidentLink(link)).toMatchObject({ ok: true });
     const blocks = requestBlocks(request({ link }), CTX);
     expect(blockProblems(blocks, 'message')).toEqual([]);
-    const shown = mrkdwnOf(blocks).filter(
-      (t) => t.includes('too long for a Slack link') || t.startsWith('&amp;'),
-    );
-    expect(shown.join('').replace(/^.*\n/, '')).toBe(escapeMrkdwn(link));
+    expect(mrkdwnOf(blocks).join('\n')).toContain('too long for a Slack link');
+    expect(plainOf(blocks)).toContain(link);
+  });
+
+  it('stays under 12,000 characters of block text for the most hostile input (msg_blocks_too_long)', () => {
+    const worst = request({
+      justification: '&'.repeat(2000),
+      link: `https://x.example/?${'&'.repeat(MAX_INCIDENT_LINK - 19)}`,
+    });
+    const size = JSON.stringify(requestBlocks(worst, CTX)).length;
+    expect(size).toBeLessThan(12_000);
   });
 
   const states: RequestState[] = [

@@ -140,6 +140,18 @@ describe('delivery worker', () => {
     expect(refused).toEqual([]);
   });
 
+  it("waits on chat.postMessage's own rate_limited answer instead of dropping the notice", async () => {
+    await store.createRequest(requestFixture('BG-1'), { notify: [{ to: 'post' }] });
+    slackCall('chat.postMessage').reply(200, { ok: false, error: 'rate_limited' });
+    await worker.drain();
+    expect(await statuses('BG-1')).toEqual(['post:pending']);
+    expect(refused).toEqual([]);
+    clock.now += 2_000;
+    slackCall('chat.postMessage').reply(200, posted);
+    await worker.drain();
+    expect(await statuses('BG-1')).toEqual(['post:sent']);
+  });
+
   it.each([
     ['an HTTP 503', () => slackCall('chat.postMessage').reply(503, 'upstream down')],
     [

@@ -117,6 +117,33 @@ describe('jobs', () => {
     expect((await store.pendingJobs('BG-1')).map((j) => j.kind)).toEqual(['cleanup']);
   });
 
+  it('completes a job only for the claim that holds it (a reschedule while it runs keeps it open)', async () => {
+    await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+    const first = await store.claimDueJob('w:1', 100, 60_000);
+    // A late grant moves the cleanup while it runs; another slot of the same process claims it.
+    await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+    const second = await store.claimDueJob('w:2', 100, 60_000);
+    expect(second?.id).toBe(first?.id);
+    await store.completeJob(first?.id ?? 0, 'w:1');
+    expect((await store.pendingJobs('BG-1')).map((j) => j.kind)).toEqual(['cleanup']);
+    await store.completeJob(second?.id ?? 0, 'w:2');
+    expect(await store.pendingJobs('BG-1')).toEqual([]);
+  });
+
+  it('claims due cleanups before other due jobs, even older ones', async () => {
+    await store.scheduleJob({ requestId: 'BG-1', kind: 'preview', dueAt: 10 });
+    await store.scheduleJob({ requestId: 'BG-2', kind: 'execute', dueAt: 20 });
+    await store.scheduleJob({ requestId: 'BG-3', kind: 'cleanup', dueAt: 90 });
+    const order = [];
+    for (
+      let job = await store.claimDueJob('w', 100, 60_000);
+      job;
+      job = await store.claimDueJob('w', 100, 60_000)
+    )
+      order.push(job.kind);
+    expect(order).toEqual(['cleanup', 'preview', 'execute']);
+  });
+
   it('runs a retried job at its new time', async () => {
     await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
     const job = await store.claimDueJob('w', 100, 60_000);

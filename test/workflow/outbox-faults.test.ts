@@ -153,3 +153,101 @@ describe('grant safety', () => {
     expect(env.aws.fake.account(ACCOUNT).root.loginProfile).toBeNull();
   });
 });
+
+describe('grant races (review findings)', () => {
+  /** Holds the grant call until `release`; resolves `reached` when the call is waiting. */
+  function gateGrant() {
+    const service = env.aws.service;
+    const real = service.allowPasswordRecovery.bind(service);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached = () => {};
+    const waiting = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    service.allowPasswordRecovery = async (accountId) => {
+      reached();
+      await gate;
+      return real(accountId);
+    };
+    return { release, waiting };
+  }
+
+  async function job(id: string, kind: 'execute' | 'cleanup') {
+    const found = (await env.store.pendingJobs(id)).find((j) => j.kind === kind);
+    if (!found) throw new Error(`no ${kind} job`);
+    return found;
+  }
+
+  it('cleans up again when a grant lands while the fallback cleanup runs', async () => {
+    const r = await submitRequest(env, ACCOUNT);
+    await approveByBoth(env, r, false);
+    const grant = gateGrant();
+    const execute = env.workflow.runJob(await job(r.id, 'execute'));
+    await grant.waiting;
+    // The fallback cleanup runs while the grant is in flight; the grant lands after it verified.
+    const service = env.aws.service;
+    const realDelete = service.deleteRootCredentials.bind(service);
+    service.deleteRootCredentials = async (accountId, options) => {
+      const result = await realDelete(accountId, options);
+      service.deleteRootCredentials = realDelete;
+      grant.release();
+      await execute;
+      return result;
+    };
+    env.clock.now += HOUR;
+    const first = await env.workflow.runJob(await job(r.id, 'cleanup'));
+    expect(first.retryAt).toBeDefined();
+    expect(await state(r.id)).toBe('cleaning');
+    expect(env.aws.fake.account(ACCOUNT).root.loginProfile).not.toBeNull();
+    await env.runDue();
+    expect(await state(r.id)).toBe('closed');
+    expect(env.aws.fake.account(ACCOUNT).root.loginProfile).toBeNull();
+  });
+
+  it('keeps the window of the first attempt when a re-run grants after a crash', async () => {
+    const r = await submitRequest(env, ACCOUNT);
+    await approveByBoth(env, r, false);
+    const firstAt = env.clock.now;
+    await env.workflow.core.mutate(r.id, (cur) => ({
+      next: { ...cur, executeAttempts: 1, firstExecuteAt: firstAt },
+      value: undefined,
+    }));
+    env.clock.now += 50 * 60_000; // the process was down for 50 minutes
+    await env.runDue();
+    const active = (await currentRequest(env, r.id)).request;
+    expect(active.state).toBe('active');
+    expect(active.windowEndsAt).toBe(firstAt + HOUR);
+  });
+
+  it('lets only the latest attempt decide that nothing was granted', async () => {
+    const r = await submitRequest(env, ACCOUNT);
+    await approveByBoth(env, r, false);
+    const grant = gateGrant();
+    env.aws.fake.failNext('AssumeRoot', 'AccessDenied', { status: 403, times: 1 });
+    const older = env.workflow.runJob(await job(r.id, 'execute'));
+    await grant.waiting;
+    // Its lease lapsed and a newer attempt started meanwhile.
+    await env.workflow.core.mutate(r.id, (cur) => ({
+      next: { ...cur, executeAttempts: 2 },
+      value: undefined,
+    }));
+    grant.release();
+    await older;
+    expect(await state(r.id)).toBe('cleaning');
+    expect((await env.store.pendingJobs(r.id)).map((j) => j.kind)).toContain('cleanup');
+  });
+
+  it('closes a window without asking Organizations anything', async () => {
+    const r = await submitRequest(env, ACCOUNT);
+    await approveByBoth(env, r);
+    const before = env.aws.fake.calls.filter((c) => c.startsWith('organizations:')).length;
+    env.aws.fake.failNext('ListAccounts', 'TooManyRequestsException', { times: 50 });
+    env.aws.organization.refresh();
+    await env.advance(HOUR);
+    expect(await state(r.id)).toBe('closed');
+    expect(env.aws.fake.calls.filter((c) => c.startsWith('organizations:')).length).toBe(before);
+  });
+});

@@ -23,6 +23,18 @@ export const LIMITS = {
   privateMetadata: 3000,
 } as const;
 
+/**
+ * Untrusted text shown exactly as typed: a plain_text object needs no escaping
+ * (Slack renders neither mentions nor links nor emphasis in it), so its length
+ * is the input's length.
+ */
+export function plainSection(text: string): SectionBlock {
+  return {
+    type: 'section',
+    text: { type: 'plain_text', text: clipPlain(text, LIMITS.sectionText), emoji: false },
+  };
+}
+
 export function mrkdwnSection(text: string, accessory?: Button): SectionBlock {
   return {
     type: 'section',

@@ -19,7 +19,17 @@ import {
   slackTime,
   splitMrkdwn,
 } from '../text.js';
-import { actions, button, context, fieldsSection, header, LIMITS, mrkdwnSection, textLength } from './kit.js';
+import {
+  actions,
+  button,
+  context,
+  fieldsSection,
+  header,
+  LIMITS,
+  mrkdwnSection,
+  plainSection,
+  textLength,
+} from './kit.js';
 
 export interface ApproveValue {
   id: string;
@@ -42,8 +52,6 @@ const POLICY_INLINE_BLOCKS = 3;
 const MESSAGE_TEXT_BUDGET = 12_000;
 /** A piece of policy or justification inside one section, with room for its heading and ``` fences. */
 const PIECE = 2900;
-/** 2,000 characters of justification escape to at most 10,000: four sections. */
-const JUSTIFICATION_BLOCKS = 4;
 /** Mentions of configured approvers (user and group ids) are kept to one readable line. */
 const MENTIONS_MAX = 1000;
 /** Room for the note beside the "View full policy" button. */
@@ -154,22 +162,21 @@ export function requestBlocks(r: BreakglassRequest, ctx?: RequestMessageContext)
 
 /**
  * The incident link as a field, `<url|label>`; a link whose Slack form is too
- * long for a field (only a URL full of `&`) is shown as escaped text instead,
- * whole, across at most two sections.
+ * long for a field (only a URL full of `&`) is shown whole as plain text instead.
  */
 function linkField(link: string): string | KnownBlock[] {
   const field = `*Incident / ticket*\n${mrkdwnLink(link)}`;
   if (field.length <= LIMITS.fieldText) return field;
-  return splitMrkdwn(escapeMrkdwn(link), PIECE).map((piece, i) =>
-    mrkdwnSection(i === 0 ? `*Incident / ticket* (too long for a Slack link)\n${piece}` : piece),
-  );
+  return [mrkdwnSection('*Incident / ticket* (too long for a Slack link)'), plainSection(link)];
 }
 
+/**
+ * The justification as typed, in a plain_text section: nothing in it is
+ * interpreted (mentions, links, emphasis) and escaping cannot lengthen it, so
+ * the longest one the modal accepts (2,000 characters) is one block.
+ */
 function justificationBlocks(justification: string): KnownBlock[] {
-  const escaped = clipMrkdwn(escapeMrkdwn(justification), JUSTIFICATION_BLOCKS * PIECE);
-  return splitMrkdwn(escaped, PIECE).map((piece, i) =>
-    mrkdwnSection(i === 0 ? `*Justification*\n${piece}` : piece),
-  );
+  return [mrkdwnSection('*Justification*'), plainSection(justification)];
 }
 
 function previewContext(r: BreakglassRequest): KnownBlock[] {

@@ -167,6 +167,30 @@ export class FakeSlack {
     return this.calls.filter((c) => c.method === method);
   }
 
+  /**
+   * What Slack interprets (mentions, links, emphasis come alive): the top-level
+   * `text` and every mrkdwn text object, in calls Slack accepted.
+   */
+  interpretedTexts(): string[] {
+    return this.calls
+      .filter((c) => c.outcome?.ok !== false)
+      .flatMap((c) => [
+        String(c.args.text ?? ''),
+        ...textObjects(c.args.blocks, 'mrkdwn'),
+        ...textObjects(c.args.view, 'mrkdwn'),
+      ]);
+  }
+
+  /** plain_text objects in calls Slack accepted: shown as typed, nothing interpreted. */
+  plainTexts(): string[] {
+    return this.calls
+      .filter((c) => c.outcome?.ok !== false)
+      .flatMap((c) => [
+        ...textObjects(c.args.blocks, 'plain_text'),
+        ...textObjects(c.args.view, 'plain_text'),
+      ]);
+  }
+
   /** Every text a person could read, from messages, updates, ephemerals and responses Slack accepted. */
   texts(method?: string): string[] {
     return this.calls
@@ -330,4 +354,13 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** The texts of every text object of `type` anywhere inside `value` (blocks, a view). */
+function textObjects(value: unknown, type: 'mrkdwn' | 'plain_text'): string[] {
+  if (Array.isArray(value)) return value.flatMap((v) => textObjects(v, type));
+  if (typeof value !== 'object' || value === null) return [];
+  const record = value as Record<string, unknown>;
+  const own = record.type === type && typeof record.text === 'string' ? [record.text] : [];
+  return [...own, ...Object.values(record).flatMap((v) => textObjects(v, type))];
 }
