@@ -222,6 +222,27 @@ describe('Socket Mode: the connection goes away', () => {
     everyEnvelopeAckedInTime(e.socket, new Set([delivery]));
   }
 
+  it('counts a click once when its ack was lost and Slack redelivers it', async () => {
+    const e = await socketEnv();
+    const request = await submitRequest(e, { account: ACCOUNT, duration: '1800', justification: 'x' });
+    const value = approveValue(e.slack, request.id) ?? '';
+    e.socket.loseAcks(1);
+    const res = await e.client.blockAction(APPROVER_A, { action_id: 'bg_approve', value });
+    expect(res.status).toBe(200);
+    const delivery = e.socket.deliveries.at(-1);
+    expect(delivery?.attempts.map((a) => a.retry_attempt)).toEqual([0, 1]);
+    await waitFor('the replies to both deliveries', () =>
+      e.slack.callsOf('response_url').length >= 2 ? true : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await stateOf(e, request.id)).approvals.map((a) => a.userId)).toEqual([APPROVER_A]);
+    expect(await click(e, APPROVER_B, 'bg_approve', value)).toMatch(/Second approval/);
+    await waitForState(e, request.id, 'active');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(e.aws.callsOf('CreateLoginProfile')).toHaveLength(1);
+    everyEnvelopeAckedInTime(e.socket, new Set([delivery]));
+  });
+
   it(
     'reconnects after Slack sends disconnect (refresh_requested), without losing a click',
     RECONNECT,

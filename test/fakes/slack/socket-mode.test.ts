@@ -133,6 +133,18 @@ describe('envelopes', () => {
     expect(new Set(seen.map((e) => e.envelope_id)).size).toBe(3);
   });
 
+  it('loses an ack on request: the payload comes again as a retry', async () => {
+    const { client, socket } = await connect({ ackDeadlineMs: 100, retryDelaysMs: [0, 0, 0] });
+    const seen = collect(client, (e) => void e.ack());
+    await client.start();
+    socket.loseAcks(1);
+    const delivery = socket.deliver('interactive', { type: 'block_actions' });
+    await delivery.response;
+    expect(seen.map((e) => e.retry_num)).toEqual([undefined, 1]);
+    expect(socket.lostAcks).toEqual([delivery.attempts[0]?.envelope_id]);
+    expect(socket.acks.map((a) => a.envelope_id)).toEqual([delivery.attempts[1]?.envelope_id]);
+  });
+
   it('gives up after three retries', async () => {
     const { client, socket } = await connect({ ackDeadlineMs: 30, retryDelaysMs: [0, 0, 0] });
     const seen = collect(client, () => {});

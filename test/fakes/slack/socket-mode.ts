@@ -23,6 +23,8 @@
  *   connection is held and sent, as a retry, on the next connection. (Slack
  *   documents retries for Events API envelopes; this fake retries every type
  *   the same way, the stricter case for the bot: handlers must be idempotent.)
+ * - `loseAcks(n)` drops the next n acks in transit: Slack never sees them and
+ *   redelivers, so the app gets a payload it already handled.
  * - `disconnect(reason)` sends `{ type: 'disconnect', reason }`
  *   (`refresh_requested`, `warning`, …) and leaves the closing to the client;
  *   `drop()` cuts the TCP connection with no close frame.
@@ -96,6 +98,9 @@ export class FakeSocketMode {
   readonly acks: RecordedAck[] = [];
   /** acks naming an envelope_id the fake never sent */
   readonly strayAcks: unknown[] = [];
+  /** acks lost in transit (see `loseAcks`) */
+  readonly lostAcks: string[] = [];
+  private acksToLose = 0;
   readonly deliveries: Delivery[] = [];
   readonly connections: Connection[] = [];
   url = '';
@@ -171,6 +176,11 @@ export class FakeSocketMode {
   disconnect(reason: DisconnectReason = 'refresh_requested'): void {
     const live = this.requireLive();
     live.ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-fake-1' } }));
+  }
+
+  /** The next `count` acks are lost on the way: Slack redelivers their envelopes after the deadline. */
+  loseAcks(count = 1): void {
+    this.acksToLose += count;
   }
 
   /** The connection drops: no close frame, no goodbye. */
@@ -318,6 +328,11 @@ export class FakeSocketMode {
       typeof message.envelope_id === 'string' ? this.inflight.get(message.envelope_id) : undefined;
     if (!found?.sent.sentAt) {
       this.strayAcks.push(message);
+      return;
+    }
+    if (this.acksToLose > 0) {
+      this.acksToLose -= 1;
+      this.lostAcks.push(found.sent.envelope_id);
       return;
     }
     const at = Date.now();
