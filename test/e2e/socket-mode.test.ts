@@ -6,13 +6,24 @@
  * Slack asks it to reconnect or the socket drops, without losing or doubling
  * a click; /readyz must say when the connection is down.
  */
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memberId } from '../fakes/aws/sample-org.js';
-import type { FakeSocketMode } from '../fakes/slack/socket-mode.js';
+import { startBot } from '../../src/bot.js';
+import { loadConfig } from '../../src/config/app-config.js';
+import { awsSettingsFromEnv } from '../../src/config/aws-settings.js';
+import { silentLogger } from '../../src/log.js';
+import { memberId, seedMembers } from '../fakes/aws/sample-org.js';
+import { FakeAws } from '../fakes/aws/server.js';
+import { FakeSlack } from '../fakes/slack/server.js';
+import { FakeSocketMode } from '../fakes/slack/socket-mode.js';
 import {
   APPROVER_A,
   APPROVER_B,
   type BotEnv,
+  botEnvironment,
   OUTSIDER,
   REQUESTER,
   startBotEnv,
@@ -266,4 +277,69 @@ describe('Socket Mode: the connection goes away', () => {
   it('reconnects after the socket drops without a close, without losing a click', RECONNECT, async () => {
     await clickAcrossReconnect((socket) => socket.drop());
   });
+});
+
+describe('Socket Mode: starting while Slack cannot be reached', () => {
+  /** A port nobody listens on now (the bot must be reachable before startBot resolves). */
+  async function freePort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it(
+    'serves /healthz and runs the scheduler before Slack answers; connects once it does',
+    RECONNECT,
+    async () => {
+      const aws = await FakeAws.start();
+      seedMembers(aws, 2, 0);
+      const slack = await FakeSlack.start();
+      const socket = await FakeSocketMode.start(slack, SOCKET);
+      const port = await freePort();
+      const vars = botEnvironment(aws, slack, join(mkdtempSync(join(tmpdir(), 'bg-sm-')), 'bg.db'), {
+        SLACK_APP_TOKEN: socket.token,
+        PORT: String(port),
+      });
+      // apps.connections.open fails twice (HTTP 503): the bot retries, a second or two apart.
+      slack.httpErrorNext('apps.connections.open', 503, { times: 2 });
+      let started = false;
+      const starting = startBot({
+        config: loadConfig(vars),
+        aws: awsSettingsFromEnv(vars),
+        log: silentLogger,
+        slackClientOptions: { retryConfig: { retries: 0 }, rejectRateLimitedCalls: true },
+      }).then((bot) => {
+        started = true;
+        return bot;
+      });
+      try {
+        const get = async (path: string) => {
+          const res = await fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined);
+          return (
+            res && { status: res.status, body: (await res.json()) as { checks: Record<string, unknown> } }
+          );
+        };
+        const live = await waitFor('/healthz before Slack answers', async () => {
+          const r = await get('/healthz');
+          return r?.status === 200 ? r : undefined;
+        });
+        expect(live.body.checks.scheduler).toBe('polling');
+        const ready = await get('/readyz');
+        expect(started).toBe(false);
+        expect(ready).toMatchObject({ status: 503, body: { checks: { slack: 'disconnected' } } });
+        const bot = await starting;
+        expect(bot.port).toBe(port);
+        expect(slack.callsOf('apps.connections.open').map((c) => c.outcome?.status)).toEqual([503, 503, 200]);
+        expect(await get('/readyz')).toMatchObject({ status: 200, body: { checks: { slack: 'connected' } } });
+        await bot.stop();
+      } finally {
+        await starting.then((b) => b.stop()).catch(() => {});
+        await socket.close();
+        await slack.close();
+        await aws.close();
+      }
+    },
+  );
 });
