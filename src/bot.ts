@@ -2,8 +2,6 @@
  * Wires the bot together: configuration, store, AWS, Slack app, workflow and
  * scheduler. main.ts runs it; the end-to-end tests and the demo start it too.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import pLimit from 'p-limit';
@@ -28,6 +26,7 @@ import { registerOptions } from './slack/listeners/options.js';
 import { registerViews } from './slack/listeners/views.js';
 import { InstalledWorkspace, registerWorkspaceGuard } from './slack/listeners/workspace-guard.js';
 import { SlackPeople } from './slack/people.js';
+import { SocketConnection, type SocketReport } from './slack/socket-connection.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { DeliveryWorker } from './workflow/delivery.js';
@@ -72,8 +71,10 @@ export interface Bot {
   scheduler: Scheduler;
   delivery: DeliveryWorker;
   workflow: BreakglassWorkflow;
-  /** the HTTP port actually listened on (HTTP mode) */
+  /** the HTTP port actually listened on (HTTP mode: Slack and health routes; Socket Mode: health routes) */
   port: number | undefined;
+  /** Socket Mode: whether the websocket to Slack is up (undefined in HTTP mode) */
+  slackConnection(): SocketReport | undefined;
   stop(): Promise<void>;
 }
 
@@ -103,7 +104,10 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
     leaseMs: config.jobLeaseMs,
     onUndeliverable: (item, error) => workflow.undeliverable(item, error),
   });
-  const app = createSlackApp(config, log, healthProbe({ store, scheduler, delivery }), slackClientOptions);
+  const socket = config.slack.mode === 'socket' ? new SocketConnection(log) : undefined;
+  const health = healthProbe({ store, scheduler, delivery, slack: socket && (() => socket.report()) });
+  const slackApp = createSlackApp(config, log, health, { clientOptions: slackClientOptions, socket });
+  const app = slackApp.app;
   const people = new SlackPeople(app.client, config.approvers, config.requesters, log);
   const workflow: BreakglassWorkflow = new BreakglassWorkflow({
     store,
@@ -148,13 +152,23 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
     log.error({ err: error.message, code: (error as { code?: string }).code }, 'Slack listener failed');
   });
 
-  const started = (await app.start(config.slack.port)) as Server | undefined;
-  const address =
-    started && typeof started.address === 'function' ? (started.address() as AddressInfo | null) : null;
-  // Overdue jobs (cleanups due while the bot was down) run now, on the first tick.
+  // Overdue jobs (cleanups due while the bot was down) run now, on the first tick, whether
+  // or not Slack can be reached yet (Socket Mode waits for Slack's hello below).
   scheduler.start();
   delivery.start();
   const stopMetrics = startMetricsReporter({ store, scheduler, log });
+  let port: number | undefined;
+  try {
+    port = await slackApp.start();
+  } catch (error) {
+    stopMetrics();
+    await scheduler.stop();
+    await delivery.stop();
+    await app.stop().catch(() => {});
+    clients.destroy();
+    await store.close();
+    throw error;
+  }
   // Warm the account list so the first typeahead answers within Slack's deadline.
   organization.listAccounts().catch((error: unknown) => {
     log.warn(
@@ -162,7 +176,7 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
       "could not list the organization's accounts",
     );
   });
-  log.info({ mode: config.slack.mode, port: address?.port, dryRun: config.dryRun }, 'breakglass bot started');
+  log.info({ mode: config.slack.mode, port, dryRun: config.dryRun }, 'breakglass bot started');
 
   let stopped = false;
   return {
@@ -171,7 +185,8 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
     scheduler,
     delivery,
     workflow,
-    port: address?.port,
+    port,
+    slackConnection: () => socket?.report(),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -1,9 +1,10 @@
 /**
  * Liveness and readiness, as the HTTP routes report them. `/healthz` fails when
  * the scheduler loop has stalled, whatever the jobs running take; `/readyz`
- * fails when the store cannot be read or Slack notices pile up, and names the
- * last error Slack refused for good.
+ * fails when the store cannot be read, Slack notices pile up or (Socket Mode)
+ * the websocket to Slack is down, and names the last error Slack refused for good.
  */
+import type { SocketReport } from './slack/socket-connection.js';
 import type { Store } from './store/store.js';
 import type { DeliveryWorker } from './workflow/delivery.js';
 import type { Scheduler } from './workflow/scheduler.js';
@@ -25,6 +26,8 @@ export function healthProbe(parts: {
   store: Store;
   scheduler: Scheduler;
   delivery: DeliveryWorker;
+  /** Socket Mode: the websocket's state (HTTP mode has none: Slack calls in) */
+  slack?: () => SocketReport;
 }): HealthProbe {
   return {
     async live() {
@@ -44,6 +47,14 @@ export function healthProbe(parts: {
       } catch (error) {
         ok = false;
         checks.store = error instanceof Error ? error.message : String(error);
+      }
+      const slack = parts.slack?.();
+      if (slack) {
+        checks.slack = slack.connected ? 'connected' : 'disconnected';
+        if (!slack.connected) {
+          ok = false;
+          checks.slackDisconnectedForMs = Date.now() - slack.since;
+        }
       }
       const permanent = parts.delivery.lastPermanentError;
       if (permanent)

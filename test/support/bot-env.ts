@@ -9,7 +9,9 @@ import { createLogger } from '../../src/log.js';
 import { seedMembers } from '../fakes/aws/sample-org.js';
 import { FakeAws } from '../fakes/aws/server.js';
 import { FakeSlack } from '../fakes/slack/server.js';
+import { FakeSocketMode, type SocketModeOptions } from '../fakes/slack/socket-mode.js';
 import { CHANNEL, SIGNING_SECRET, SlackTestClient } from './slack-client.js';
+import { SocketModeTestClient } from './socket-mode-client.js';
 
 export const BOT_TOKEN = 'xoxb-test-bot-token-0000000000';
 export const REQUESTER = 'UREQUESTER1';
@@ -22,6 +24,8 @@ export const APPROVER_GROUP = 'SAPPROVERS1';
 export interface BotEnv {
   aws: FakeAws;
   slack: FakeSlack;
+  /** Socket Mode runs: the fake websocket service the bot is connected to */
+  socket: FakeSocketMode | undefined;
   bot: Bot;
   client: SlackTestClient;
   dbFile: string;
@@ -58,14 +62,19 @@ export function botEnvironment(
 
 export async function startBotEnv(
   overrides: Record<string, string> = {},
-  options: { aws?: FakeAws } = {},
+  options: { aws?: FakeAws; socketMode?: SocketModeOptions } = {},
 ): Promise<BotEnv> {
   const aws = options.aws ?? (await FakeAws.start());
   if (!options.aws) seedMembers(aws, 5, 0);
   const slack = await FakeSlack.start();
   slack.groups.set(APPROVER_GROUP, [APPROVER_B]);
+  // Socket Mode: the app-level token is what selects it; the signing secret stays set (the bot warns).
+  const socket = options.socketMode ? await FakeSocketMode.start(slack, options.socketMode) : undefined;
   const dbFile = join(mkdtempSync(join(tmpdir(), 'bg-e2e-')), 'breakglass.db');
-  const env = botEnvironment(aws, slack, dbFile, overrides);
+  const env = botEnvironment(aws, slack, dbFile, {
+    ...(socket ? { SLACK_APP_TOKEN: socket.token } : {}),
+    ...overrides,
+  });
   Object.assign(process.env, env);
   const logLines: string[] = [];
   const sink = new Writable({
@@ -83,11 +92,16 @@ export async function startBotEnv(
       slackClientOptions: { retryConfig: { retries: 0 }, rejectRateLimitedCalls: true },
     });
   let bot = await boot();
+  const clientOf = (b: Bot) =>
+    socket
+      ? new SocketModeTestClient(socket, (id) => slack.responseUrl(id))
+      : new SlackTestClient(`http://127.0.0.1:${b.port}`, (id) => slack.responseUrl(id));
   const result: BotEnv = {
     aws,
     slack,
+    socket,
     bot,
-    client: new SlackTestClient(`http://127.0.0.1:${bot.port}`, (id) => slack.responseUrl(id)),
+    client: clientOf(bot),
     dbFile,
     env,
     logLines,
@@ -95,10 +109,11 @@ export async function startBotEnv(
       await bot.stop();
       bot = await boot();
       result.bot = bot;
-      result.client = new SlackTestClient(`http://127.0.0.1:${bot.port}`, (id) => slack.responseUrl(id));
+      result.client = clientOf(bot);
     },
     async close() {
       await bot.stop();
+      await socket?.close();
       await slack.close();
       if (!options.aws) await aws.close();
     },

@@ -18,6 +18,8 @@ export interface SlackCall {
   args: Record<string, unknown>;
   /** the request path (response_url calls differ by path) */
   path: string;
+  /** the token the call carried (`Authorization: Bearer …` or a `token` argument) */
+  token?: string;
   /** arrival time, epoch ms */
   at: number;
   /** when the fake answered, epoch ms (later than `at` for a delayed call) */
@@ -69,6 +71,7 @@ export class FakeSlack {
   private readonly delays = new Map<string, number[]>();
   private readonly channels = new Map<string, ChannelError>();
   private readonly usedTriggers = new Set<string>();
+  private readonly served = new Map<string, (call: SlackCall) => Record<string, unknown>>();
   private outage: { until: number; mode: DownMode } | undefined;
   private readonly server: Server;
 
@@ -105,6 +108,14 @@ export class FakeSlack {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * Serves another Web API method (e.g. apps.connections.open for the Socket
+   * Mode fake). Outages and programmed answers still apply to it.
+   */
+  serve(method: string, handler: (call: SlackCall) => Record<string, unknown>): void {
+    this.served.set(method, handler);
   }
 
   /** The next call (or `times` calls) of `method` answer { ok: false, error }. */
@@ -214,7 +225,9 @@ export class FakeSlack {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const args = parseBody(raw, String(req.headers['content-type'] ?? ''));
-    const call: SlackCall = { method, args, path, at: Date.now() };
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const token = bearer ?? (typeof args.token === 'string' ? args.token : undefined);
+    const call: SlackCall = { method, args, path, at: Date.now(), ...(token ? { token } : {}) };
     const delay = this.delays.get(method)?.shift();
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     const answer = this.answer(call);
@@ -245,6 +258,8 @@ export class FakeSlack {
     if (this.isDown) return { status: 503, body: '<html><body>Slack is down</body></html>' };
     const programmed = this.programmed.get(method)?.shift();
     if (programmed) return programmedAnswer(programmed);
+    const served = this.served.get(method);
+    if (served) return { status: 200, body: served(call) };
     const channelError = typeof args.channel === 'string' ? this.channels.get(args.channel) : undefined;
     if (channelError) return slackError(channelError);
     if (TRIGGER_METHODS.has(method)) {
