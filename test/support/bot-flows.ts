@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /** Multi-step helpers for the end-to-end tests: a person's actions in Slack, in order. */
 import { expect } from 'vitest';
 import type { BreakglassRequest } from '../../src/domain/request.js';
@@ -107,13 +108,13 @@ export function buttonValueIn(call: SlackCall, actionId: string): string | undef
   return undefined;
 }
 
+/** Sends `/breakglass <text>` and returns the first reply to this very command (its own response_url). */
 export async function command(env: BotEnv, user: string, text: string): Promise<string> {
-  const before = env.slack.callsOf('response_url').length;
-  const res = await env.client.command(user, text);
+  const responseId = `cmd-${randomUUID()}`;
+  const res = await env.client.command(user, text, { responseId });
   expect(res.status).toBe(200);
-  const reply = await waitFor(
-    `the reply to /breakglass ${text}`,
-    () => env.slack.callsOf('response_url')[before],
+  const reply = await waitFor(`the reply to /breakglass ${text}`, () =>
+    env.slack.callsOf('response_url').find((c) => c.path.endsWith(`/${responseId}`)),
   );
   return String(reply.args.text);
 }
