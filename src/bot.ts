@@ -27,7 +27,7 @@ import { registerOptions } from './slack/listeners/options.js';
 import { registerViews } from './slack/listeners/views.js';
 import { InstalledWorkspace, registerWorkspaceGuard } from './slack/listeners/workspace-guard.js';
 import { SlackPeople } from './slack/people.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
 import { DeliveryWorker } from './workflow/delivery.js';
 import { organizationAccounts } from './workflow/organization-accounts.js';
@@ -86,7 +86,8 @@ export interface BotOptions {
 
 export async function startBot({ config, aws, log, slackClientOptions }: BotOptions): Promise<Bot> {
   for (const warning of config.warnings) log.warn(warning);
-  const store = new SqliteStore(config.dbFile);
+  // First, so that a missing table or a newer schema stops the start before anything listens.
+  const store = await createStore(config, { region: aws.region, requestTimeoutMs: aws.requestTimeoutMs });
   const clients = new AwsClients(aws);
   const organization = new OrganizationDirectory(clients, { log });
   const tasks = config.dryRun ? new DryRunRootTasks(log) : new RootTaskService(clients, organization, log);
