@@ -8,7 +8,9 @@ export type StoreErrorKind =
   /** the data was written by a newer version of breakglass: never migrated backward */
   | 'newer-schema'
   /** the table exists but is not a breakglass table (other keys, indexes missing) */
-  | 'wrong-table';
+  | 'wrong-table'
+  /** a file to read (an SQLite database to migrate) cannot be opened */
+  | 'unreadable';
 
 export class StoreError extends Error {
   constructor(

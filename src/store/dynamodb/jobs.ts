@@ -53,21 +53,20 @@ function scheduleUpdate(table: string, requestId: string, kind: JobKind, dueAt: 
   };
 }
 
+/** The item of an open, unclaimed job. */
+export function jobItem(job: {
+  requestId: string;
+  kind: JobKind;
+  dueAt: number;
+  attempts: number;
+  token: string;
+}) {
+  return { ...jobKey(job.requestId, job.kind), ...job, gsi1pk: JOBS_PARTITION, gsi1sk: job.dueAt };
+}
+
 /** A new job replacing any open one of its kind (cancelled and scheduled in one change). */
 function freshJobPut(table: string, requestId: string, kind: JobKind, dueAt: number) {
-  return {
-    TableName: table,
-    Item: {
-      ...jobKey(requestId, kind),
-      requestId,
-      kind,
-      dueAt,
-      attempts: 0,
-      token: newToken(),
-      gsi1pk: JOBS_PARTITION,
-      gsi1sk: dueAt,
-    },
-  };
+  return { TableName: table, Item: jobItem({ requestId, kind, dueAt, attempts: 0, token: newToken() }) };
 }
 
 /** The job writes of a request change, for its transaction. */
