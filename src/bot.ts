@@ -161,7 +161,17 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
       "could not list the organization's accounts",
     );
   });
-  log.info({ mode: config.slack.mode, port: address?.port, dryRun: config.dryRun }, 'breakglass bot started');
+  log.info(
+    {
+      mode: config.slack.mode,
+      port: address?.port,
+      dryRun: config.dryRun,
+      store: config.store.kind,
+      // With several replicas, a job or notice item's claimedBy names the replica holding it.
+      workers: { scheduler: scheduler.workerId, outbox: delivery.workerId },
+    },
+    'breakglass bot started',
+  );
 
   let stopped = false;
   return {
