@@ -126,9 +126,14 @@ export class DynamoJobs {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const candidate of result.Items ?? []) {
-        const job = await this.claimOne(candidate, workerId, now, leaseMs);
+      const candidates = [...(result.Items ?? [])];
+      for (let i = 0; i < candidates.length; i++) {
+        const job = await this.claimOne(candidates[i] as Record<string, unknown>, workerId, now, leaseMs);
         if (job) return job;
+        // Lost to another worker: the others read the same page, so go on from a random later
+        // candidate rather than race them down the list one by one. Alone, a worker never loses,
+        // and takes jobs strictly in due order.
+        shuffleTail(candidates, i + 1);
       }
       startKey = result.LastEvaluatedKey;
       if (!startKey) return undefined;
@@ -233,6 +238,13 @@ export class DynamoJobs {
       }),
     );
     return (result.Items ?? []).map(toJob).sort((a, b) => a.dueAt - b.dueAt);
+  }
+}
+
+function shuffleTail(items: unknown[], from: number): void {
+  for (let i = items.length - 1; i > from; i--) {
+    const j = from + Math.floor(Math.random() * (i - from + 1));
+    [items[i], items[j]] = [items[j], items[i]];
   }
 }
 
