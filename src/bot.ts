@@ -27,7 +27,7 @@ import { registerViews } from './slack/listeners/views.js';
 import { InstalledWorkspace, registerWorkspaceGuard } from './slack/listeners/workspace-guard.js';
 import { SlackPeople } from './slack/people.js';
 import { SocketConnection, type SocketReport } from './slack/socket-connection.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
 import { DeliveryWorker } from './workflow/delivery.js';
 import { organizationAccounts } from './workflow/organization-accounts.js';
@@ -88,7 +88,8 @@ export interface BotOptions {
 
 export async function startBot({ config, aws, log, slackClientOptions }: BotOptions): Promise<Bot> {
   for (const warning of config.warnings) log.warn(warning);
-  const store = new SqliteStore(config.dbFile);
+  // First, so that a missing table or a newer schema stops the start before anything listens.
+  const store = await createStore(config, { region: aws.region, requestTimeoutMs: aws.requestTimeoutMs });
   const clients = new AwsClients(aws);
   const organization = new OrganizationDirectory(clients, { log });
   const tasks = config.dryRun ? new DryRunRootTasks(log) : new RootTaskService(clients, organization, log);
@@ -176,7 +177,17 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
       "could not list the organization's accounts",
     );
   });
-  log.info({ mode: config.slack.mode, port, dryRun: config.dryRun }, 'breakglass bot started');
+  log.info(
+    {
+      mode: config.slack.mode,
+      port,
+      dryRun: config.dryRun,
+      store: config.store.kind,
+      // With several replicas, a job or notice item's claimedBy names the replica holding it.
+      workers: { scheduler: scheduler.workerId, outbox: delivery.workerId },
+    },
+    'breakglass bot started',
+  );
 
   let stopped = false;
   return {

@@ -4,6 +4,7 @@ import { startBot } from './bot.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { awsSettingsFromEnv } from './config/aws-settings.js';
 import { createLogger } from './log.js';
+import { StoreError } from './store/store-error.js';
 
 const log = createLogger();
 const SHUTDOWN_DEADLINE_MS = 15_000;
@@ -33,8 +34,19 @@ process.on('uncaughtException', (error) => {
   process.exit(1);
 });
 
+async function startOrExit() {
+  try {
+    return await startBot({ config, aws, log });
+  } catch (error) {
+    // A missing table or data from a newer release: one line saying what to do, no stack trace.
+    if (!(error instanceof StoreError)) throw error;
+    process.stderr.write(`store: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
 const { config, aws } = configOrExit();
-const bot = await startBot({ config, aws, log });
+const bot = await startOrExit();
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -9,11 +9,15 @@
 export const TABLE_KEYS = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Epoch seconds; DynamoDB deletes the item some time after (seen keys, expired leases). */
-  ttlAttribute: 'ttl',
+  /** Epoch seconds; DynamoDB deletes the item some time after (seen keys). Matches src/store/dynamodb/table.ts. */
+  ttlAttribute: 'expiresAt',
+  /**
+   * gsi1: open jobs and pending notices by the time they may be claimed, requests by state
+   * (numeric sort key); gsi2: requests by requester and the audit trail (string sort key).
+   */
   indexes: [
-    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', sortKeyType: 'number' },
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', sortKeyType: 'string' },
   ],
   /**
    * Partition-key prefix of the append-only audit trail. The task role is denied
@@ -38,6 +42,8 @@ export const TABLE_ITEM_ACTIONS = [
   'dynamodb:DeleteItem',
   'dynamodb:ConditionCheckItem',
   'dynamodb:TransactWriteItems',
+  // At start-up the store checks that the table and its schema version exist.
+  'dynamodb:DescribeTable',
 ] as const;
 
 /** Denied on the audit partition (applies inside TransactWriteItems too: IAM checks each sub-action). */

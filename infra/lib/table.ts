@@ -44,7 +44,10 @@ export class BreakglassTable extends Construct {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        sortKey: {
+          name: index.sortKey,
+          type: index.sortKeyType === 'number' ? AttributeType.NUMBER : AttributeType.STRING,
+        },
         projectionType: ProjectionType.ALL,
       });
     }

@@ -41,7 +41,9 @@ describe('the DynamoDB table', () => {
     });
     const attributes = Object.values(template.findResources('AWS::DynamoDB::Table'))[0]?.Properties
       .AttributeDefinitions as { AttributeName: string; AttributeType: string }[];
-    expect(attributes.every((a) => a.AttributeType === 'S')).toBe(true);
+    const typeOf = (name: string) => attributes.find((a) => a.AttributeName === name)?.AttributeType;
+    for (const index of TABLE_KEYS.indexes)
+      expect(typeOf(index.sortKey)).toBe(index.sortKeyType === 'number' ? 'N' : 'S');
     expect(attributes.map((a) => a.AttributeName).sort()).toEqual(
       [
         TABLE_KEYS.partitionKey,
@@ -60,5 +62,37 @@ describe('the DynamoDB table', () => {
       Description: 'breakglass: DynamoDB table encryption',
       EnableKeyRotation: true,
     });
+  });
+});
+
+describe('the table the stack creates and the table the bot expects', () => {
+  const { template } = synth();
+
+  test('have the same keys, attribute types, indexes and TTL attribute (breakglass init-table)', async () => {
+    const { tableDefinition, TTL_ATTRIBUTE } = await import('../../src/store/dynamodb/table.js');
+    const expected = tableDefinition('t');
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table')) as {
+      Properties: {
+        KeySchema: unknown[];
+        AttributeDefinitions: unknown[];
+        GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown[] }[];
+        TimeToLiveSpecification: { AttributeName: string };
+      };
+    }[];
+    const props = table?.Properties;
+    expect(props?.KeySchema).toEqual(expected.KeySchema);
+    const byName = (list: { AttributeName: string }[]) =>
+      [...list].sort((a, b) => a.AttributeName.localeCompare(b.AttributeName));
+    expect(byName(props?.AttributeDefinitions as { AttributeName: string }[])).toEqual(
+      byName(expected.AttributeDefinitions),
+    );
+    const indexes = (props?.GlobalSecondaryIndexes ?? []).map((i) => ({
+      name: i.IndexName,
+      keys: i.KeySchema,
+    }));
+    expect(indexes).toEqual(
+      expected.GlobalSecondaryIndexes.map((i) => ({ name: i.IndexName, keys: i.KeySchema })),
+    );
+    expect(props?.TimeToLiveSpecification.AttributeName).toBe(TTL_ATTRIBUTE);
   });
 });

@@ -6,6 +6,8 @@ import { createLogger, type Logger } from '../log.js';
 
 /** The AWS side of a CLI run, built only when a command needs it (never for --help). */
 export interface CliContext {
+  /** the environment the command runs in (BREAKGLASS_TABLE, AWS_REGION…) */
+  env: NodeJS.ProcessEnv;
   clients: AwsClients;
   organization: OrganizationDirectory;
   service: RootTaskService;
@@ -18,6 +20,7 @@ export function createCliContext(env: NodeJS.ProcessEnv = process.env, log?: Log
   // The CLI reports to the terminal; structured logs only on request (LOG_LEVEL=info), on stderr.
   const logger = log ?? createLogger({ level: env.LOG_LEVEL ?? 'silent' }, process.stderr);
   return {
+    env,
     clients,
     organization,
     service: new RootTaskService(clients, organization, logger),

@@ -87,6 +87,16 @@ const schema = z.object({
   BREAKGLASS_CLEANUP_RETRY: duration('BREAKGLASS_CLEANUP_RETRY', '30s'),
   BREAKGLASS_JOB_LEASE: duration('BREAKGLASS_JOB_LEASE', '60s'),
   BREAKGLASS_DB: z.string().min(1).default('./data/breakglass.db'),
+  BREAKGLASS_STORE: z
+    .enum(['sqlite', 'dynamodb'], { message: 'BREAKGLASS_STORE must be sqlite or dynamodb' })
+    .default('sqlite'),
+  BREAKGLASS_TABLE: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.-]{3,255}$/,
+      'BREAKGLASS_TABLE must be a DynamoDB table name (3 to 255 letters, digits, _ . -)',
+    )
+    .optional(),
   DRY_RUN: z
     .enum(['true', 'false', '1', '0', ''])
     .default('false')
@@ -115,11 +125,19 @@ export interface AppConfig {
   cleanupRetryBaseMs: number;
   /** how long a claimed job is held; a killed process's job runs again after this */
   jobLeaseMs: number;
+  /** the SQLite file (BREAKGLASS_DB), used when the store is SQLite */
   dbFile: string;
+  store: StoreConfig;
   dryRun: boolean;
   /** settings that work but probably not as meant; logged at warn at start-up */
   warnings: string[];
 }
+
+/**
+ * Where state lives: SQLite on one host (the default), or a DynamoDB table shared
+ * by several replicas (its endpoint from AWS_ENDPOINT_URL_DYNAMODB, as the SDK reads it).
+ */
+export type StoreConfig = { kind: 'sqlite'; file: string } | { kind: 'dynamodb'; table: string };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -133,10 +151,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     !env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET
       ? ['SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)']
       : [];
-  if (!parsed.success || modeProblem.length) {
+  const storeProblem =
+    env.BREAKGLASS_STORE === 'dynamodb' && !env.BREAKGLASS_TABLE
+      ? ['BREAKGLASS_TABLE is required when BREAKGLASS_STORE=dynamodb (the DynamoDB table name)']
+      : [];
+  if (!parsed.success || modeProblem.length || storeProblem.length) {
     const issues = parsed.success ? [] : parsed.error.issues;
     throw new ConfigError([
       ...modeProblem,
+      ...storeProblem,
       ...issues.map((i) =>
         i.message.includes(String(i.path[0] ?? '')) ? i.message : `${i.path.join('.')}: ${i.message}`,
       ),
@@ -168,6 +191,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cleanupRetryBaseMs: e.BREAKGLASS_CLEANUP_RETRY * 1000,
     jobLeaseMs: e.BREAKGLASS_JOB_LEASE * 1000,
     dbFile: e.BREAKGLASS_DB,
+    store:
+      e.BREAKGLASS_STORE === 'dynamodb' && e.BREAKGLASS_TABLE
+        ? { kind: 'dynamodb', table: e.BREAKGLASS_TABLE }
+        : { kind: 'sqlite', file: e.BREAKGLASS_DB },
     dryRun: e.DRY_RUN,
     warnings,
   };

@@ -1,6 +1,7 @@
 /**
  * SQLite store (better-sqlite3, WAL). Safe for several processes on one file:
  * decisions are single-statement compare-and-sets, and SQLite serializes writers.
+ * Job and notice ids are the tables' integer keys, as decimal strings.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,8 +18,13 @@ import type {
   Store,
   StoredRequest,
 } from './store.js';
+import { newerSchemaError } from './store-error.js';
 
-const SCHEMA = `
+/**
+ * Schema version 1: the tables below. Databases from before versioning have
+ * user_version 0 and the same tables (every statement is IF NOT EXISTS).
+ */
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS requests (
   id TEXT PRIMARY KEY,
   state TEXT NOT NULL,
@@ -83,6 +89,30 @@ CREATE TABLE IF NOT EXISTS seen_keys (
 );
 `;
 
+/**
+ * Forward migrations, in order: entry i takes a database from `user_version` i
+ * to i + 1. Append, never edit: a database is never migrated backward.
+ */
+const MIGRATIONS: ((db: Database.Database) => void)[] = [(db) => db.exec(SCHEMA_V1)];
+
+/** The schema version this code writes (`PRAGMA user_version`). */
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the database up to SQLITE_SCHEMA_VERSION; refuses a newer one. */
+function migrate(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SQLITE_SCHEMA_VERSION) {
+    db.close();
+    throw newerSchemaError(`the SQLite database ${file}`, version, SQLITE_SCHEMA_VERSION);
+  }
+  for (let v = version; v < SQLITE_SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      MIGRATIONS[v]?.(db);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
 interface RequestRow {
   body: string;
   version: number;
@@ -107,7 +137,7 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
+    migrate(this.db, file);
   }
 
   /** Statements are compiled once and reused: every Slack click and every job runs several. */
@@ -193,23 +223,23 @@ export class SqliteStore implements Store {
     return row ? toOutboxItem(row) : undefined;
   }
 
-  async deliverySent(id: number, now: number): Promise<void> {
+  async deliverySent(id: string, now: number): Promise<void> {
     this.prepare("UPDATE outbox SET status = 'sent', done_at = ?, claimed_by = NULL WHERE id = ?").run(
       now,
-      id,
+      Number(id),
     );
   }
 
-  async deliveryFailed(id: number, error: string, now: number): Promise<void> {
+  async deliveryFailed(id: string, error: string, now: number): Promise<void> {
     this.prepare(
       "UPDATE outbox SET status = 'failed', last_error = ?, done_at = ?, claimed_by = NULL WHERE id = ?",
-    ).run(error, now, id);
+    ).run(error, now, Number(id));
   }
 
-  async retryDelivery(id: number, at: number, error: string): Promise<void> {
+  async retryDelivery(id: string, at: number, error: string): Promise<void> {
     this.prepare(
       "UPDATE outbox SET next_at = ?, last_error = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND status = 'pending'",
-    ).run(at, error, id);
+    ).run(at, error, Number(id));
   }
 
   async deferTarget(target: string, until: number): Promise<void> {
@@ -316,25 +346,25 @@ export class SqliteStore implements Store {
     return row ? toJob(row) : undefined;
   }
 
-  async renewClaim(id: number, workerId: string, until: number): Promise<boolean> {
+  async renewClaim(id: string, workerId: string, until: number): Promise<boolean> {
     return (
       this.prepare('UPDATE jobs SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND done = 0').run(
         until,
-        id,
+        Number(id),
         workerId,
       ).changes === 1
     );
   }
 
-  async completeJob(id: number, workerId: string): Promise<void> {
-    this.prepare('UPDATE jobs SET done = 1 WHERE id = ? AND claimed_by = ?').run(id, workerId);
+  async completeJob(id: string, workerId: string): Promise<void> {
+    this.prepare('UPDATE jobs SET done = 1 WHERE id = ? AND claimed_by = ?').run(Number(id), workerId);
   }
 
-  async retryJob(id: number, dueAt: number, workerId?: string): Promise<void> {
+  async retryJob(id: string, dueAt: number, workerId?: string): Promise<void> {
     this.prepare(
       `UPDATE jobs SET due_at = ?, claimed_by = NULL, claimed_until = NULL
          WHERE id = ? AND done = 0 AND (? IS NULL OR claimed_by = ?)`,
-    ).run(dueAt, id, workerId ?? null, workerId ?? null);
+    ).run(dueAt, Number(id), workerId ?? null, workerId ?? null);
   }
 
   async pendingJobs(requestId: string): Promise<Job[]> {
@@ -411,7 +441,7 @@ interface OutboxRow {
 
 function toOutboxItem(row: OutboxRow): OutboxItem {
   return {
-    id: row.id,
+    id: String(row.id),
     requestId: row.request_id,
     delivery: JSON.parse(row.delivery) as Delivery,
     attempts: row.attempts,
@@ -420,5 +450,11 @@ function toOutboxItem(row: OutboxRow): OutboxItem {
 }
 
 function toJob(row: JobRow): Job {
-  return { id: row.id, requestId: row.request_id, kind: row.kind, dueAt: row.due_at, attempts: row.attempts };
+  return {
+    id: String(row.id),
+    requestId: row.request_id,
+    kind: row.kind,
+    dueAt: row.due_at,
+    attempts: row.attempts,
+  };
 }

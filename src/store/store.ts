@@ -25,9 +25,12 @@ export interface RequestEffects {
   notify?: Delivery[];
 }
 
-/** A notice waiting in the outbox; delivered in `id` order per request. */
+/**
+ * A notice waiting in the outbox; delivered in the order written per request.
+ * `id` is opaque: each store encodes its own key in it.
+ */
 export interface OutboxItem {
-  id: number;
+  id: string;
   requestId: string;
   delivery: Delivery;
   /** delivery attempts so far, this one included */
@@ -43,7 +46,8 @@ export interface DeliveryBacklog {
 }
 
 export interface Job {
-  id: number;
+  /** opaque: each store encodes its own key in it */
+  id: string;
   requestId: string;
   kind: JobKind;
   dueAt: number;
@@ -83,15 +87,15 @@ export interface Store {
   /** Atomically claims one due job for `leaseMs`; a crashed worker's claim lapses and the job runs again. */
   claimDueJob(workerId: string, now: number, leaseMs: number): Promise<Job | undefined>;
   /** Extends a claim still held by `workerId` (a long job's heartbeat); false when it was lost. */
-  renewClaim(id: number, workerId: string, until: number): Promise<boolean>;
+  renewClaim(id: string, workerId: string, until: number): Promise<boolean>;
   /**
    * Marks a job done, but only while the claim `workerId` names (a token per
    * claim) still holds it: a job rescheduled while it ran (a late grant moving a
    * cleanup) stays open and runs again.
    */
-  completeJob(id: number, workerId: string): Promise<void>;
+  completeJob(id: string, workerId: string): Promise<void>;
   /** Puts a job back to run at `dueAt` (with `workerId`: only while that claim still holds it). */
-  retryJob(id: number, dueAt: number, workerId?: string): Promise<void>;
+  retryJob(id: string, dueAt: number, workerId?: string): Promise<void>;
   pendingJobs(requestId: string): Promise<Job[]>;
 
   /** Adds notices that no state change carries (a reminder, a nudge). */
@@ -101,11 +105,11 @@ export interface Store {
    * undelivered (per-request order), leased like jobs.
    */
   claimDelivery(workerId: string, now: number, leaseMs: number): Promise<OutboxItem | undefined>;
-  deliverySent(id: number, now: number): Promise<void>;
+  deliverySent(id: string, now: number): Promise<void>;
   /** Marks a notice failed for good; later notices of its request go on. */
-  deliveryFailed(id: number, error: string, now: number): Promise<void>;
+  deliveryFailed(id: string, error: string, now: number): Promise<void>;
   /** Puts a claimed notice back to be tried at `at`. */
-  retryDelivery(id: number, at: number, error: string): Promise<void>;
+  retryDelivery(id: string, at: number, error: string): Promise<void>;
   /** Holds every pending notice for `target` until `until` (Slack asked to slow down). */
   deferTarget(target: string, until: number): Promise<void>;
   deliveryBacklog(): Promise<DeliveryBacklog>;

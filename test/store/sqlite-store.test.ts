@@ -2,176 +2,63 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BreakglassRequest } from '../../src/domain/request.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { describe, expect, it } from 'vitest';
+import { SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite-store.js';
+import { StoreError } from '../../src/store/store-error.js';
+import { describeStoreContract } from './contract.js';
 
-function request(id: string, overrides: Partial<BreakglassRequest> = {}): BreakglassRequest {
-  return {
-    id,
-    requesterId: 'U1',
-    accountId: '200000000001',
-    accountName: 'workload',
-    task: 'password-recovery',
-    durationSeconds: 3600,
-    justification: 'incident',
-    createdAt: 1_000,
-    state: 'pending',
-    approvals: [],
-    contentHash: 'h',
-    ...overrides,
-  };
-}
+const freshFile = () => join(mkdtempSync(join(tmpdir(), 'bg-store-')), 'nested', 'breakglass.db');
 
-let file: string;
-let store: SqliteStore;
-beforeEach(() => {
-  file = join(mkdtempSync(join(tmpdir(), 'bg-store-')), 'nested', 'breakglass.db');
-  store = new SqliteStore(file);
-});
-afterEach(() => store.close());
-
-describe('requests', () => {
-  it('round-trips a request and bumps the version on update', async () => {
-    await store.createRequest(request('BG-1'));
-    const stored = await store.getRequest('BG-1');
-    expect(stored?.version).toBe(1);
-    expect(stored?.request.justification).toBe('incident');
-    expect(await store.updateRequest('BG-1', 1, { ...request('BG-1'), state: 'denied' })).toBe(true);
-    expect((await store.getRequest('BG-1'))?.version).toBe(2);
-  });
-
-  it('lets exactly one of two writers holding the same version win', async () => {
-    await store.createRequest(request('BG-2'));
-    const other = new SqliteStore(file);
-    const a = store.updateRequest('BG-2', 1, { ...request('BG-2'), state: 'executing' });
-    const b = other.updateRequest('BG-2', 1, { ...request('BG-2'), state: 'denied' });
-    expect((await Promise.all([a, b])).sort()).toEqual([false, true]);
-    await other.close();
-  });
-
-  it('filters by state and requester, newest first', async () => {
-    await store.createRequest(request('BG-a', { createdAt: 1 }));
-    await store.createRequest(request('BG-b', { createdAt: 2, requesterId: 'U2' }));
-    await store.createRequest(request('BG-c', { createdAt: 3, state: 'active' }));
-    expect((await store.listRequests({ states: ['pending'] })).map((r) => r.request.id)).toEqual([
-      'BG-b',
-      'BG-a',
-    ]);
-    expect((await store.listRequests({ requesterId: 'U1' })).map((r) => r.request.id)).toEqual([
-      'BG-c',
-      'BG-a',
-    ]);
-  });
+describeStoreContract('sqlite', async () => {
+  const file = freshFile();
+  const store = new SqliteStore(file);
+  return { store, another: async () => new SqliteStore(file), close: () => store.close() };
 });
 
-describe('jobs', () => {
-  it('claims a due job once, and again only after the lease lapses', async () => {
-    await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
-    expect(await store.claimDueJob('w1', 50, 1000)).toBeUndefined();
-    const job = await store.claimDueJob('w1', 100, 1000);
-    expect(job).toMatchObject({ requestId: 'BG-1', kind: 'cleanup', attempts: 1 });
-    expect(await store.claimDueJob('w2', 200, 1000)).toBeUndefined();
-    // w1 crashed: its lease ends at 1100, then another worker takes the job.
-    expect(await store.claimDueJob('w2', 1101, 1000)).toMatchObject({ id: job?.id, attempts: 2 });
-  });
-
-  it('renews a claim only for the worker holding it', async () => {
-    await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
-    const job = await store.claimDueJob('w1', 100, 1000);
-    expect(await store.renewClaim(job?.id ?? 0, 'w2', 5000)).toBe(false);
-    expect(await store.renewClaim(job?.id ?? 0, 'w1', 5000)).toBe(true);
-    expect(await store.claimDueJob('w2', 2000, 1000)).toBeUndefined();
-    expect(await store.claimDueJob('w2', 5001, 1000)).toMatchObject({ id: job?.id });
-  });
-
-  it('hands a due job to exactly one of two processes on one database file', async () => {
-    const other = new SqliteStore(file);
-    for (let i = 0; i < 20; i++) await store.scheduleJob({ requestId: `BG-${i}`, kind: 'expire', dueAt: i });
-    const claimed: number[] = [];
-    await Promise.all(
-      [store, other, store, other].map(async (s, n) => {
-        for (
-          let job = await s.claimDueJob(`w${n}`, 100, 60_000);
-          job;
-          job = await s.claimDueJob(`w${n}`, 100, 60_000)
-        ) {
-          claimed.push(job.id);
-        }
-      }),
-    );
-    expect(claimed.sort((a, b) => a - b)).toEqual([...new Set(claimed)].sort((a, b) => a - b));
-    expect(claimed).toHaveLength(20);
-    await other.close();
-  });
-
-  it('keeps one open job per request and kind, moving it when rescheduled', async () => {
-    await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
-    await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 500 });
-    await store.scheduleJob({ requestId: 'BG-1', kind: 'remind', dueAt: 400 });
-    expect((await store.pendingJobs('BG-1')).map((j) => [j.kind, j.dueAt])).toEqual([
-      ['remind', 400],
-      ['cleanup', 500],
-    ]);
-    await store.cancelJobs('BG-1', ['remind']);
-    expect((await store.pendingJobs('BG-1')).map((j) => j.kind)).toEqual(['cleanup']);
-  });
-
-  it('completes a job only for the claim that holds it (a reschedule while it runs keeps it open)', async () => {
-    await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
-    const first = await store.claimDueJob('w:1', 100, 60_000);
-    // A late grant moves the cleanup while it runs; another slot of the same process claims it.
-    await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
-    const second = await store.claimDueJob('w:2', 100, 60_000);
-    expect(second?.id).toBe(first?.id);
-    await store.completeJob(first?.id ?? 0, 'w:1');
-    expect((await store.pendingJobs('BG-1')).map((j) => j.kind)).toEqual(['cleanup']);
-    await store.completeJob(second?.id ?? 0, 'w:2');
-    expect(await store.pendingJobs('BG-1')).toEqual([]);
-  });
-
-  it('claims due cleanups before other due jobs, even older ones', async () => {
-    await store.scheduleJob({ requestId: 'BG-1', kind: 'preview', dueAt: 10 });
-    await store.scheduleJob({ requestId: 'BG-2', kind: 'execute', dueAt: 20 });
-    await store.scheduleJob({ requestId: 'BG-3', kind: 'cleanup', dueAt: 90 });
-    const order = [];
-    for (
-      let job = await store.claimDueJob('w', 100, 60_000);
-      job;
-      job = await store.claimDueJob('w', 100, 60_000)
-    )
-      order.push(job.kind);
-    expect(order).toEqual(['cleanup', 'preview', 'execute']);
-  });
-
-  it('runs a retried job at its new time', async () => {
-    await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
-    const job = await store.claimDueJob('w', 100, 60_000);
-    await store.retryJob(job?.id ?? 0, 300);
-    expect(await store.claimDueJob('w', 200, 60_000)).toBeUndefined();
-    expect(await store.claimDueJob('w', 300, 60_000)).toMatchObject({ attempts: 2 });
-  });
-});
-
-describe('audit trail and idempotency keys', () => {
-  it('appends entries and refuses to change them', async () => {
-    await store.appendAudit({
-      at: 1,
-      requestId: 'BG-1',
-      actor: 'U1',
-      action: 'requested',
-      details: { task: 'x' },
-    });
-    await store.appendAudit({ at: 2, requestId: 'BG-1', actor: 'U2', action: 'approved' });
-    expect((await store.listAudit('BG-1')).map((e) => e.action)).toEqual(['requested', 'approved']);
+describe('sqlite store', () => {
+  it('refuses to change or delete audit entries, whoever asks', async () => {
+    const file = freshFile();
+    const store = new SqliteStore(file);
+    await store.appendAudit({ at: 1, requestId: 'BG-1', actor: 'U1', action: 'requested' });
     const raw = new Database(file);
     expect(() => raw.prepare('UPDATE audit SET actor = ?').run('U9')).toThrow(/append-only/);
     expect(() => raw.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
     raw.close();
+    await store.close();
   });
 
-  it('says true only the first time a key is seen', async () => {
-    expect(await store.firstTime('action:123', 1)).toBe(true);
-    expect(await store.firstTime('action:123', 2)).toBe(false);
+  it('records its schema version, and upgrades a database from before versioning', async () => {
+    const file = freshFile();
+    await new SqliteStore(file).close();
+    const raw = new Database(file);
+    expect(raw.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    raw.pragma('user_version = 0');
+    raw.close();
+    const store = new SqliteStore(file);
+    await store.appendAudit({ at: 1, actor: 'cli', action: 'x' });
+    await store.close();
+    const again = new Database(file);
+    expect(again.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    again.close();
+  });
+
+  it('refuses a database written by a newer version, in one line', async () => {
+    const file = freshFile();
+    await new SqliteStore(file).close();
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
+    raw.close();
+    const error = (() => {
+      try {
+        new SqliteStore(file);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).kind).toBe('newer-schema');
+    expect((error as StoreError).message).toMatch(/schema version 2, newer than this breakglass knows \(1\)/);
+    expect((error as StoreError).message).not.toContain('\n');
   });
 });

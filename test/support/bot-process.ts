@@ -10,6 +10,8 @@ import { SlackTestClient } from './slack-client.js';
 export interface BotProcess {
   child: ChildProcess;
   client: SlackTestClient;
+  /** the scheduler's worker id: the `claimedBy` of the jobs this process holds */
+  schedulerWorker: string | undefined;
   /** resolves with the exit signal or code */
   exited: Promise<string>;
 }
@@ -35,7 +37,8 @@ export async function startBotProcess(
     if (port) {
       child.stdout?.resume();
       const client = new SlackTestClient(`http://127.0.0.1:${port}`, (id) => slack.responseUrl(id));
-      return { child, client, exited };
+      const schedulerWorker = /"scheduler":"([^"]+)"/.exec(line)?.[1];
+      return { child, client, schedulerWorker, exited };
     }
   }
   throw new Error('the bot exited before listening');

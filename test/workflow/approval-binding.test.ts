@@ -43,7 +43,7 @@ async function openWindow(): Promise<BreakglassRequest> {
 
 /** Runs the preview job again, as a re-run after a lapsed lease would. */
 async function rerunPreview(id: string): Promise<void> {
-  await env.workflow.runJob({ id: 0, requestId: id, kind: 'preview', dueAt: env.clock.now, attempts: 1 });
+  await env.workflow.runJob({ id: '0', requestId: id, kind: 'preview', dueAt: env.clock.now, attempts: 1 });
   await env.runDue();
 }
 

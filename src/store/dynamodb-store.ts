@@ -1,0 +1,219 @@
+/**
+ * The DynamoDB store: the whole Store interface on one table, for several
+ * replicas. Every decision is a conditional write; a request change and its
+ * jobs and notices are one transaction. The table's design and its access
+ * patterns are in dynamodb/table.ts; each concern has its own file beside it.
+ */
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Delivery } from '../domain/notice.js';
+import type { BreakglassRequest, RequestState } from '../domain/request.js';
+import { DynamoAudit } from './dynamodb/audit.js';
+import type { TableContext, WriteOp } from './dynamodb/context.js';
+import { cancellationCodes, conflictPause } from './dynamodb/errors.js';
+import { DynamoJobs } from './dynamodb/jobs.js';
+import { DynamoOutbox, noticeWriteOps, reserveSequence } from './dynamodb/outbox.js';
+import { DynamoRequests } from './dynamodb/requests.js';
+import { checkTable, initTable, migrateForward } from './dynamodb/schema.js';
+import { MAX_TRANSACTION_ITEMS } from './dynamodb/table.js';
+import type {
+  AuditEntry,
+  DeliveryBacklog,
+  Job,
+  JobKind,
+  OutboxItem,
+  RequestEffects,
+  Store,
+  StoredRequest,
+} from './store.js';
+
+export interface DynamoDbStoreOptions {
+  table: string;
+  /** SDK client settings (region, retries…); the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB */
+  client?: DynamoDBClientConfig;
+}
+
+const MAX_CONFLICT_RETRIES = 10;
+
+export class DynamoDbStore implements Store {
+  private readonly t: TableContext;
+  private readonly requests: DynamoRequests;
+  private readonly jobs: DynamoJobs;
+  private readonly outbox: DynamoOutbox;
+  private readonly audit: DynamoAudit;
+
+  private constructor(
+    private readonly client: DynamoDBClient,
+    table: string,
+  ) {
+    const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.t = { doc, name: table };
+    this.requests = new DynamoRequests(this.t);
+    this.jobs = new DynamoJobs(this.t);
+    this.outbox = new DynamoOutbox(this.t);
+    this.audit = new DynamoAudit(this.t);
+  }
+
+  /**
+   * Opens the store on an existing table: checks its keys and indexes, migrates
+   * its schema forward. A missing table, a foreign one or a newer schema is a
+   * StoreError with one line to act on.
+   */
+  static async open(options: DynamoDbStoreOptions): Promise<DynamoDbStore> {
+    const store = new DynamoDbStore(new DynamoDBClient(options.client ?? {}), options.table);
+    try {
+      await checkTable(store.client, options.table);
+      await migrateForward(store.t);
+      return store;
+    } catch (error) {
+      store.client.destroy();
+      throw error;
+    }
+  }
+
+  /** Creates the table (indexes, TTL, schema version); false when it existed already. */
+  static async initTable(options: DynamoDbStoreOptions): Promise<boolean> {
+    const store = new DynamoDbStore(new DynamoDBClient(options.client ?? {}), options.table);
+    try {
+      return await initTable(store.client, store.t);
+    } finally {
+      store.client.destroy();
+    }
+  }
+
+  get table(): string {
+    return this.t.name;
+  }
+
+  createRequest(request: BreakglassRequest, effects?: RequestEffects): Promise<void> {
+    return this.requests.create(request, effects);
+  }
+
+  getRequest(id: string): Promise<StoredRequest | undefined> {
+    return this.requests.get(id);
+  }
+
+  updateRequest(
+    id: string,
+    expectedVersion: number,
+    next: BreakglassRequest,
+    effects?: RequestEffects,
+  ): Promise<boolean> {
+    return this.requests.update(id, expectedVersion, next, effects);
+  }
+
+  setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    return this.requests.setMessage(id, message);
+  }
+
+  listRequests(filter: {
+    states?: RequestState[];
+    requesterId?: string;
+    limit?: number;
+  }): Promise<StoredRequest[]> {
+    return this.requests.list(filter);
+  }
+
+  scheduleJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<void> {
+    return this.jobs.schedule(job);
+  }
+
+  cancelJobs(requestId: string, kinds?: JobKind[]): Promise<void> {
+    return this.jobs.cancel(requestId, kinds);
+  }
+
+  claimDueJob(workerId: string, now: number, leaseMs: number): Promise<Job | undefined> {
+    return this.jobs.claim(workerId, now, leaseMs);
+  }
+
+  renewClaim(id: string, workerId: string, until: number): Promise<boolean> {
+    return this.jobs.renew(id, workerId, until);
+  }
+
+  completeJob(id: string, workerId: string): Promise<void> {
+    return this.jobs.complete(id, workerId);
+  }
+
+  retryJob(id: string, dueAt: number, workerId?: string): Promise<void> {
+    return this.jobs.retry(id, dueAt, workerId);
+  }
+
+  pendingJobs(requestId: string): Promise<Job[]> {
+    return this.jobs.pending(requestId);
+  }
+
+  /** Appends notices after the request's last, in transactions of at most 100 items, in order. */
+  async enqueue(requestId: string, deliveries: Delivery[]): Promise<void> {
+    for (let start = 0; start < deliveries.length; start += MAX_TRANSACTION_ITEMS) {
+      const chunk = deliveries.slice(start, start + MAX_TRANSACTION_ITEMS);
+      const first = await reserveSequence(this.t, requestId, chunk.length);
+      const puts = noticeWriteOps(this.t.name, requestId, first, chunk, Date.now());
+      await this.transact(puts);
+    }
+  }
+
+  /** A transaction of unconditional-by-design writes, tried again while another one on its items is in flight. */
+  private async transact(items: WriteOp[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.t.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        if (attempt >= MAX_CONFLICT_RETRIES || !cancellationCodes(error)?.includes('TransactionConflict'))
+          throw error;
+        await conflictPause(attempt);
+      }
+    }
+  }
+
+  claimDelivery(workerId: string, now: number, leaseMs: number): Promise<OutboxItem | undefined> {
+    return this.outbox.claim(workerId, now, leaseMs);
+  }
+
+  deliverySent(id: string, now: number): Promise<void> {
+    return this.outbox.sent(id, now);
+  }
+
+  deliveryFailed(id: string, error: string, now: number): Promise<void> {
+    return this.outbox.failed(id, error, now);
+  }
+
+  retryDelivery(id: string, at: number, error: string): Promise<void> {
+    return this.outbox.retry(id, at, error);
+  }
+
+  deferTarget(target: string, until: number): Promise<void> {
+    return this.outbox.defer(target, until);
+  }
+
+  deliveryBacklog(): Promise<DeliveryBacklog> {
+    return this.outbox.backlog();
+  }
+
+  listDeliveries(
+    requestId: string,
+  ): Promise<(OutboxItem & { status: 'pending' | 'sent' | 'failed'; lastError?: string })[]> {
+    return this.outbox.list(requestId);
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.audit.append(entry);
+  }
+
+  listAudit(requestId?: string, limit = 500): Promise<AuditEntry[]> {
+    return this.audit.list(requestId, limit);
+  }
+
+  firstTime(key: string, now: number): Promise<boolean> {
+    return this.audit.firstTime(key, now);
+  }
+
+  /** The table, for `breakglass migrate` (copies with its own keys). */
+  get context(): TableContext {
+    return this.t;
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}

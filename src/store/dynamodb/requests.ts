@@ -1,0 +1,237 @@
+/**
+ * Requests in DynamoDB, and the one transaction that writes a request change
+ * with its jobs and notices. The request is stored as JSON in `body` (exactly
+ * what the domain wrote), with the attributes its indexes need beside it.
+ */
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Delivery } from '../../domain/notice.js';
+import type { BreakglassRequest, RequestState } from '../../domain/request.js';
+import type { RequestEffects, StoredRequest } from '../store.js';
+import type { TableContext, WriteOp } from './context.js';
+import { cancellationCodes, conflictPause, unlessConditionFailed } from './errors.js';
+import { Expr, updateExpression } from './expression.js';
+import { jobWriteOps } from './jobs.js';
+import { noticeWriteOps, reserveSequence } from './outbox.js';
+import {
+  GSI1,
+  GSI2,
+  MAX_TRANSACTION_ITEMS,
+  pad,
+  requesterPartition,
+  requestKey,
+  statePartition,
+} from './table.js';
+
+/** Every state, so that a list with no state filter reads every state's partition. */
+const STATES: Record<RequestState, true> = {
+  pending: true,
+  executing: true,
+  active: true,
+  cleaning: true,
+  closed: true,
+  completed: true,
+  failed: true,
+  denied: true,
+  expired: true,
+  cancelled: true,
+};
+/** A transaction cancelled by a conflicting one in flight (not by a condition) is tried again this often. */
+const MAX_CONFLICT_RETRIES = 10;
+
+export interface RequestItem {
+  body: string;
+  version: number;
+  createdAt: number;
+  messageChannel?: string;
+  messageTs?: string;
+}
+
+export function requestItem(request: BreakglassRequest, version: number) {
+  return {
+    ...requestKey(request.id),
+    id: request.id,
+    state: request.state,
+    requesterId: request.requesterId,
+    createdAt: request.createdAt,
+    version,
+    body: JSON.stringify(request),
+    ...requestIndexKeys(request),
+  };
+}
+
+function requestIndexKeys(request: BreakglassRequest) {
+  return {
+    gsi1pk: statePartition(request.state),
+    gsi1sk: request.createdAt,
+    gsi2pk: requesterPartition(request.requesterId),
+    gsi2sk: pad(request.createdAt),
+  };
+}
+
+export function toStored(item: Record<string, unknown>): StoredRequest {
+  const r = item as unknown as RequestItem;
+  return {
+    request: JSON.parse(r.body) as BreakglassRequest,
+    version: r.version,
+    ...(r.messageChannel && r.messageTs ? { message: { channel: r.messageChannel, ts: r.messageTs } } : {}),
+  };
+}
+
+export class DuplicateRequestError extends Error {}
+
+export class DynamoRequests {
+  constructor(private readonly t: TableContext) {}
+
+  async create(request: BreakglassRequest, effects?: RequestEffects): Promise<void> {
+    const put: WriteOp = {
+      Put: {
+        TableName: this.t.name,
+        Item: requestItem(request, 1),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+    const written = await this.writeChange(request.id, put, effects);
+    if (!written) throw new DuplicateRequestError(`request ${request.id} already exists`);
+  }
+
+  async get(id: string): Promise<StoredRequest | undefined> {
+    const result = await this.t.doc.send(
+      new GetCommand({ TableName: this.t.name, Key: requestKey(id), ConsistentRead: true }),
+    );
+    return result.Item ? toStored(result.Item) : undefined;
+  }
+
+  async update(
+    id: string,
+    expectedVersion: number,
+    next: BreakglassRequest,
+    effects?: RequestEffects,
+  ): Promise<boolean> {
+    const e = new Expr();
+    const update: WriteOp = {
+      Update: {
+        TableName: this.t.name,
+        Key: requestKey(id),
+        ConditionExpression: `${e.n('version')} = ${e.v(expectedVersion)}`,
+        UpdateExpression: updateExpression(
+          e.set({
+            state: next.state,
+            body: JSON.stringify(next),
+            version: expectedVersion + 1,
+            ...requestIndexKeys(next),
+          }),
+        ),
+        ...e.params(),
+      },
+    };
+    return this.writeChange(id, update, effects);
+  }
+
+  /**
+   * One TransactWriteItems: the request write (first, conditioned), its jobs, and
+   * its notices at sequence numbers reserved just before. False when the
+   * request's condition failed (someone else won).
+   */
+  private async writeChange(id: string, request: WriteOp, effects?: RequestEffects): Promise<boolean> {
+    const notify: Delivery[] = effects?.notify ?? [];
+    const jobs = jobWriteOps(this.t.name, id, effects);
+    const count = 1 + jobs.length + notify.length;
+    if (count > MAX_TRANSACTION_ITEMS) {
+      throw new Error(
+        `a change of request ${id} writes ${count} items; one DynamoDB transaction takes at most ${MAX_TRANSACTION_ITEMS}`,
+      );
+    }
+    const first = notify.length ? await reserveSequence(this.t, id, notify.length) : 0;
+    const notices = noticeWriteOps(this.t.name, id, first, notify, Date.now());
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      try {
+        await this.t.doc.send(new TransactWriteCommand({ TransactItems: [request, ...jobs, ...notices] }));
+        return true;
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (codes?.[0] === 'ConditionalCheckFailed') return false;
+        if (!codes?.includes('TransactionConflict')) throw error;
+        await conflictPause(attempt);
+      }
+    }
+    throw new Error(`request ${id}: gave up after ${MAX_CONFLICT_RETRIES} conflicting transactions`);
+  }
+
+  async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    const e = new Expr();
+    await unlessConditionFailed(
+      this.t.doc.send(
+        new UpdateCommand({
+          TableName: this.t.name,
+          Key: requestKey(id),
+          ConditionExpression: `attribute_exists(${e.n('pk')})`,
+          UpdateExpression: updateExpression(
+            e.set({ messageChannel: message.channel, messageTs: message.ts }),
+          ),
+          ...e.params(),
+        }),
+      ),
+    );
+  }
+
+  async list(filter: {
+    states?: RequestState[];
+    requesterId?: string;
+    limit?: number;
+  }): Promise<StoredRequest[]> {
+    const limit = filter.limit ?? 50;
+    if (filter.requesterId) return this.listByRequester(filter.requesterId, filter.states, limit);
+    const states = filter.states?.length ? filter.states : (Object.keys(STATES) as RequestState[]);
+    const perState = await Promise.all([...new Set(states)].map((state) => this.listByState(state, limit)));
+    return perState
+      .flat()
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, limit)
+      .map((item) => toStored(item as unknown as Record<string, unknown>));
+  }
+
+  private async listByState(state: RequestState, limit: number): Promise<RequestItem[]> {
+    const e = new Expr();
+    const result = await this.t.doc.send(
+      new QueryCommand({
+        TableName: this.t.name,
+        IndexName: GSI1,
+        KeyConditionExpression: `${e.n('gsi1pk')} = ${e.v(statePartition(state))}`,
+        ...e.params(),
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []) as unknown as RequestItem[];
+  }
+
+  private async listByRequester(
+    requesterId: string,
+    states: RequestState[] | undefined,
+    limit: number,
+  ): Promise<StoredRequest[]> {
+    const found: StoredRequest[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const e = new Expr();
+      const stateFilter = states?.length
+        ? { FilterExpression: `${e.n('state')} IN (${states.map((s) => e.v(s)).join(', ')})` }
+        : {};
+      const result = await this.t.doc.send(
+        new QueryCommand({
+          TableName: this.t.name,
+          IndexName: GSI2,
+          KeyConditionExpression: `${e.n('gsi2pk')} = ${e.v(requesterPartition(requesterId))}`,
+          ...stateFilter,
+          ...e.params(),
+          ScanIndexForward: false,
+          Limit: Math.max(limit, 25),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      found.push(...(result.Items ?? []).map(toStored));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey && found.length < limit);
+    return found.slice(0, limit);
+  }
+}

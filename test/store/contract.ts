@@ -1,0 +1,486 @@
+/**
+ * The behaviour every store must have, run against each backend
+ * (sqlite-store.test.ts, dynamodb-store.test.ts). "Two instances" are two
+ * store objects on the same data, as two processes or replicas would hold:
+ * the concurrency cases race them. Every loop here is bounded, so a broken
+ * lease or condition fails a test instead of hanging it.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHANNEL_TARGET, type Notice } from '../../src/domain/notice.js';
+import type { Store } from '../../src/store/store.js';
+import { requestFixture as request } from '../support/fixtures.js';
+
+export interface StoreHarness {
+  /** the store under test, on fresh, empty data */
+  store: Store;
+  /** another instance on the same data (another process, another replica) */
+  another(): Promise<Store>;
+  close(): Promise<void>;
+}
+
+const LEASE = 30_000;
+/** More than any test here claims: a claim loop that reaches it is claiming something twice. */
+const MAX_CLAIMS = 100;
+const nudge = (id: string): Notice => ({ kind: 'nudge', request: request(id) });
+
+export function describeStoreContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
+  describe(`${name} store contract`, () => {
+    let h: StoreHarness;
+    let store: Store;
+    const others: Store[] = [];
+    const another = async () => {
+      const s = await h.another();
+      others.push(s);
+      return s;
+    };
+    beforeEach(async () => {
+      h = await makeHarness();
+      store = h.store;
+    });
+    afterEach(async () => {
+      for (const s of others.splice(0)) await s.close();
+      await h.close();
+    });
+
+    /** Claims jobs until none is left or MAX_CLAIMS is reached. */
+    async function claimAll(s: Store, worker: string, now: number, lease = 60_000): Promise<string[]> {
+      const ids: string[] = [];
+      for (let i = 0; i < MAX_CLAIMS; i++) {
+        const job = await s.claimDueJob(worker, now, lease);
+        if (!job) break;
+        ids.push(job.id);
+      }
+      return ids;
+    }
+
+    describe('requests', () => {
+      it('round-trips a request and bumps the version on update', async () => {
+        await store.createRequest(request('BG-1'));
+        const stored = await store.getRequest('BG-1');
+        expect(stored?.version).toBe(1);
+        expect(stored?.request).toEqual(request('BG-1'));
+        expect(await store.updateRequest('BG-1', 1, { ...request('BG-1'), state: 'denied' })).toBe(true);
+        expect(await store.getRequest('BG-1')).toMatchObject({ version: 2, request: { state: 'denied' } });
+        expect(await store.getRequest('BG-none')).toBeUndefined();
+      });
+
+      it('refuses a second request with the same id', async () => {
+        await store.createRequest(request('BG-1'));
+        await expect(store.createRequest(request('BG-1', { justification: 'again' }))).rejects.toThrow();
+        expect((await store.getRequest('BG-1'))?.request.justification).toBe('incident');
+      });
+
+      it('refuses an update naming a stale version, and one of a request that does not exist', async () => {
+        await store.createRequest(request('BG-1'));
+        expect(await store.updateRequest('BG-1', 2, { ...request('BG-1'), state: 'denied' })).toBe(false);
+        expect(await store.updateRequest('BG-none', 1, request('BG-none'))).toBe(false);
+        expect((await store.getRequest('BG-1'))?.version).toBe(1);
+      });
+
+      it('keeps where the request message lives, without a version change', async () => {
+        await store.createRequest(request('BG-1'));
+        await store.setMessage('BG-1', { channel: 'C1', ts: '1.2' });
+        expect(await store.getRequest('BG-1')).toMatchObject({
+          version: 1,
+          message: { channel: 'C1', ts: '1.2' },
+        });
+        await store.setMessage('BG-none', { channel: 'C1', ts: '1.3' });
+        expect(await store.getRequest('BG-none')).toBeUndefined();
+      });
+
+      it('filters by state and requester, newest first, and limits', async () => {
+        await store.createRequest(request('BG-a', { createdAt: 1 }));
+        await store.createRequest(request('BG-b', { createdAt: 2, requesterId: 'U2' }));
+        await store.createRequest(request('BG-c', { createdAt: 3, state: 'active' }));
+        const ids = async (filter: Parameters<Store['listRequests']>[0]) =>
+          (await store.listRequests(filter)).map((r) => r.request.id);
+        expect(await ids({ states: ['pending'] })).toEqual(['BG-b', 'BG-a']);
+        expect(await ids({ requesterId: 'U1' })).toEqual(['BG-c', 'BG-a']);
+        expect(await ids({ requesterId: 'U1', states: ['active'] })).toEqual(['BG-c']);
+        expect(await ids({ states: ['pending', 'active'] })).toEqual(['BG-c', 'BG-b', 'BG-a']);
+        expect(await ids({})).toEqual(['BG-c', 'BG-b', 'BG-a']);
+        expect(await ids({ limit: 2 })).toEqual(['BG-c', 'BG-b']);
+        expect(await ids({ requesterId: 'U1', limit: 1 })).toEqual(['BG-c']);
+        // A state change moves the request between lists.
+        await store.updateRequest('BG-a', 1, request('BG-a', { createdAt: 1, state: 'denied' }));
+        expect(await ids({ states: ['pending'] })).toEqual(['BG-b']);
+        expect(await ids({ states: ['denied'] })).toEqual(['BG-a']);
+      });
+
+      it('lets exactly one of two instances holding the same version win', async () => {
+        await store.createRequest(request('BG-2'));
+        const other = await another();
+        const a = store.updateRequest('BG-2', 1, { ...request('BG-2'), state: 'executing' });
+        const b = other.updateRequest('BG-2', 1, { ...request('BG-2'), state: 'denied' });
+        expect((await Promise.all([a, b])).sort()).toEqual([false, true]);
+        expect((await other.getRequest('BG-2'))?.version).toBe(2);
+      });
+
+      it('counts every successful compare-and-set under contention from two instances', async () => {
+        await store.createRequest(request('BG-3'));
+        const other = await another();
+        let wins = 0;
+        const writer = async (s: Store, n: number) => {
+          for (let i = 0; i < n; i++) {
+            const stored = await s.getRequest('BG-3');
+            if (!stored) throw new Error('gone');
+            const next = { ...stored.request, approvals: [...stored.request.approvals] };
+            if (await s.updateRequest('BG-3', stored.version, next)) wins += 1;
+          }
+        };
+        await Promise.all([writer(store, 8), writer(other, 8), writer(store, 8), writer(other, 8)]);
+        expect(wins).toBeGreaterThan(0);
+        expect((await store.getRequest('BG-3'))?.version).toBe(1 + wins);
+      });
+    });
+
+    describe('request changes and their effects', () => {
+      it('schedules and cancels jobs with the change, and nothing when the change loses', async () => {
+        await store.createRequest(request('BG-1'), {
+          schedule: [
+            { kind: 'nudge', dueAt: 100 },
+            { kind: 'expire', dueAt: 200 },
+          ],
+        });
+        expect(
+          await store.updateRequest('BG-1', 1, request('BG-1', { state: 'executing' }), {
+            schedule: [{ kind: 'execute', dueAt: 50 }],
+            cancel: ['nudge', 'expire'],
+          }),
+        ).toBe(true);
+        expect(
+          await store.updateRequest('BG-1', 1, request('BG-1', { state: 'denied' }), {
+            schedule: [{ kind: 'cleanup', dueAt: 10 }],
+            cancel: ['execute'],
+          }),
+        ).toBe(false);
+        expect((await store.pendingJobs('BG-1')).map((j) => [j.kind, j.dueAt])).toEqual([['execute', 50]]);
+      });
+
+      it('replaces a job that one change both cancels and schedules', async () => {
+        await store.createRequest(request('BG-1'), { schedule: [{ kind: 'cleanup', dueAt: 100 }] });
+        const first = await store.claimDueJob('w1', 100, LEASE);
+        await store.updateRequest('BG-1', 1, request('BG-1'), {
+          cancel: ['cleanup'],
+          schedule: [{ kind: 'cleanup', dueAt: 500 }],
+        });
+        // The old claim no longer completes anything: the new job is another one.
+        await store.completeJob(first?.id ?? '', 'w1');
+        expect(await store.pendingJobs('BG-1')).toMatchObject([{ kind: 'cleanup', dueAt: 500, attempts: 0 }]);
+      });
+    });
+
+    describe('jobs', () => {
+      it('claims a due job once, and again only after the lease lapses', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+        expect(await store.claimDueJob('w1', 50, 1000)).toBeUndefined();
+        const job = await store.claimDueJob('w1', 100, 1000);
+        expect(job).toMatchObject({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100, attempts: 1 });
+        expect(await store.claimDueJob('w2', 200, 1000)).toBeUndefined();
+        expect(await store.claimDueJob('w2', 1100, 1000)).toBeUndefined();
+        // w1 crashed: its lease ended at 1100, then another worker takes the job.
+        expect(await store.claimDueJob('w2', 1101, 1000)).toMatchObject({ id: job?.id, attempts: 2 });
+      });
+
+      it('claims the job due first', async () => {
+        await store.scheduleJob({ requestId: 'BG-late', kind: 'cleanup', dueAt: 300 });
+        await store.scheduleJob({ requestId: 'BG-early', kind: 'cleanup', dueAt: 100 });
+        await store.scheduleJob({ requestId: 'BG-mid', kind: 'cleanup', dueAt: 200 });
+        const order = [];
+        for (let i = 0; i < 3; i++) order.push((await store.claimDueJob('w', 1000, LEASE))?.requestId);
+        expect(order).toEqual(['BG-early', 'BG-mid', 'BG-late']);
+      });
+
+      it('claims due cleanups before other due jobs, even older ones', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'preview', dueAt: 10 });
+        await store.scheduleJob({ requestId: 'BG-2', kind: 'execute', dueAt: 20 });
+        await store.scheduleJob({ requestId: 'BG-3', kind: 'cleanup', dueAt: 90 });
+        const order = [];
+        for (let i = 0; i < 3; i++) order.push((await store.claimDueJob('w', 100, LEASE))?.kind);
+        expect(order).toEqual(['cleanup', 'preview', 'execute']);
+      });
+
+      it('completes a job only for the claim that holds it, even within one process', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+        const first = await store.claimDueJob('w:1', 100, LEASE);
+        // Rescheduled while it runs, and claimed again by another slot of the same process.
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+        const second = await store.claimDueJob('w:2', 100, LEASE);
+        expect(second?.id).toBe(first?.id);
+        await store.completeJob(first?.id ?? '', 'w:1');
+        expect(await store.pendingJobs('BG-1')).toHaveLength(1);
+        await store.completeJob(second?.id ?? '', 'w:2');
+        expect(await store.pendingJobs('BG-1')).toEqual([]);
+      });
+
+      it('renews a claim only for the worker holding it', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+        const job = await store.claimDueJob('w1', 100, 1000);
+        expect(await store.renewClaim(job?.id ?? '', 'w2', 5000)).toBe(false);
+        expect(await store.renewClaim(job?.id ?? '', 'w1', 5000)).toBe(true);
+        expect(await store.claimDueJob('w2', 2000, 1000)).toBeUndefined();
+        expect(await store.claimDueJob('w2', 5001, 1000)).toMatchObject({ id: job?.id });
+        expect(await store.renewClaim(job?.id ?? '', 'w1', 9000)).toBe(false);
+      });
+
+      it('completes a job only for the worker holding it', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+        const job = await store.claimDueJob('w1', 100, 1000);
+        await store.completeJob(job?.id ?? '', 'w2');
+        expect(await store.pendingJobs('BG-1')).toHaveLength(1);
+        await store.completeJob(job?.id ?? '', 'w1');
+        expect(await store.pendingJobs('BG-1')).toEqual([]);
+        expect(await store.claimDueJob('w1', 10_000, 1000)).toBeUndefined();
+      });
+
+      it('keeps a job rescheduled while it ran: the old claim cannot complete it', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+        const job = await store.claimDueJob('w1', 100, LEASE);
+        // A late grant moves the cleanup while the first run is still going.
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 400 });
+        await store.completeJob(job?.id ?? '', 'w1');
+        expect(await store.claimDueJob('w2', 400, LEASE)).toMatchObject({ id: job?.id, dueAt: 400 });
+      });
+
+      it('keeps one open job per request and kind, moving it when rescheduled', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 500 });
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'remind', dueAt: 400 });
+        expect((await store.pendingJobs('BG-1')).map((j) => [j.kind, j.dueAt])).toEqual([
+          ['remind', 400],
+          ['cleanup', 500],
+        ]);
+        await store.cancelJobs('BG-1', ['remind']);
+        expect((await store.pendingJobs('BG-1')).map((j) => j.kind)).toEqual(['cleanup']);
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'remind', dueAt: 450 });
+        await store.cancelJobs('BG-1');
+        expect(await store.pendingJobs('BG-1')).toEqual([]);
+        expect(await store.claimDueJob('w', 10_000, LEASE)).toBeUndefined();
+      });
+
+      it('runs a retried job at its new time, and ignores a retry by a worker that lost the claim', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+        const job = await store.claimDueJob('w', 100, 60_000);
+        await store.retryJob(job?.id ?? '', 300);
+        expect(await store.claimDueJob('w', 200, 60_000)).toBeUndefined();
+        const again = await store.claimDueJob('w2', 300, 60_000);
+        expect(again).toMatchObject({ attempts: 2, dueAt: 300 });
+        await store.retryJob(job?.id ?? '', 5_000, 'w');
+        expect((await store.pendingJobs('BG-1'))[0]?.dueAt).toBe(300);
+        await store.retryJob(again?.id ?? '', 5_000, 'w2');
+        expect(await store.claimDueJob('w', 4_999, 60_000)).toBeUndefined();
+        expect(await store.claimDueJob('w', 5_000, 60_000)).toMatchObject({ attempts: 3 });
+      });
+
+      it('hands each due job to exactly one of two instances (two-process claim)', async () => {
+        const other = await another();
+        for (let i = 0; i < 20; i++)
+          await store.scheduleJob({ requestId: `BG-${i}`, kind: 'expire', dueAt: i });
+        const claimed = (
+          await Promise.all([store, other, store, other].map((s, n) => claimAll(s, `w${n}`, 100)))
+        ).flat();
+        expect(claimed).toHaveLength(20);
+        expect(new Set(claimed).size).toBe(20);
+      });
+
+      it('lets another instance take over a job after the lease lapses, and only then', async () => {
+        const other = await another();
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
+        const first = await store.claimDueJob('w1', 100, 1000);
+        expect(await other.claimDueJob('w2', 1100, 1000)).toBeUndefined();
+        const taken = await other.claimDueJob('w2', 1101, 1000);
+        expect(taken).toMatchObject({ id: first?.id, attempts: 2 });
+        // The first worker wakes up late: it no longer holds the job.
+        expect(await store.renewClaim(first?.id ?? '', 'w1', 9000)).toBe(false);
+        await store.completeJob(first?.id ?? '', 'w1');
+        expect(await other.pendingJobs('BG-1')).toHaveLength(1);
+        await other.completeJob(taken?.id ?? '', 'w2');
+        expect(await store.pendingJobs('BG-1')).toEqual([]);
+      });
+    });
+
+    describe('outbox', () => {
+      it('commits notices with the request change, or not at all', async () => {
+        await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
+        expect(await store.updateRequest('BG-1', 1, request('BG-1'), { notify: [{ to: 'update' }] })).toBe(
+          true,
+        );
+        // A losing compare-and-set writes no notice either.
+        expect(await store.updateRequest('BG-1', 1, request('BG-1'), { notify: [{ to: 'update' }] })).toBe(
+          false,
+        );
+        expect((await store.listDeliveries('BG-1')).map((d) => d.delivery.to)).toEqual(['post', 'update']);
+      });
+
+      it('delivers in order per request, and requests independently', async () => {
+        await store.createRequest(request('BG-A'), { notify: [{ to: 'post' }] });
+        await store.enqueue('BG-A', [{ to: 'thread', notice: nudge('BG-A') }]);
+        await store.createRequest(request('BG-B'), { notify: [{ to: 'post' }] });
+        const first = await store.claimDelivery('w1', 0, LEASE);
+        const second = await store.claimDelivery('w2', 0, LEASE);
+        // BG-A's thread reply waits for its post; BG-B's post does not.
+        expect([first?.requestId, first?.delivery.to]).toEqual(['BG-A', 'post']);
+        expect([second?.requestId, second?.delivery.to]).toEqual(['BG-B', 'post']);
+        expect(await store.claimDelivery('w3', 0, LEASE)).toBeUndefined();
+        await store.deliverySent(first?.id ?? '', 10);
+        expect(await store.claimDelivery('w3', 0, LEASE)).toMatchObject({
+          delivery: { to: 'thread' },
+          attempts: 1,
+        });
+        expect((await store.listDeliveries('BG-A')).map((d) => d.status)).toEqual(['sent', 'pending']);
+      });
+
+      it('lets the next notice go after one failed for good', async () => {
+        await store.createRequest(request('BG-1'), {
+          notify: [{ to: 'post' }, { to: 'dm', userId: 'U1', notice: nudge('BG-1') }],
+        });
+        const post = await store.claimDelivery('w', 0, LEASE);
+        await store.deliveryFailed(post?.id ?? '', 'not_in_channel', 5);
+        expect((await store.claimDelivery('w', 0, LEASE))?.delivery.to).toBe('dm');
+        const all = await store.listDeliveries('BG-1');
+        expect(all[0]).toMatchObject({ status: 'failed', lastError: 'not_in_channel' });
+      });
+
+      it('re-offers a claim only after its lease lapses, and holds a deferred target', async () => {
+        await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
+        await store.createRequest(request('BG-2'), {
+          notify: [{ to: 'dm', userId: 'U9', notice: nudge('BG-2') }],
+        });
+        const claim = await store.claimDelivery('w1', 0, LEASE);
+        expect(claim?.requestId).toBe('BG-1');
+        await store.deferTarget(CHANNEL_TARGET, 5_000);
+        // BG-1 is leased; BG-2's DM is another target and goes on.
+        const dm = await store.claimDelivery('w2', 10, LEASE);
+        expect(dm?.requestId).toBe('BG-2');
+        await store.deliverySent(dm?.id ?? '', 20);
+        expect(await store.claimDelivery('w2', LEASE + 1, LEASE)).toMatchObject({
+          requestId: 'BG-1',
+          attempts: 2,
+        });
+        await store.retryDelivery(claim?.id ?? '', 90_000, 'ratelimited');
+        expect(await store.claimDelivery('w2', 89_999, LEASE)).toBeUndefined();
+        expect((await store.claimDelivery('w2', 90_000, LEASE))?.requestId).toBe('BG-1');
+      });
+
+      it('holds every pending notice of a deferred target until the hold ends', async () => {
+        await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
+        await store.createRequest(request('BG-2'), { notify: [{ to: 'post' }] });
+        await store.deferTarget(CHANNEL_TARGET, 5_000);
+        await store.deferTarget(CHANNEL_TARGET, 3_000);
+        expect(await store.claimDelivery('w', 4_999, LEASE)).toBeUndefined();
+        expect(await store.claimDelivery('w', 5_000, LEASE)).toMatchObject({ requestId: 'BG-1' });
+        expect(await store.claimDelivery('w', 5_000, LEASE)).toMatchObject({ requestId: 'BG-2' });
+      });
+
+      it('counts the backlog and its oldest notice', async () => {
+        expect(await store.deliveryBacklog()).toEqual({ pending: 0 });
+        await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }, { to: 'update' }] });
+        const backlog = await store.deliveryBacklog();
+        expect(backlog.pending).toBe(2);
+        expect(backlog.oldestAt).toBeGreaterThan(Date.now() - 60_000);
+        const first = await store.claimDelivery('w', 0, LEASE);
+        await store.deliverySent(first?.id ?? '', 1);
+        expect((await store.deliveryBacklog()).pending).toBe(1);
+      });
+
+      it('keeps the head of line across instances', async () => {
+        const other = await another();
+        await store.createRequest(request('BG-A'), { notify: [{ to: 'post' }] });
+        await other.enqueue('BG-A', [{ to: 'thread', notice: nudge('BG-A') }]);
+        const post = await store.claimDelivery('w1', 0, LEASE);
+        expect(post?.delivery.to).toBe('post');
+        // The other replica must not send the reply before the post exists, however long it polls.
+        for (let i = 0; i < 3; i++) expect(await other.claimDelivery('w2', 0, LEASE)).toBeUndefined();
+        await store.deliverySent(post?.id ?? '', 1);
+        expect((await other.claimDelivery('w2', 0, LEASE))?.delivery.to).toBe('thread');
+      });
+
+      it('orders notices written concurrently by two instances, each once', async () => {
+        const other = await another();
+        await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
+        await Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            (i % 2 ? other : store).enqueue('BG-1', [
+              { to: 'dm', userId: `U${i}`, notice: nudge('BG-1') },
+              { to: 'dm', userId: `U${i}`, notice: nudge('BG-1') },
+            ]),
+          ),
+        );
+        const listed = await store.listDeliveries('BG-1');
+        expect(listed).toHaveLength(25);
+        expect(new Set(listed.map((d) => d.id)).size).toBe(25);
+        // The two notices of each enqueue stay together, in order.
+        const users = listed.slice(1).map((d) => (d.delivery.to === 'dm' ? d.delivery.userId : '?'));
+        for (let i = 0; i < users.length; i += 2) expect(users[i]).toBe(users[i + 1]);
+      });
+
+      it('delivers every notice once, in order per request, with two instances draining', async () => {
+        const other = await another();
+        for (const id of ['BG-1', 'BG-2', 'BG-3']) {
+          await store.createRequest(request(id), { notify: [{ to: 'post' }, { to: 'update' }] });
+          await store.enqueue(id, [{ to: 'thread', notice: nudge(id) }]);
+        }
+        const sent: { requestId: string; to: string }[] = [];
+        const drain = async (s: Store, worker: string) => {
+          for (let i = 0; i < MAX_CLAIMS; i++) {
+            const item = await s.claimDelivery(worker, 0, 60_000);
+            if (!item) {
+              if ((await s.deliveryBacklog()).pending === 0) return;
+              await new Promise((resolve) => setTimeout(resolve, 5));
+              continue;
+            }
+            sent.push({ requestId: item.requestId, to: item.delivery.to });
+            await s.deliverySent(item.id, 1);
+          }
+        };
+        await Promise.all([drain(store, 'w1'), drain(other, 'w2'), drain(store, 'w3'), drain(other, 'w4')]);
+        expect(sent).toHaveLength(9);
+        for (const id of ['BG-1', 'BG-2', 'BG-3']) {
+          expect(sent.filter((s) => s.requestId === id).map((s) => s.to)).toEqual([
+            'post',
+            'update',
+            'thread',
+          ]);
+        }
+      });
+    });
+
+    describe('audit trail and idempotency keys', () => {
+      it('appends entries, lists a request oldest first and everything newest first', async () => {
+        await store.appendAudit({
+          at: 1,
+          requestId: 'BG-1',
+          actor: 'U1',
+          action: 'requested',
+          details: { task: 'x' },
+        });
+        await store.appendAudit({ at: 2, requestId: 'BG-1', actor: 'U2', action: 'approved' });
+        await store.appendAudit({ at: 3, actor: 'cli', action: 'deleted credentials' });
+        expect(await store.listAudit('BG-1')).toEqual([
+          { at: 1, requestId: 'BG-1', actor: 'U1', action: 'requested', details: { task: 'x' } },
+          { at: 2, requestId: 'BG-1', actor: 'U2', action: 'approved' },
+        ]);
+        expect((await store.listAudit()).map((e) => e.action)).toEqual([
+          'deleted credentials',
+          'approved',
+          'requested',
+        ]);
+        expect((await store.listAudit(undefined, 1)).map((e) => e.action)).toEqual(['deleted credentials']);
+      });
+
+      it('keeps the order of entries written in the same millisecond', async () => {
+        for (const action of ['a', 'b', 'c', 'd'])
+          await store.appendAudit({ at: 7, requestId: 'BG-1', actor: 'U1', action });
+        expect((await store.listAudit('BG-1')).map((e) => e.action)).toEqual(['a', 'b', 'c', 'd']);
+      });
+
+      it('says true only the first time a key is seen, across instances too', async () => {
+        expect(await store.firstTime('action:123', 1)).toBe(true);
+        expect(await store.firstTime('action:123', 2)).toBe(false);
+        const other = await another();
+        const answers = await Promise.all([store.firstTime('view:9', 5), other.firstTime('view:9', 5)]);
+        expect(answers.sort()).toEqual([false, true]);
+      });
+    });
+  });
+}

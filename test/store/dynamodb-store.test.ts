@@ -1,0 +1,173 @@
+import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Delivery } from '../../src/domain/notice.js';
+import { DynamoAudit, SEEN_KEY_TTL_S } from '../../src/store/dynamodb/audit.js';
+import { metaKey, SCHEMA_VERSION, TTL_ATTRIBUTE } from '../../src/store/dynamodb/table.js';
+import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
+import { StoreError } from '../../src/store/store-error.js';
+import {
+  freshDynamoStore,
+  freshTableName,
+  type LocalDynamoDb,
+  localClientConfig,
+  openDynamoStore,
+  startLocalDynamoDb,
+} from '../support/dynamodb-env.js';
+import { requestFixture } from '../support/fixtures.js';
+import { describeStoreContract } from './contract.js';
+
+let local: LocalDynamoDb;
+beforeAll(async () => {
+  local = await startLocalDynamoDb();
+});
+afterAll(() => local.close());
+
+describeStoreContract('dynamodb', async () => {
+  const table = freshTableName();
+  const store = await freshDynamoStore(local, table);
+  return { store, another: () => openDynamoStore(local, table), close: () => store.close() };
+});
+
+async function openError(table: string): Promise<unknown> {
+  try {
+    await openDynamoStore(local, table);
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('dynamodb store', () => {
+  it('creates the table with its indexes and TTL, once', async () => {
+    const table = freshTableName();
+    expect(await DynamoDbStore.initTable({ table, client: localClientConfig(local) })).toBe(true);
+    expect(await DynamoDbStore.initTable({ table, client: localClientConfig(local) })).toBe(false);
+    const client = new DynamoDBClient(localClientConfig(local));
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({
+      TimeToLiveStatus: 'ENABLED',
+      AttributeName: TTL_ATTRIBUTE,
+    });
+    const doc = DynamoDBDocumentClient.from(client);
+    const meta = await doc.send(new GetCommand({ TableName: table, Key: metaKey() }));
+    expect(meta.Item?.schemaVersion).toBe(SCHEMA_VERSION);
+    client.destroy();
+  });
+
+  it('names `breakglass init-table` when the table is missing, in one line', async () => {
+    const error = await openError('bg-no-such-table');
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).kind).toBe('missing-table');
+    expect((error as StoreError).message).toContain('breakglass init-table --table bg-no-such-table');
+    expect((error as StoreError).message).not.toContain('\n');
+  });
+
+  it('refuses a table that is not a breakglass table', async () => {
+    const table = freshTableName('bg-foreign');
+    const client = new DynamoDBClient(localClientConfig(local));
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      }),
+    );
+    client.destroy();
+    const error = await openError(table);
+    expect(error).toMatchObject({ kind: 'wrong-table' });
+    expect((error as Error).message).toMatch(
+      /not a breakglass table \(keys id, missing index gsi1 and gsi2\)/,
+    );
+  });
+
+  it('writes the schema version on a table made elsewhere, and refuses a newer one', async () => {
+    const store = await freshDynamoStore(local);
+    await store.close();
+    const table = store.table;
+    const client = new DynamoDBClient(localClientConfig(local));
+    const raw = DynamoDBDocumentClient.from(client);
+    // As infra/ leaves it: no META item.
+    await raw.send(new PutCommand({ TableName: table, Item: { ...metaKey(), placeholder: true } }));
+    await raw.send(
+      new UpdateCommand({ TableName: table, Key: metaKey(), UpdateExpression: 'REMOVE schemaVersion' }),
+    );
+    await (await openDynamoStore(local, table)).close();
+    expect((await raw.send(new GetCommand({ TableName: table, Key: metaKey() }))).Item?.schemaVersion).toBe(
+      SCHEMA_VERSION,
+    );
+    await raw.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: metaKey(),
+        UpdateExpression: 'SET schemaVersion = :v',
+        ExpressionAttributeValues: { ':v': SCHEMA_VERSION + 1 },
+      }),
+    );
+    const error = await openError(table);
+    expect(error).toMatchObject({ kind: 'newer-schema' });
+    expect((error as Error).message).toMatch(/schema version 2, newer than this breakglass knows \(1\)/);
+    client.destroy();
+  });
+
+  it('refuses a request change that would not fit in one transaction, writing nothing', async () => {
+    const store = await freshDynamoStore(local);
+    await store.createRequest(requestFixture('BG-1'));
+    const notify: Delivery[] = Array.from({ length: 100 }, () => ({ to: 'update' }));
+    await expect(store.updateRequest('BG-1', 1, requestFixture('BG-1'), { notify })).rejects.toThrow(
+      /writes 101 items; one DynamoDB transaction takes at most 100/,
+    );
+    expect(await store.getRequest('BG-1')).toMatchObject({ version: 1 });
+    expect(await store.listDeliveries('BG-1')).toEqual([]);
+    await store.close();
+  });
+
+  it('enqueues more notices than one transaction takes, in order', async () => {
+    const store = await freshDynamoStore(local);
+    await store.createRequest(requestFixture('BG-1'), { notify: [{ to: 'post' }] });
+    const many: Delivery[] = Array.from({ length: 150 }, (_, i) => ({
+      to: 'dm',
+      userId: `U${i}`,
+      notice: { kind: 'nudge', request: requestFixture('BG-1') },
+    }));
+    await store.enqueue('BG-1', many);
+    const listed = await store.listDeliveries('BG-1');
+    expect(listed.map((d) => (d.delivery.to === 'dm' ? d.delivery.userId : d.delivery.to))).toEqual([
+      'post',
+      ...many.map((_, i) => `U${i}`),
+    ]);
+    expect((await store.deliveryBacklog()).pending).toBe(151);
+    await store.close();
+  });
+
+  it('never overwrites an audit entry', async () => {
+    const store = await freshDynamoStore(local);
+    const audit = new DynamoAudit(store.context);
+    expect(
+      await audit.append({ at: 1, requestId: 'BG-1', actor: 'U1', action: 'approved' }, 'fixed-key'),
+    ).toBe(true);
+    expect(await audit.append({ at: 1, requestId: 'BG-1', actor: 'U9', action: 'denied' }, 'fixed-key')).toBe(
+      false,
+    );
+    expect(await store.listAudit('BG-1')).toEqual([
+      { at: 1, requestId: 'BG-1', actor: 'U1', action: 'approved' },
+    ]);
+    await store.close();
+  });
+
+  it('treats a seen key past its TTL as unseen, before DynamoDB removes it', async () => {
+    const store = await freshDynamoStore(local);
+    const now = 1_700_000_000_000;
+    expect(await store.firstTime('view:1', now)).toBe(true);
+    expect(await store.firstTime('view:1', now + (SEEN_KEY_TTL_S - 60) * 1000)).toBe(false);
+    expect(await store.firstTime('view:1', now + (SEEN_KEY_TTL_S + 60) * 1000)).toBe(true);
+    await store.close();
+  });
+
+  it('never scanned the table in this file: every access has a key or an index', () => {
+    expect(local.calls.get('Query')).toBeGreaterThan(0);
+    expect(local.calls.get('TransactWriteItems')).toBeGreaterThan(0);
+    expect(local.calls.get('Scan') ?? 0).toBe(0);
+  });
+});
