@@ -3,6 +3,7 @@ import { RootTaskError } from '../aws/errors.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDeleteCredentials } from './commands/delete-credentials.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerHistory } from './commands/history.js';
 import { registerStoreCommands } from './commands/store.js';
 import type { CliContext } from './context.js';
 import { CliError, type CliIo } from './io.js';
@@ -28,6 +29,7 @@ export function buildProgram(
   registerAudit(program, io, context);
   registerDeleteCredentials(program, io, context);
   registerStoreCommands(program, io, context);
+  registerHistory(program, io, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   }

@@ -1,0 +1,91 @@
+/**
+ * `breakglass history`: the audit trail, exported from the configured store
+ * (SQLite or DynamoDB), oldest first, as a table, JSON or CSV.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { stringify } from 'csv-stringify/sync';
+import { awsSettingsFromEnv } from '../../config/aws-settings.js';
+import { parseDuration } from '../../domain/durations.js';
+import { createStore } from '../../store/create-store.js';
+import type { AuditEntry } from '../../store/store.js';
+import { StoreError } from '../../store/store-error.js';
+import type { CliContext } from '../context.js';
+import { CliError, type CliIo } from '../io.js';
+
+const DEFAULT_DB = './data/breakglass.db';
+const MAX_ENTRIES = 100_000;
+
+/** `--since 24h` / `7d` / an ISO date: epoch ms. */
+export function sinceTime(text: string, now: number): number {
+  const days = /^(\d+)\s*d$/i.exec(text.trim());
+  const seconds = days ? Number(days[1]) * 86_400 : parseDuration(text);
+  if (seconds !== undefined) return now - seconds * 1000;
+  const at = Date.parse(text);
+  if (Number.isNaN(at))
+    throw new CliError(`--since takes a duration (24h, 7d) or a date (2026-11-01), not "${text}"`, 2);
+  return at;
+}
+
+function storeConfig(env: NodeJS.ProcessEnv) {
+  const kind = env.BREAKGLASS_STORE ?? 'sqlite';
+  if (kind === 'dynamodb') {
+    if (!env.BREAKGLASS_TABLE) throw new CliError('BREAKGLASS_STORE=dynamodb needs BREAKGLASS_TABLE', 2);
+    return { kind: 'dynamodb' as const, table: env.BREAKGLASS_TABLE };
+  }
+  if (kind !== 'sqlite') throw new CliError(`BREAKGLASS_STORE must be sqlite or dynamodb, not "${kind}"`, 2);
+  const file = env.BREAKGLASS_DB ?? DEFAULT_DB;
+  // Opening would create an empty database: say there is none instead.
+  if (!existsSync(file))
+    throw new CliError(`no database at ${file}`, 1, "set BREAKGLASS_DB to the bot's SQLite file");
+  return { kind: 'sqlite' as const, file };
+}
+
+function row(e: AuditEntry) {
+  return {
+    at: new Date(e.at).toISOString(),
+    request: e.requestId ?? '',
+    actor: e.actor,
+    action: e.action,
+    details: e.details ? JSON.stringify(e.details) : '',
+  };
+}
+
+export function registerHistory(program: Command, io: CliIo, context: () => CliContext): void {
+  program
+    .command('history')
+    .description(
+      'export the audit trail (who did what, when, with AWS request ids and root-session key ids), oldest first',
+    )
+    .option('--since <when>', 'only entries since a duration ago (24h, 7d) or a date (2026-11-01)')
+    .option('--request <id>', 'only the entries of one request (BG-…)')
+    .option('--json', 'one JSON array')
+    .option('--csv', 'CSV with a header row')
+    .action(async (flags: { since?: string; request?: string; json?: boolean; csv?: boolean }) => {
+      if (flags.json && flags.csv) throw new CliError('choose one of --json and --csv', 2);
+      const env = context().env;
+      const since = flags.since ? sinceTime(flags.since, Date.now()) : 0;
+      const aws = awsSettingsFromEnv(env);
+      let store: Awaited<ReturnType<typeof createStore>>;
+      try {
+        store = await createStore({ store: storeConfig(env) }, { region: aws.region });
+      } catch (error) {
+        if (error instanceof StoreError) throw new CliError(error.message, 1);
+        throw error;
+      }
+      try {
+        const requestId = flags.request?.trim().toUpperCase();
+        const entries = (await store.listAudit(requestId, MAX_ENTRIES))
+          .filter((e) => e.at >= since)
+          .sort((a, b) => a.at - b.at);
+        if (flags.json) io.out(JSON.stringify(entries, null, 2));
+        else if (flags.csv) io.out(stringify(entries.map(row), { header: true }).trimEnd());
+        else if (!entries.length) io.err('no audit entries');
+        else
+          for (const e of entries.map(row))
+            io.out(`${e.at}  ${e.request.padEnd(9)}  ${e.actor.padEnd(12)}  ${e.action}`);
+      } finally {
+        await store.close();
+      }
+    });
+}
