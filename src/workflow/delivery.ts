@@ -13,7 +13,7 @@ import { emitMetric } from '../metrics.js';
 import type { OutboxItem, Store } from '../store/store.js';
 import { DeliveryError } from './delivery-error.js';
 import type { Announcer } from './ports.js';
-import { errorText, WorkLoop } from './work-loop.js';
+import { errorText, LoopWorker, WorkLoop } from './work-loop.js';
 
 /** Long enough for one Slack call with its own timeout (the announcer's timeout must stay below it). */
 const DEFAULT_LEASE_MS = 30_000;
@@ -41,11 +41,11 @@ export interface DeliveryOptions {
   onUndeliverable?: (item: OutboxItem, error: DeliveryError) => Promise<void>;
 }
 
-export class DeliveryWorker {
+export class DeliveryWorker extends LoopWorker<OutboxItem> {
   readonly workerId = `outbox-${randomUUID().slice(0, 8)}`;
   /** the last error that retrying could not fix, for /readyz */
   lastPermanentError: PermanentDeliveryError | undefined;
-  private readonly loop: WorkLoop<OutboxItem>;
+  protected readonly loop: WorkLoop<OutboxItem>;
   private readonly now: () => number;
 
   constructor(
@@ -53,6 +53,7 @@ export class DeliveryWorker {
     private readonly announcer: Announcer,
     private readonly options: DeliveryOptions,
   ) {
+    super();
     this.now = options.now ?? Date.now;
     this.loop = new WorkLoop({
       name: 'outbox',
@@ -62,23 +63,6 @@ export class DeliveryWorker {
       claim: () => this.store.claimDelivery(this.workerId, this.now(), options.leaseMs ?? DEFAULT_LEASE_MS),
       run: (item) => this.deliver(item),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  wake(): void {
-    this.loop.wake();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Delivers everything deliverable now (tests). */
-  drain(): Promise<void> {
-    return this.loop.drain();
   }
 
   private async deliver(item: OutboxItem): Promise<void> {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { Job, Store } from '../store/store.js';
-import { errorText, WorkLoop } from './work-loop.js';
+import { errorText, LoopWorker, WorkLoop } from './work-loop.js';
 
 /**
  * By default a claim lasts a minute and is renewed every 20 s while its job runs,
@@ -19,9 +19,9 @@ const DEFAULT_CONCURRENCY = 4;
 /** The loop counts as stalled after this many ticks without a claim attempt. */
 export const STALLED_AFTER_TICKS = 3;
 
-export class Scheduler {
+export class Scheduler extends LoopWorker<{ job: Job; token: string }> {
   readonly workerId = `worker-${randomUUID().slice(0, 8)}`;
-  private readonly loop: WorkLoop<{ job: Job; token: string }>;
+  protected readonly loop: WorkLoop<{ job: Job; token: string }>;
   private claims = 0;
   private readonly now: () => number;
   private readonly leaseMs: number;
@@ -37,6 +37,7 @@ export class Scheduler {
       leaseMs?: number;
     },
   ) {
+    super();
     this.now = options.now ?? Date.now;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.loop = new WorkLoop({
@@ -53,25 +54,6 @@ export class Scheduler {
       },
       run: ({ job, token }) => this.runOne(job, token),
     });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  /** Run due jobs now instead of at the next tick (a job was scheduled for now). */
-  wake(): void {
-    this.loop.wake();
-  }
-
-  /** Stop claiming new jobs and wait for the ones running (graceful shutdown). */
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Runs every job due now, `concurrency` at a time; resolves when none is left. */
-  drain(): Promise<void> {
-    return this.loop.drain();
   }
 
   /** False when the loop has not tried to claim a job for STALLED_AFTER_TICKS ticks. */

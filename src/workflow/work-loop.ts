@@ -116,6 +116,30 @@ export class WorkLoop<T> {
   }
 }
 
+/** A worker built on a WorkLoop (the scheduler, the outbox): start, wake, stop and drain go to its loop. */
+export abstract class LoopWorker<T> {
+  protected abstract readonly loop: WorkLoop<T>;
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Poll now instead of at the next tick (work was added for now). */
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /** Stops claiming and waits for the items running (graceful shutdown). */
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** Runs everything due now until nothing is left (tests, and the bench's fake clock). */
+  drain(): Promise<void> {
+    return this.loop.drain();
+  }
+}
+
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
