@@ -98,7 +98,8 @@ export async function benchTakeoverLag(runs = RUNS): Promise<TakeoverBench> {
           ).Item?.claimedBy as string | undefined,
         30_000,
       );
-      const holder = replicas.find((r) => r.schedulerWorker === holderId);
+      // A claim is named `<worker id>:<claim number>`: the worker id names the replica.
+      const holder = replicas.find((r) => holderId.startsWith(`${r.schedulerWorker}:`));
       if (!holder) throw new Error(`no replica has worker ${holderId}`);
       holder.child.kill('SIGKILL');
       await holder.exited;
