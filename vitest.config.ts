@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'infra/test/**/*.test.ts'],
+    // Stryker's sandboxes hold a copy of the tests: never run them from here.
+    exclude: [...configDefaults.exclude, '.stryker-tmp/**', 'reports/**'],
     testTimeout: 20_000,
     // Tests start local fake servers on ephemeral ports; files run in parallel workers.
     pool: 'forks',
