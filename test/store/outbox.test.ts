@@ -69,6 +69,7 @@ describe('outbox', () => {
     const dm = await store.claimDelivery('w2', 10, LEASE);
     expect(dm?.requestId).toBe('BG-2');
     await store.deliverySent(dm?.id ?? 0, 20);
+    expect(await store.claimDelivery('w2', LEASE, LEASE)).toBeUndefined();
     expect(await store.claimDelivery('w2', LEASE + 1, LEASE)).toMatchObject({
       requestId: 'BG-1',
       attempts: 2,

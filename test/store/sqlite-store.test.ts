@@ -72,6 +72,8 @@ describe('jobs', () => {
     const job = await store.claimDueJob('w1', 100, 1000);
     expect(job).toMatchObject({ requestId: 'BG-1', kind: 'cleanup', attempts: 1 });
     expect(await store.claimDueJob('w2', 200, 1000)).toBeUndefined();
+    // The lease holds up to and including its last millisecond.
+    expect(await store.claimDueJob('w2', 1100, 1000)).toBeUndefined();
     // w1 crashed: its lease ends at 1100, then another worker takes the job.
     expect(await store.claimDueJob('w2', 1101, 1000)).toMatchObject({ id: job?.id, attempts: 2 });
   });
@@ -87,21 +89,28 @@ describe('jobs', () => {
 
   it('hands a due job to exactly one of two processes on one database file', async () => {
     const other = new SqliteStore(file);
-    for (let i = 0; i < 20; i++) await store.scheduleJob({ requestId: `BG-${i}`, kind: 'expire', dueAt: i });
+    const jobs = 20;
+    const ids: number[] = [];
+    for (let i = 0; i < jobs; i++) {
+      await store.scheduleJob({ requestId: `BG-${i}`, kind: 'expire', dueAt: i });
+      ids.push(...(await store.pendingJobs(`BG-${i}`)).map((j) => j.id));
+    }
     const claimed: number[] = [];
+    // Each worker makes at most one claim per job: if the lease did not hold, a job
+    // claimed again fails the assertions below instead of looping forever.
     await Promise.all(
       [store, other, store, other].map(async (s, n) => {
-        for (
-          let job = await s.claimDueJob(`w${n}`, 100, 60_000);
-          job;
-          job = await s.claimDueJob(`w${n}`, 100, 60_000)
-        ) {
+        for (let i = 0; i < jobs; i++) {
+          const job = await s.claimDueJob(`w${n}`, 100, 60_000);
+          if (!job) return;
           claimed.push(job.id);
         }
       }),
     );
-    expect(claimed.sort((a, b) => a - b)).toEqual([...new Set(claimed)].sort((a, b) => a - b));
-    expect(claimed).toHaveLength(20);
+    expect([...claimed].sort((a, b) => a - b)).toEqual(ids);
+    // Every job is now leased: nobody, in either process, gets one again before the lease ends.
+    expect(await store.claimDueJob('w-late', 60_099, 60_000)).toBeUndefined();
+    expect(await other.claimDueJob('w-late', 60_099, 60_000)).toBeUndefined();
     await other.close();
   });
 
