@@ -51,6 +51,7 @@ export async function startWorkflowEnv(
     members?: number;
     /** the root tasks over the fake AWS (default: the real service, pausing for real) */
     tasks?: (aws: FakeAwsEnv) => RootTasks;
+    settings?: Partial<WorkflowSettings>;
   } = {},
 ): Promise<WorkflowEnv> {
   const aws = await startFakeAwsEnv();
@@ -65,7 +66,7 @@ export async function startWorkflowEnv(
     accounts: organizationAccounts(aws.organization),
     auth: staticAuthorizer,
     log: silentLogger,
-    settings: SETTINGS,
+    settings: { ...SETTINGS, ...options.settings },
     now: () => clock.now,
   });
   const scheduler = new Scheduler(store, (job) => workflow.runJob(job), {
