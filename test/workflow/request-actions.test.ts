@@ -134,7 +134,13 @@ describe('submit', () => {
     expect(await refused({ link: 'ftp://tickets.example.com/1' })).toHaveProperty('link');
     expect(await refused({ accountId: '999999999999' })).toHaveProperty('account');
     expect(await refused({ task: 'unlock-s3', target: 'Bad_Bucket' })).toHaveProperty('target');
-    expect(await refused({ task: 'unlock-s3' })).toHaveProperty('target');
+    expect(await refused({ task: 'unlock-s3' })).toEqual({
+      target: '"" is not a valid S3 bucket name: it must be 3 to 63 characters long',
+    });
+    expect(await refused({ task: 'unlock-sqs' })).toEqual({
+      target:
+        '"" is not an SQS queue URL: expected https://sqs.<region>.amazonaws.com/<account-id>/<queue-name>',
+    });
     expect(await refused({ task: 'unlock-sqs', target: 'not a url' })).toHaveProperty('target');
   });
 
