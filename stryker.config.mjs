@@ -11,13 +11,7 @@
 export default {
   testRunner: 'vitest',
   mutate: ['src/domain/**/*.ts', 'src/workflow/**/*.ts', 'src/store/**/*.ts'],
-  testFiles: [
-    'test/domain/**/*.test.ts',
-    'test/workflow/**/*.test.ts',
-    'test/store/**/*.test.ts',
-    // the delivery worker (src/workflow/delivery.ts) against Slack's real answers
-    'test/slack/delivery.test.ts',
-  ],
+  vitest: { configFile: 'vitest.stryker.config.ts' },
   coverageAnalysis: 'perTest',
   reporters: ['clear-text', 'progress', 'html'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },

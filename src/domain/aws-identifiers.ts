@@ -49,7 +49,8 @@ export interface QueueRef {
   region: string;
 }
 
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,75}(\.fifo)?$|^[A-Za-z0-9_-]{1,80}$/;
+/** 1-80 characters; a FIFO queue's name ends in .fifo, which counts towards the 80. */
+const QUEUE_NAME = /^(?:[A-Za-z0-9_-]{1,75}\.fifo|[A-Za-z0-9_-]{1,80})$/;
 const REGION = '([a-z]{2}(?:-[a-z]+)+-\\d{1,2})';
 /** The AWS SQS host names a queue URL may use, each with the region it names. */
 const SQS_HOSTS: readonly RegExp[] = [

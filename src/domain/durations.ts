@@ -6,7 +6,6 @@ const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600 } as const;
 /** Seconds (fractional for ms), or undefined when the text is not a positive duration such as 30m or 1h30m. */
 export function parseDuration(text: string): number | undefined {
   const input = text.trim().toLowerCase();
-  if (!input) return undefined;
   PART.lastIndex = 0;
   let total = 0;
   let consumed = 0;

@@ -19,18 +19,10 @@ export function checkIncidentLink(
       reason: `Keep the link to at most ${MAX_INCIDENT_LINK.toLocaleString('en-US')} characters.`,
     };
   }
+  // The pattern fixes the scheme; the URL parser then insists on a host, as it does for http(s).
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
-  if (!/^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(link) || !parses(link)) {
+  if (!/^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(link) || !URL.canParse(link)) {
     return { ok: false, reason: 'Give an http(s) link to the incident or ticket, or leave it empty.' };
   }
   return { ok: true, link };
-}
-
-function parses(link: string): boolean {
-  try {
-    const url = new URL(link);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }

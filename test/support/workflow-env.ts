@@ -6,7 +6,7 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { WorkflowSettings } from '../../src/workflow/core.js';
 import { DeliveryWorker } from '../../src/workflow/delivery.js';
 import { organizationAccounts } from '../../src/workflow/organization-accounts.js';
-import type { Authorizer } from '../../src/workflow/ports.js';
+import type { Authorizer, RootTasks } from '../../src/workflow/ports.js';
 import { Scheduler } from '../../src/workflow/scheduler.js';
 import { BreakglassWorkflow } from '../../src/workflow/workflow.js';
 import { seedMembers } from '../fakes/aws/sample-org.js';
@@ -46,7 +46,14 @@ export const staticAuthorizer: Authorizer = {
   mayRequest: async (userId) => userId !== OUTSIDER,
 };
 
-export async function startWorkflowEnv(options: { members?: number } = {}): Promise<WorkflowEnv> {
+export async function startWorkflowEnv(
+  options: {
+    members?: number;
+    /** the root tasks over the fake AWS (default: the real service, pausing for real) */
+    tasks?: (aws: FakeAwsEnv) => RootTasks;
+    settings?: Partial<WorkflowSettings>;
+  } = {},
+): Promise<WorkflowEnv> {
   const aws = await startFakeAwsEnv();
   seedMembers(aws.fake, options.members ?? 5, 0);
   const dbFile = join(mkdtempSync(join(tmpdir(), 'bg-wf-')), 'breakglass.db');
@@ -55,11 +62,11 @@ export async function startWorkflowEnv(options: { members?: number } = {}): Prom
   const clock = { now: Date.parse('2026-11-26T10:00:00Z') };
   const workflow = new BreakglassWorkflow({
     store,
-    tasks: aws.service,
+    tasks: options.tasks ? options.tasks(aws) : aws.service,
     accounts: organizationAccounts(aws.organization),
     auth: staticAuthorizer,
     log: silentLogger,
-    settings: SETTINGS,
+    settings: { ...SETTINGS, ...options.settings },
     now: () => clock.now,
   });
   const scheduler = new Scheduler(store, (job) => workflow.runJob(job), {

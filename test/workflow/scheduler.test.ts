@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Job } from '../../src/store/store.js';
 import { Scheduler, STALLED_AFTER_TICKS } from '../../src/workflow/scheduler.js';
@@ -132,5 +133,108 @@ describe('Scheduler resilience', () => {
     expect(s.healthy()).toBe(true);
     await s.stop();
     expect(s.healthy(Date.now() + 20 * STALLED_AFTER_TICKS + 1_001)).toBe(false);
+  });
+});
+
+describe('Scheduler claims and logs', () => {
+  it('renews the claim of a long job every 20 s, so no other process takes it', async () => {
+    vi.useFakeTimers({
+      now: 0,
+      toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'],
+    });
+    try {
+      await store.scheduleJob({ requestId: 'BG-long', kind: 'cleanup', dueAt: clock.now });
+      let finish = () => {};
+      const s = scheduler(() => new Promise((resolve) => (finish = () => resolve({}))));
+      expect(s.workerId).toMatch(/^worker-[0-9a-f]{8}$/);
+      s.start();
+      await vi.advanceTimersByTimeAsync(0);
+      // The job runs on; the clock passes the first lease (60 s), renewed at 20 s, 40 s, 60 s.
+      for (let i = 0; i < 3; i++) {
+        clock.now += 20_000;
+        await vi.advanceTimersByTimeAsync(20_000);
+      }
+      expect(await store.claimDueJob('other', clock.now + 1, 60_000)).toBeUndefined();
+      expect(await store.claimDueJob('other', clock.now + 60_001, 60_000)).toMatchObject({
+        requestId: 'BG-long',
+      });
+      finish();
+      await s.stop();
+    } finally {
+      vi.useRealTimers();
+      clock.now = 1_000_000;
+    }
+  });
+
+  it('is healthy while it polled within three ticks and a second', async () => {
+    vi.useFakeTimers({ now: 5_000_000, toFake: ['Date'] });
+    try {
+      const s = scheduler(async () => ({}));
+      await s.drain();
+      expect(s.healthy(5_000_000 + 3 * 60_000 + 1000)).toBe(true);
+      expect(s.healthy(5_000_000 + 3 * 60_000 + 1001)).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('waits for the running job when stopping, and claims nothing after', async () => {
+    for (let i = 0; i < 2; i++)
+      await store.scheduleJob({ requestId: `BG-${i}`, kind: 'cleanup', dueAt: clock.now });
+    const ran: string[] = [];
+    const s = scheduler(async (job) => {
+      ran.push(job.requestId);
+      await new Promise((r) => setTimeout(r, 50));
+      return {};
+    }, 1);
+    s.start();
+    await new Promise((r) => setTimeout(r, 10));
+    await s.stop();
+    // Stopping waited for BG-0, which is done; BG-1 was never claimed.
+    expect(await store.pendingJobs('BG-0')).toEqual([]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ran).toEqual(['BG-0']);
+  });
+
+  it('logs a failed job with its id, kind and request, and one it could not reschedule', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    class StuckStore extends SqliteStore {
+      override async retryJob(): Promise<void> {
+        throw new Error('disk I/O error');
+      }
+    }
+    const stuck = new StuckStore(join(mkdtempSync(join(tmpdir(), 'bg-stuck-')), 'db.sqlite'));
+    await stuck.scheduleJob({ requestId: 'BG-1', kind: 'remind', dueAt: clock.now });
+    const s = new Scheduler(
+      stuck,
+      async () => {
+        throw new Error('Slack is down');
+      },
+      { tickMs: 60_000, log: createLogger({ level: 'debug' }, sink), now: () => clock.now },
+    );
+    await s.drain();
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({
+        level: 50,
+        kind: 'remind',
+        requestId: 'BG-1',
+        attempt: 1,
+        err: 'Slack is down',
+        msg: 'job failed; will retry',
+      }),
+      expect.objectContaining({
+        level: 50,
+        err: 'disk I/O error',
+        msg: 'could not reschedule the failed job',
+      }),
+    ]);
+    expect(JSON.parse(lines[0] ?? '{}').jobId).toEqual(expect.any(String));
+    await stuck.close();
   });
 });

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { contentHash } from '../../src/domain/content-hash.js';
+import type { BreakglassRequest } from '../../src/domain/request.js';
+
+const seen: BreakglassRequest = {
+  id: 'BG-1',
+  requesterId: 'UREQ',
+  accountId: '200000000001',
+  accountName: 'workload',
+  task: 'unlock-s3',
+  target: 'locked-bucket',
+  durationSeconds: 3600,
+  justification: 'the bucket policy denies everyone',
+  link: 'https://tickets.example.com/INC-1',
+  createdAt: 0,
+  state: 'pending',
+  approvals: [],
+  preview: { status: 'ready', rootCredentials: 'no root credentials', policy: '{"Statement":[]}' },
+  contentHash: '',
+};
+
+describe('contentHash: approvals bind to what approvers saw', () => {
+  it('is a short, stable digest', () => {
+    expect(contentHash(seen)).toMatch(/^[\w-]{16}$/);
+    expect(contentHash({ ...seen })).toBe(contentHash(seen));
+  });
+
+  it.each<[string, Partial<BreakglassRequest>]>([
+    ['the request id', { id: 'BG-2' }],
+    ['the requester', { requesterId: 'UOTHER' }],
+    ['the account', { accountId: '200000000002' }],
+    ['the task', { task: 'unlock-sqs' }],
+    ['the target', { target: 'other-bucket' }],
+    ['no target', { target: undefined }],
+    ['the duration', { durationSeconds: 7200 }],
+    ['the justification', { justification: 'the bucket policy denies everyone!' }],
+    ['the incident link', { link: 'https://tickets.example.com/INC-2' }],
+    ['no incident link', { link: undefined }],
+    ['the preview still loading', { preview: { status: 'loading' } }],
+    ['a failed preview', { preview: { status: 'failed', error: 'AccessDenied' } }],
+    [
+      'the root credentials found',
+      { preview: { ...seen.preview, status: 'ready', rootCredentials: 'password' } },
+    ],
+    ['the policy to remove', { preview: { ...seen.preview, status: 'ready', policy: '{"Statement":[{}]}' } }],
+    ['no policy to remove', { preview: { ...seen.preview, status: 'ready', policy: null } }],
+  ])('changes when %s changes', (_field, change) => {
+    expect(contentHash({ ...seen, ...change })).not.toBe(contentHash(seen));
+  });
+
+  it('changes when the preview finishes, even with nothing to show', () => {
+    const hashes = (['loading', 'ready', 'failed'] as const).map((status) =>
+      contentHash({ ...seen, task: 'password-recovery', target: undefined, preview: { status } }),
+    );
+    expect(new Set(hashes).size).toBe(3);
+  });
+
+  it.each<[string, Partial<BreakglassRequest>]>([
+    ['approvals', { approvals: [{ userId: 'UA', at: 5 }] }],
+    ['the state', { state: 'executing' }],
+    ['the stored hash', { contentHash: 'abc' }],
+    ['the outcome', { outcome: { ok: true, summary: 'done', at: 9 } }],
+  ])('stays the same when %s change, so the second approver matches the first', (_field, change) => {
+    expect(contentHash({ ...seen, ...change })).toBe(contentHash(seen));
+  });
+});
