@@ -118,6 +118,7 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
     log,
     settings: {
       durationsSeconds: config.durationsSeconds,
+      tasks: config.tasks,
       remindBeforeSeconds: config.remindBeforeSeconds,
       pendingTtlSeconds: config.pendingTtlSeconds,
       cleanupRetryBaseMs: config.cleanupRetryBaseMs,

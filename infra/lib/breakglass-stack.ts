@@ -4,9 +4,11 @@
  * Deploy it in the organization's management account or, better, in the IAM
  * delegated administrator account: only those may call sts:AssumeRoot.
  */
+
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { BreakglassAlarms } from './alarms.js';
+import type { RootTaskPolicy } from './contract.js';
 import { BreakglassNetwork } from './network.js';
 import { BreakglassService } from './service.js';
 import type { BreakglassSettings } from './settings.js';
@@ -19,6 +21,18 @@ export interface BreakglassStackProps extends StackProps {
   imageDirectory?: string;
 }
 
+/** The bot's task (BREAKGLASS_TASKS) that each grant-or-remove task policy serves; the audit policy serves them all. */
+const TASK_OF_POLICY: Partial<Record<RootTaskPolicy, string>> = {
+  IAMCreateRootUserPassword: 'password-recovery',
+  S3UnlockBucketPolicy: 'unlock-s3',
+  SQSUnlockQueuePolicy: 'unlock-sqs',
+  IAMDeleteRootUserCredentials: 'delete-credentials',
+};
+
+export function offeredTasks(policies: readonly RootTaskPolicy[]): string[] {
+  return policies.flatMap((p) => TASK_OF_POLICY[p] ?? []);
+}
+
 /** The bot's environment, from the settings (secrets are not here: they come from Secrets Manager). */
 export function botEnvironment(settings: BreakglassSettings, tableName: string, region: string) {
   const env: Record<string, string> = {
@@ -29,6 +43,8 @@ export function botEnvironment(settings: BreakglassSettings, tableName: string, 
     BREAKGLASS_CHANNEL_ID: settings.channelId,
     BREAKGLASS_APPROVERS: settings.approvers.join(','),
     BREAKGLASS_DURATIONS: settings.durations.join(','),
+    // Slack offers only the tasks whose task policy the role allows.
+    BREAKGLASS_TASKS: offeredTasks(settings.taskPolicies).join(','),
     DRY_RUN: String(settings.dryRun),
   };
   if (settings.requesters.length) env.BREAKGLASS_REQUESTERS = settings.requesters.join(',');

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../domain/durations.js';
+import { TASK_KINDS, type TaskKind } from '../domain/request.js';
 
 const duration = (name: string, fallback: string) =>
   z
@@ -81,6 +82,29 @@ const schema = z.object({
       }
       return [...new Set(seconds as number[])].sort((a, b) => a - b);
     }),
+  BREAKGLASS_TASKS: z
+    .string()
+    .default(TASK_KINDS.join(','))
+    .transform((text, ctx) => {
+      const parts = [
+        ...new Set(
+          text
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+      ];
+      const unknown = parts.filter((p) => !(TASK_KINDS as readonly string[]).includes(p));
+      if (!parts.length || unknown.length) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `BREAKGLASS_TASKS must be a comma list of ${TASK_KINDS.join(', ')} (got "${text}")`,
+        });
+        return z.NEVER;
+      }
+      // In the order Slack shows them.
+      return TASK_KINDS.filter((t) => parts.includes(t));
+    }),
   BREAKGLASS_REMIND_BEFORE: duration('BREAKGLASS_REMIND_BEFORE', '10m'),
   BREAKGLASS_PENDING_TTL: duration('BREAKGLASS_PENDING_TTL', '1h'),
   BREAKGLASS_TICK: duration('BREAKGLASS_TICK', '5s'),
@@ -119,6 +143,8 @@ export interface AppConfig {
   /** empty: everyone may request */
   requesters: string[];
   durationsSeconds: number[];
+  /** the tasks offered in Slack (the IAM role may allow fewer task policies) */
+  tasks: TaskKind[];
   remindBeforeSeconds: number;
   pendingTtlSeconds: number;
   tickMs: number;
@@ -185,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     approvers: e.BREAKGLASS_APPROVERS,
     requesters: e.BREAKGLASS_REQUESTERS,
     durationsSeconds: e.BREAKGLASS_DURATIONS,
+    tasks: e.BREAKGLASS_TASKS,
     remindBeforeSeconds: e.BREAKGLASS_REMIND_BEFORE,
     pendingTtlSeconds: e.BREAKGLASS_PENDING_TTL,
     tickMs: e.BREAKGLASS_TICK * 1000,

@@ -1,7 +1,7 @@
 /** Shared plumbing of the workflow: dependencies, settings, and compare-and-set updates. */
 import { randomBytes } from 'node:crypto';
 import type { Delivery } from '../domain/notice.js';
-import { type BreakglassRequest, canTransition } from '../domain/request.js';
+import { type BreakglassRequest, canTransition, type TaskKind } from '../domain/request.js';
 import type { Logger } from '../log.js';
 import type { RequestEffects, Store, StoredRequest } from '../store/store.js';
 import { type CrashPoint, crashAt } from './crash-points.js';
@@ -9,6 +9,8 @@ import type { Accounts, Authorizer, RootTasks } from './ports.js';
 
 export interface WorkflowSettings {
   durationsSeconds: number[];
+  /** tasks offered; a submission of another is refused (default: all) */
+  tasks?: readonly TaskKind[];
   remindBeforeSeconds: number;
   pendingTtlSeconds: number;
   cleanupRetryBaseMs: number;

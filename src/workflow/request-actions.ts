@@ -68,8 +68,9 @@ export class RequestActions {
       errors.account = 'You are not on the list of people who may request break-glass access.';
       return { ok: false, errors };
     }
-    const task = TASK_KINDS.find((t) => t === input.task);
-    if (!task) errors.task = 'Choose a task.';
+    const offered = this.deps.settings.tasks ?? TASK_KINDS;
+    const task = offered.find((t) => t === input.task);
+    if (!task) errors.task = 'Choose one of the tasks offered.';
     const account = await this.deps.accounts.targetable(input.accountId);
     if (!account.ok) errors.account = account.reason;
     const target = task ? checkTarget(task, input.target, input.accountId) : undefined;

@@ -13,9 +13,16 @@ function option(text: string, value: string): PlainTextOption {
   return { text: plain(text), value };
 }
 
-export function requestModal(options: { task?: TaskKind; durationsSeconds: readonly number[] }): ModalView {
-  const task = options.task ?? 'password-recovery';
-  const taskOptions = TASK_KINDS.map((t) => option(TASK_LABELS[t], t));
+export function requestModal(options: {
+  task?: TaskKind;
+  durationsSeconds: readonly number[];
+  /** the tasks offered (default: all) */
+  tasks?: readonly TaskKind[];
+}): ModalView {
+  const offered = options.tasks?.length ? options.tasks : TASK_KINDS;
+  const task =
+    options.task && offered.includes(options.task) ? options.task : (offered[0] ?? 'password-recovery');
+  const taskOptions = offered.map((t) => option(TASK_LABELS[t], t));
   const durationOptions = options.durationsSeconds.map((s) => option(formatDuration(s), String(s)));
   const blocks: KnownBlock[] = [
     {
@@ -38,7 +45,7 @@ export function requestModal(options: { task?: TaskKind; durationsSeconds: reado
         type: 'static_select',
         action_id: ACTIONS.taskSelect,
         options: taskOptions,
-        initial_option: taskOptions[TASK_KINDS.indexOf(task)],
+        initial_option: taskOptions[offered.indexOf(task)],
       },
     },
   ];

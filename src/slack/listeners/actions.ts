@@ -190,6 +190,10 @@ export async function taskChosen(args: SelectArgs, deps: SlackDeps): Promise<voi
   await args.client.views.update({
     view_id: view.id,
     hash: view.hash,
-    view: requestModal({ task, durationsSeconds: deps.workflow.settings.durationsSeconds }),
+    view: requestModal({
+      task,
+      durationsSeconds: deps.workflow.settings.durationsSeconds,
+      tasks: deps.workflow.settings.tasks,
+    }),
   });
 }
