@@ -124,7 +124,9 @@ describe('submit', () => {
   });
 
   it('refuses each bad field with its own reason', async () => {
-    expect(await refused({ task: 'delete-everything' })).toEqual({ task: 'Choose one of the tasks offered.' });
+    expect(await refused({ task: 'delete-everything' })).toEqual({
+      task: 'Choose one of the tasks offered.',
+    });
     expect(await refused({ justification: '   ' })).toEqual({
       justification: 'Say why root access is needed.',
     });
