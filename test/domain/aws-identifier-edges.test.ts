@@ -54,7 +54,7 @@ describe('checkBucketName', () => {
 });
 
 describe('checkQueueUrl', () => {
-  it.each([
+  it.each<[string, string, string?]>([
     ['a 80-character name', 'q'.repeat(80)],
     ['a FIFO name of 75 characters and .fifo', `${'q'.repeat(75)}.fifo`],
     ['a region with a two-digit number', 'q', 'sqs.cn-northwest-12.amazonaws.com.cn'],
