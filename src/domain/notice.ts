@@ -67,8 +67,6 @@ export function describeDelivery(delivery: Delivery): string {
     case 'post':
     case 'update':
       return `${delivery.to} request message`;
-    case 'dm':
-      return `dm ${delivery.notice.kind}`;
     default:
       return `${delivery.to} ${delivery.notice.kind}`;
   }

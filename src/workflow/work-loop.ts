@@ -55,6 +55,7 @@ export class WorkLoop<T> {
     clearTimeout(this.timer);
     this.polling = this.fill().finally(() => {
       this.polling = undefined;
+      // Stryker disable next-line ConditionalExpression: a stopped loop would only arm one more timer, whose wake() returns at once
       if (this.stopped) return;
       if (this.again) {
         this.again = false;

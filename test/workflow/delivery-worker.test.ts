@@ -54,7 +54,7 @@ let undeliverable: { item: OutboxItem; error: DeliveryError }[];
 const clock = { now: 1_000_000 };
 
 function worker(
-  options: { onUndeliverable?: false | (() => Promise<void>); concurrency?: number } = {},
+  options: { onUndeliverable?: false | (() => Promise<void>); concurrency?: number; tickMs?: number } = {},
 ): DeliveryWorker {
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -74,7 +74,7 @@ function worker(
         };
   return new DeliveryWorker(store, announcer, {
     log: createLogger({ level: 'debug' }, sink),
-    tickMs: 10,
+    tickMs: options.tickMs ?? 10,
     now: () => clock.now,
     concurrency: options.concurrency ?? 4,
     ...onUndeliverable,
@@ -127,7 +127,7 @@ describe('DeliveryWorker: sending', () => {
   });
 
   it('delivers on its own once started, and stops claiming once stopped', async () => {
-    const w = worker();
+    const w = worker({ tickMs: 60_000 });
     expect(w.workerId).toMatch(/^outbox-[0-9a-f]{8}$/);
     w.start();
     await store.enqueue('BG-1', [{ to: 'dm', userId: 'U7', notice: nudge('BG-1') }]);
@@ -283,5 +283,35 @@ describe('DeliveryError', () => {
     expect(error.message).toBe('rate-limited Slack error: ratelimited');
     expect(error.retryAfterMs).toBe(3000);
     expect(error).toBeInstanceOf(Error);
+  });
+});
+
+describe('DeliveryWorker: a store that fails', () => {
+  it('logs a failed claim under its name and keeps going', async () => {
+    class LockedStore extends SqliteStore {
+      locked = 1;
+      override async claimDelivery(workerId: string, now: number, leaseMs: number) {
+        if (this.locked-- > 0) throw new Error('database is locked');
+        return super.claimDelivery(workerId, now, leaseMs);
+      }
+    }
+    const locked = new LockedStore(':memory:');
+    await locked.createRequest(requestFixture('BG-1'));
+    await locked.enqueue('BG-1', [{ to: 'channel', notice: nudge('BG-1') }]);
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const w = new DeliveryWorker(locked, announcer, {
+      log: createLogger({ level: 'debug' }, sink),
+      tickMs: 5,
+    });
+    w.start();
+    await vi.waitFor(() => expect(announcer.calls).toEqual(['channel nudge']));
+    await w.stop();
+    expect(logged()[0]).toMatchObject({ level: 50, loop: 'outbox', err: 'database is locked' });
+    await locked.close();
   });
 });

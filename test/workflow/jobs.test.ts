@@ -127,6 +127,17 @@ describe('execute: delete root credentials', () => {
     expect(done.state).toBe('completed');
     expect(done.outcome).toMatchObject({ ok: true, at: env.clock.now });
     expect(done.outcome?.summary).toContain('verified clean');
+    const executed = (await env.store.listAudit(r.id)).find((e) => e.action === 'executed');
+    expect(executed?.details).toMatchObject({
+      removed: { loginProfile: true },
+      verified: true,
+      evidence: {
+        rootSessions: [
+          expect.objectContaining({ task: 'deleteCredentials' }),
+          expect.objectContaining({ task: 'audit' }),
+        ],
+      },
+    });
   });
 
   it('fails, saying credentials remain, when the audit still sees one though no step failed', async () => {
@@ -158,6 +169,10 @@ describe('preview', () => {
     const target = `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/orders`;
     const r = await submitRequest(env, ACCOUNT, { task: 'unlock-sqs', target });
     expect(r.preview).toEqual({ status: 'ready', rootCredentials: 'no root credentials', policy });
+    expect((await env.store.listAudit(r.id)).at(-1)).toMatchObject({
+      action: 'previewed',
+      details: { policy },
+    });
     const recovery = await submitRequest(env, ACCOUNT);
     expect(recovery.preview).not.toHaveProperty('policy');
     expect(env.aws.fake.callsOf('GetQueueAttributes')).toHaveLength(1);
@@ -301,6 +316,7 @@ describe('execute', () => {
     await runAgain(r.id, 'execute');
     expect(env.aws.fake.sessions.size).toBe(sessions);
     expect(await current(r.id)).toMatchObject({ state: 'completed', executeAttempts: 1 });
+    expect(await jobsOf(r.id)).toEqual([]);
   });
 
   it('reports a grant refused before anything was granted, with its outcome and audit entry', async () => {
@@ -391,6 +407,7 @@ describe('cleanup, more', () => {
     env.aws.fake.account(ACCOUNT).root = fullyCredentialed(ACCOUNT);
     await runAgain(r.id, 'cleanup');
     expect((await current(r.id)).state).toBe('failed');
+    expect(await jobsOf(r.id)).toEqual([]);
     expect(env.aws.fake.callsOf('DeleteLoginProfile')).toEqual([]);
     expect(env.aws.fake.account(ACCOUNT).root).toEqual(fullyCredentialed(ACCOUNT));
   });
@@ -437,6 +454,7 @@ describe('cleanup, more', () => {
       details: {
         error: { kind: 'unexpected', message: 'socket hang up' },
         removed: { loginProfile: false, accessKeys: [], signingCertificates: [], mfaDevices: [] },
+        evidence: { requestIds: [], rootSessions: [] },
       },
     });
     await env.advance(30_000);
@@ -497,5 +515,103 @@ describe('reminders, nudges and expiry', () => {
     expect((await env.store.listAudit(r.id)).filter((e) => e.action === 'expired')).toEqual([
       expect.objectContaining({ actor: 'scheduler' }),
     ]);
+  });
+});
+
+describe('races and leftovers', () => {
+  it('cleans up again when the grant lands while its fallback cleanup is running', async () => {
+    let requestId = '';
+    await restart({
+      tasks: overriding((service) => ({
+        allowPasswordRecovery: async (a) => {
+          // Another process started the fallback cleanup meanwhile.
+          await env.workflow.core.mutate(requestId, (cur) => ({
+            next: { ...cur, state: 'cleaning' },
+            value: 0,
+          }));
+          return service.allowPasswordRecovery(a);
+        },
+      })),
+    });
+    const r = await submitRequest(env, ACCOUNT);
+    requestId = r.id;
+    await approveByBoth(env, r);
+    expect((await current(r.id)).state).toBe('closed');
+    expect(env.aws.fake.account(ACCOUNT).root.loginProfile).toBeNull();
+  });
+
+  it('announces a window closed once when two cleanups race', async () => {
+    let nested = true;
+    let requestId = '';
+    await restart({
+      tasks: overriding((service) => ({
+        deleteRootCredentials: async (a) => {
+          if (nested) {
+            nested = false;
+            // The same cleanup runs in another process and finishes first.
+            await env.workflow.runJob({
+              id: 'race',
+              requestId,
+              kind: 'cleanup',
+              dueAt: env.clock.now,
+              attempts: 1,
+            });
+          }
+          return service.deleteRootCredentials(a);
+        },
+      })),
+    });
+    const r = await submitRequest(env, ACCOUNT);
+    requestId = r.id;
+    await approveByBoth(env, r);
+    await env.advance(HOUR);
+    expect((await current(r.id)).state).toBe('closed');
+    expect(env.announcer.kinds().filter((k) => k === 'channel:cleanup-verified')).toHaveLength(1);
+  });
+
+  it('does not report a failure for a window another cleanup has closed meanwhile', async () => {
+    let nested = true;
+    let requestId = '';
+    await restart({
+      tasks: overriding((service) => ({
+        deleteRootCredentials: async (a) => {
+          if (!nested) return service.deleteRootCredentials(a);
+          nested = false;
+          await env.workflow.runJob({
+            id: 'race',
+            requestId,
+            kind: 'cleanup',
+            dueAt: env.clock.now,
+            attempts: 1,
+          });
+          throw new RootTaskError('throttled', 'Rate exceeded');
+        },
+      })),
+    });
+    const r = await submitRequest(env, ACCOUNT);
+    requestId = r.id;
+    await approveByBoth(env, r);
+    await env.advance(HOUR);
+    const closed = await current(r.id);
+    expect(closed.state).toBe('closed');
+    expect(closed.cleanup?.failures).toBe(0);
+    expect(env.announcer.kinds()).not.toContain('thread:cleanup-failed');
+  });
+
+  it('leaves no job behind once a window is closed', async () => {
+    const r = await submitRequest(env, ACCOUNT);
+    await approveByBoth(env, r);
+    // A reminder pushed back past the window's end (retried after a store error, say).
+    await env.store.scheduleJob({ requestId: r.id, kind: 'remind', dueAt: env.clock.now + HOUR + 60_000 });
+    await env.advance(HOUR);
+    expect((await current(r.id)).state).toBe('closed');
+    expect(await jobsOf(r.id)).toEqual([]);
+  });
+
+  it('drops a job whose request is gone', async () => {
+    for (const kind of ['preview', 'remind', 'nudge', 'execute', 'cleanup', 'expire'] as const) {
+      await runAgain('BG-GONE', kind);
+      expect([kind, await jobsOf('BG-GONE')]).toEqual([kind, []]);
+    }
   });
 });

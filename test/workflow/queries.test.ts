@@ -112,11 +112,28 @@ describe('queries', () => {
     const waiting = await later();
     const active = await later();
     await approveByBoth(env, active);
+    const denied = await later();
+    await env.workflow.actions.deny(denied.id, APPROVER_B, 'no ticket');
+    const cleaning = await later();
+    const executing = await later();
+    await approveByBoth(env, cleaning);
+    await approveByBoth(env, executing, false);
+    await env.workflow.actions.finish(cleaning.id, REQUESTER);
+    expect((await currentRequest(env, cleaning.id)).request.state).toBe('cleaning');
+    expect((await currentRequest(env, executing.id)).request.state).toBe('executing');
 
     const home = await env.workflow.overview(APPROVER_A);
     expect(home.toApprove.map((r) => r.id)).toEqual([waiting.id]);
-    expect(home.active.map((r) => r.id)).toEqual([active.id]);
-    expect(home.recent.map((r) => r.id)).toEqual([active.id, waiting.id, approved.id, mine.id]);
+    expect(home.active.map((r) => r.id)).toEqual([executing.id, cleaning.id, active.id]);
+    expect(home.recent.map((r) => r.id)).toEqual([
+      executing.id,
+      cleaning.id,
+      denied.id,
+      active.id,
+      waiting.id,
+      approved.id,
+      mine.id,
+    ]);
     expect((await env.workflow.overview(APPROVER_B)).toApprove.map((r) => r.id)).toEqual([
       waiting.id,
       approved.id,
@@ -140,6 +157,7 @@ describe('queries', () => {
     expect(listed).toHaveLength(15);
     expect(listed[0]?.justification).toBe('request 15');
     expect(await env.workflow.list(3)).toHaveLength(3);
+    expect((await env.workflow.overview(REQUESTER)).recent).toEqual(listed.slice(0, 10));
     const id = listed[0]?.id ?? '';
     expect((await env.workflow.get(`  ${id.toLowerCase()} `))?.request.id).toBe(id);
     expect(env.workflow.settings).toEqual(SETTINGS);

@@ -29,6 +29,9 @@ const actions = () => env.workflow.actions;
 const current = async (id: string) => (await currentRequest(env, id)).request;
 const jobsOf = async (id: string) => (await env.store.pendingJobs(id)).map((j) => [j.kind, j.dueAt]);
 const trail = async (id: string) => (await env.store.listAudit(id)).map((e) => e.action);
+/** The notices written since the last look, by where they go. */
+const written = async (id: string, since: number) =>
+  (await env.store.listDeliveries(id)).slice(since).map((d) => d.delivery.to);
 
 function input(overrides: Partial<RequestInput> = {}): RequestInput {
   return {
@@ -413,5 +416,57 @@ describe('extensions', () => {
       text: 'Not extended: you cannot approve your own extension.',
     });
     expect(await trail(r.id)).not.toContain('extension approved');
+  });
+});
+
+describe('what each action updates', () => {
+  it('rewrites the request message after every change people make', async () => {
+    const r = await submitRequest(env, ACCOUNT);
+    let seen = (await env.store.listDeliveries(r.id)).length;
+    const step = async (action: () => Promise<unknown>, expected: string[]) => {
+      await action();
+      expect(await written(r.id, seen)).toEqual(expected);
+      seen = (await env.store.listDeliveries(r.id)).length;
+    };
+    await step(() => actions().approve(r.id, APPROVER_A, r.contentHash), ['update']);
+    await step(() => actions().approve(r.id, APPROVER_B, r.contentHash), ['update']);
+    await env.runDue();
+    seen = (await env.store.listDeliveries(r.id)).length;
+    await step(() => actions().finish(r.id, REQUESTER), ['update']);
+
+    const denied = await submitRequest(env, ACCOUNT);
+    const before = (await env.store.listDeliveries(denied.id)).length;
+    await actions().deny(denied.id, APPROVER_A, 'no');
+    expect(await written(denied.id, before)).toEqual(['update', 'dm']);
+    const cancelled = await submitRequest(env, ACCOUNT);
+    const earlier = (await env.store.listDeliveries(cancelled.id)).length;
+    await actions().cancel(cancelled.id, REQUESTER);
+    expect(await written(cancelled.id, earlier)).toEqual(['update']);
+  });
+
+  it('stops the preview of a request denied or cancelled before it loaded', async () => {
+    const denied = await accepted();
+    await actions().deny(denied.id, APPROVER_A, 'wrong account');
+    const cancelled = await accepted();
+    await actions().cancel(cancelled.id, REQUESTER);
+    expect(await jobsOf(denied.id)).toEqual([]);
+    expect(await jobsOf(cancelled.id)).toEqual([]);
+    await env.runDue();
+    expect(env.aws.fake.sessions.size).toBe(0);
+  });
+
+  it('refuses an extension asked for in time but approved after the window ended', async () => {
+    const r = await submitRequest(env, ACCOUNT);
+    await approveByBoth(env, r);
+    expect((await actions().requestExtension(r.id, REQUESTER, 1800)).ok).toBe(true);
+    const pending = (await current(r.id)).extensionRequest;
+    const click = { seconds: pending?.seconds ?? 0, nonce: pending?.nonce ?? '' };
+    await env.advance(HOUR);
+    expect((await current(r.id)).state).toBe('closed');
+    expect(await actions().approveExtension(r.id, APPROVER_A, click)).toEqual({
+      ok: false,
+      text: 'Not extended: only an active window can be extended (this one is closed).',
+    });
+    expect(await jobsOf(r.id)).toEqual([]);
   });
 });

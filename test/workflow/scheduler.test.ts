@@ -160,6 +160,10 @@ describe('Scheduler claims and logs', () => {
       });
       finish();
       await s.stop();
+      // The heartbeat ends with the job.
+      const renewals = vi.spyOn(store, 'renewClaim');
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(renewals).not.toHaveBeenCalled();
     } finally {
       vi.useRealTimers();
       clock.now = 1_000_000;
@@ -236,5 +240,37 @@ describe('Scheduler claims and logs', () => {
     ]);
     expect(JSON.parse(lines[0] ?? '{}').jobId).toEqual(expect.any(String));
     await stuck.close();
+  });
+});
+
+describe('Scheduler wake-ups', () => {
+  it('logs a failed claim under its name, and runs a job at once when woken', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const busy = new BusyStore(join(mkdtempSync(join(tmpdir(), 'bg-wake-')), 'db.sqlite'));
+    busy.busyClaims = 1;
+    const ran: string[] = [];
+    const s = new Scheduler(
+      busy,
+      async (job) => {
+        ran.push(job.requestId);
+        return {};
+      },
+      { tickMs: 60_000, log: createLogger({ level: 'debug' }, sink), now: () => clock.now },
+    );
+    s.start();
+    await vi.waitFor(() => expect(lines).toHaveLength(1));
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ loop: 'scheduler', err: 'database is locked' });
+    // The next tick is two minutes away (one failed poll doubles it); a new job due now does not wait for it.
+    await busy.scheduleJob({ requestId: 'BG-now', kind: 'execute', dueAt: clock.now });
+    s.wake();
+    await vi.waitFor(() => expect(ran).toEqual(['BG-now']));
+    await s.stop();
+    await busy.close();
   });
 });

@@ -14,6 +14,8 @@ let queue: string[];
 let failClaims: number;
 let ran: string[];
 let running: Map<string, () => void>;
+/** how long each claim takes, on the fake clock */
+let claimMs: number;
 
 function loop(options: { concurrency?: number; run?: (item: string) => Promise<void> } = {}) {
   const sink = new Writable({
@@ -29,6 +31,7 @@ function loop(options: { concurrency?: number; run?: (item: string) => Promise<v
     log: createLogger({ level: 'debug' }, sink),
     claim: async () => {
       claims.push(Date.now());
+      if (claimMs) await new Promise((resolve) => setTimeout(resolve, claimMs));
       if (failClaims > 0) {
         failClaims -= 1;
         throw new Error('database is locked');
@@ -57,6 +60,7 @@ beforeEach(() => {
   failClaims = 0;
   ran = [];
   running = new Map();
+  claimMs = 0;
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -170,6 +174,46 @@ describe('WorkLoop', () => {
     await l.drain();
     expect(ran).toEqual(['a', 'b', 'c']);
     expect(l.lastPollAt).toBe(0);
+  });
+});
+
+describe('WorkLoop with slow claims', () => {
+  it('never runs two polls at once, so it never runs more items than its concurrency', async () => {
+    claimMs = 10;
+    queue.push('a', 'b', 'c');
+    const l = loop({ concurrency: 1, run: heldRun });
+    l.start();
+    // Woken again and again while its first claim is still out.
+    l.wake();
+    l.wake();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(ran).toEqual(['a']);
+    expect(l.active).toBe(1);
+    running.get('a')?.();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(ran).toEqual(['a', 'b']);
+    running.get('b')?.();
+    await vi.advanceTimersByTimeAsync(100);
+    running.get('c')?.();
+    await l.stop();
+  });
+
+  it('stops claiming as soon as it is told to, even in the middle of a poll', async () => {
+    claimMs = 10;
+    queue.push('a', 'b', 'c');
+    const l = loop({ concurrency: 3, run: heldRun });
+    l.start();
+    await vi.advanceTimersByTimeAsync(5);
+    const stopping = l.stop();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(ran).toEqual(['a']);
+    running.get('a')?.();
+    await stopping;
+    const polled = l.lastPollAt;
+    await vi.advanceTimersByTimeAsync(TICK * 10);
+    expect(claims).toHaveLength(1);
+    // Stopped for good: it no longer even polls, so the scheduler reports a stall.
+    expect(l.lastPollAt).toBe(polled);
   });
 });
 
