@@ -47,6 +47,12 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
   lastPermanentError: PermanentDeliveryError | undefined;
   protected readonly loop: WorkLoop<OutboxItem>;
   private readonly now: () => number;
+  /**
+   * Targets Slack asked us to hold, until when. `deferTarget` holds the notices
+   * already written; this holds the ones written after the 429, which would
+   * otherwise each be tried once (and refused) before waiting.
+   */
+  private readonly holds = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -66,6 +72,11 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
   }
 
   private async deliver(item: OutboxItem): Promise<void> {
+    const heldUntil = this.heldUntil(deliveryTarget(item.delivery));
+    if (heldUntil !== undefined) {
+      await this.store.retryDelivery(item.id, heldUntil, 'held: Slack rate limit');
+      return;
+    }
     try {
       await this.send(item);
       await this.store.deliverySent(item.id, this.now());
@@ -84,6 +95,14 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     if (stored.message) return this.announcer.update(stored);
     // Not posted yet: `post` posts; an `update` before the post exists has nothing to update.
     if (d.to === 'post') await this.store.setMessage(item.requestId, await this.announcer.post(stored));
+  }
+
+  private heldUntil(target: string): number | undefined {
+    const until = this.holds.get(target);
+    if (until === undefined) return undefined;
+    if (until > this.now()) return until;
+    this.holds.delete(target);
+    return undefined;
   }
 
   private async failed(item: OutboxItem, error: unknown): Promise<void> {
@@ -106,8 +125,10 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     if (error instanceof DeliveryError && error.failure === 'rate-limited') {
       const until = now + (error.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS);
       log.warn({ retryAfterMs: until - now }, 'Slack rate limit: holding this channel');
+      const target = deliveryTarget(item.delivery);
+      this.holds.set(target, Math.max(until, this.holds.get(target) ?? 0));
       await this.store.retryDelivery(item.id, until, error.code);
-      await this.store.deferTarget(deliveryTarget(item.delivery), until);
+      await this.store.deferTarget(target, until);
       return;
     }
     const delay = Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** Math.max(0, item.attempts - 1));

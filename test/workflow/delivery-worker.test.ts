@@ -217,6 +217,27 @@ describe('DeliveryWorker: failures', () => {
     });
   });
 
+  it('holds notices written after the 429 too, without trying them first', async () => {
+    await store.enqueue('BG-1', [{ to: 'channel', notice: nudge('BG-1') }]);
+    const start = clock.now;
+    announcer.failures.push(new DeliveryError('rate-limited', 'ratelimited', 5000));
+    const w = worker({ concurrency: 1 });
+    await w.drain();
+    // Written while the channel is held: by another request, and after the hold, to the same channel.
+    await store.createRequest(requestFixture('BG-2'));
+    await store.enqueue('BG-2', [{ to: 'channel', notice: nudge('BG-2') }]);
+    await store.enqueue('BG-1', [{ to: 'dm', userId: 'U7', notice: nudge('BG-1') }]);
+    clock.now = start + 1000;
+    await w.drain();
+    expect(announcer.calls).toEqual(['channel nudge']);
+    expect(await triedAt(w, start + 5000)).toBe(true);
+    expect(announcer.calls).toEqual(['channel nudge', 'channel nudge', 'channel nudge', 'dm U7 nudge']);
+    // The hold ends with Retry-After: a notice written later goes out at once.
+    await store.enqueue('BG-2', [{ to: 'channel', notice: nudge('BG-2') }]);
+    await w.drain();
+    expect(announcer.calls).toHaveLength(5);
+  });
+
   it('waits a second when Slack asks to slow down without saying how long', async () => {
     await store.enqueue('BG-1', [{ to: 'channel', notice: nudge('BG-1') }]);
     announcer.failures.push(new DeliveryError('rate-limited', 'ratelimited'));
