@@ -58,11 +58,16 @@ function boundedSlackClient(config: AppConfig, log: Logger): WebClient {
 /** The outbox's own Slack client (the outbox retries, durably). */
 function slackAnnouncer(config: AppConfig, log: Logger): SlackAnnouncer {
   const client = boundedSlackClient(config, log);
-  return new SlackAnnouncer(client, config.channelId, {
-    approverIds: config.approvers,
-    durationsSeconds: config.durationsSeconds,
-    pendingTtlSeconds: config.pendingTtlSeconds,
-  });
+  return new SlackAnnouncer(
+    client,
+    config.channelId,
+    {
+      approverIds: config.approvers,
+      durationsSeconds: config.durationsSeconds,
+      pendingTtlSeconds: config.pendingTtlSeconds,
+    },
+    log,
+  );
 }
 
 export interface Bot {

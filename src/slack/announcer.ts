@@ -4,24 +4,35 @@
  * retries of its own and a per-call timeout: the outbox decides about retries.
  */
 import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../log.js';
 import type { StoredRequest } from '../store/store.js';
-import type { Announcer, Notice } from '../workflow/ports.js';
+import type { Announcer, Notice, NoticeRef } from '../workflow/ports.js';
 import { type NoticeContext, renderNotice } from './blocks/notices.js';
 import { requestMessage } from './blocks/request-message.js';
 import { toDeliveryError } from './delivery-errors.js';
+import { findPosted, noticeMetadata } from './posted-lookup.js';
 
 export class SlackAnnouncer implements Announcer {
   constructor(
     private readonly client: WebClient,
     private readonly channelId: string,
     private readonly context: NoticeContext,
+    private readonly log?: Logger,
   ) {}
 
-  async post(stored: StoredRequest): Promise<{ channel: string; ts: string }> {
+  async post(stored: StoredRequest, ref?: NoticeRef): Promise<{ channel: string; ts: string }> {
+    const earlier = await this.alreadyPosted({ channel: this.channelId }, ref);
+    if (earlier) {
+      // Posted by an attempt whose answer was lost: bring it up to date instead of posting twice.
+      const message = { channel: this.channelId, ts: earlier };
+      await this.update({ ...stored, message });
+      return message;
+    }
     const res = await this.send(() =>
       this.client.chat.postMessage({
         channel: this.channelId,
         ...requestMessage(stored.request, this.context),
+        ...(ref ? { metadata: noticeMetadata(ref) } : {}),
         unfurl_links: false,
       }),
     );
@@ -41,23 +52,29 @@ export class SlackAnnouncer implements Announcer {
     );
   }
 
-  async thread(stored: StoredRequest, notice: Notice): Promise<void> {
+  async thread(stored: StoredRequest, notice: Notice, ref?: NoticeRef): Promise<void> {
+    const channel = stored.message?.channel ?? this.channelId;
+    const threadTs = stored.message?.ts;
+    if (await this.alreadyPosted({ channel, ...(threadTs ? { threadTs } : {}) }, ref)) return;
     const rendered = renderNotice(notice, this.context);
     await this.send(() =>
       this.client.chat.postMessage({
-        channel: stored.message?.channel ?? this.channelId,
-        ...(stored.message ? { thread_ts: stored.message.ts } : {}),
+        channel,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
         ...rendered,
+        ...(ref ? { metadata: noticeMetadata(ref) } : {}),
         unfurl_links: false,
       }),
     );
   }
 
-  async channel(notice: Notice): Promise<void> {
+  async channel(notice: Notice, ref?: NoticeRef): Promise<void> {
+    if (await this.alreadyPosted({ channel: this.channelId }, ref)) return;
     await this.send(() =>
       this.client.chat.postMessage({
         channel: this.channelId,
         ...renderNotice(notice, this.context),
+        ...(ref ? { metadata: noticeMetadata(ref) } : {}),
         unfurl_links: false,
       }),
     );
@@ -72,6 +89,30 @@ export class SlackAnnouncer implements Announcer {
         unfurl_links: false,
       }),
     );
+  }
+
+  /**
+   * On a retry, the ts of the message an earlier attempt posted. A lookup Slack
+   * refuses for good (e.g. `missing_scope` for channels:history) must not stop
+   * the notice: it is posted, at worst twice, and the refusal logged. A lookup
+   * that may work later is retried like the post.
+   */
+  private async alreadyPosted(
+    where: { channel: string; threadTs?: string },
+    ref: NoticeRef | undefined,
+  ): Promise<string | undefined> {
+    if (!ref?.retry) return undefined;
+    try {
+      return await findPosted(this.client, where, ref);
+    } catch (error) {
+      const failure = toDeliveryError(error);
+      if (failure.failure !== 'permanent') throw failure;
+      this.log?.warn(
+        { requestId: ref.requestId, slackError: failure.code },
+        'could not check whether an earlier attempt posted this notice; posting it (it may appear twice)',
+      );
+      return undefined;
+    }
   }
 
   private async send<T>(call: () => Promise<T>): Promise<T> {

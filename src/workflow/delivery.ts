@@ -87,14 +87,16 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
 
   private async send(item: OutboxItem): Promise<void> {
     const d = item.delivery;
-    if (d.to === 'channel') return this.announcer.channel(d.notice);
-    if (d.to === 'dm') return this.announcer.dm(d.userId, d.notice);
+    // A second attempt may follow one that reached Slack with its answer lost.
+    const ref = { id: item.id, requestId: item.requestId, since: item.createdAt, retry: item.attempts > 1 };
+    if (d.to === 'channel') return this.announcer.channel(d.notice, ref);
+    if (d.to === 'dm') return this.announcer.dm(d.userId, d.notice, ref);
     const stored = await this.store.getRequest(item.requestId);
     if (!stored) return;
-    if (d.to === 'thread') return this.announcer.thread(stored, d.notice);
+    if (d.to === 'thread') return this.announcer.thread(stored, d.notice, ref);
     if (stored.message) return this.announcer.update(stored);
     // Not posted yet: `post` posts; an `update` before the post exists has nothing to update.
-    if (d.to === 'post') await this.store.setMessage(item.requestId, await this.announcer.post(stored));
+    if (d.to === 'post') await this.store.setMessage(item.requestId, await this.announcer.post(stored, ref));
   }
 
   private heldUntil(target: string): number | undefined {

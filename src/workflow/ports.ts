@@ -58,13 +58,25 @@ export type { Notice } from '../domain/notice.js';
  * rate-limited or transient) so the worker knows whether a retry can help.
  */
 export interface Announcer {
-  /** posts the request to the approvals channel; returns where */
-  post(stored: StoredRequest): Promise<{ channel: string; ts: string }>;
+  /** posts the request to the approvals channel (once, even when retried: see `ref`); returns where */
+  post(stored: StoredRequest, ref?: NoticeRef): Promise<{ channel: string; ts: string }>;
   /** re-renders the request message in place */
   update(stored: StoredRequest): Promise<void>;
   /** a reply in the request's thread */
-  thread(stored: StoredRequest, notice: Notice): Promise<void>;
+  thread(stored: StoredRequest, notice: Notice, ref?: NoticeRef): Promise<void>;
   /** a top-level message in the approvals channel */
-  channel(notice: Notice): Promise<void>;
-  dm(userId: string, notice: Notice): Promise<void>;
+  channel(notice: Notice, ref?: NoticeRef): Promise<void>;
+  dm(userId: string, notice: Notice, ref?: NoticeRef): Promise<void>;
+}
+
+/**
+ * Which outbox notice a post delivers. On a retry (an earlier attempt may have
+ * reached Slack with its answer lost) the announcer looks for it before posting.
+ */
+export interface NoticeRef {
+  id: string;
+  requestId: string;
+  /** when the notice was written, epoch ms */
+  since: number;
+  retry: boolean;
 }

@@ -65,6 +65,15 @@ function slackCall(method: string) {
   return nock(SLACK).post(`/api/${method}`);
 }
 
+/** The retry's look for an earlier post (its answer may have been lost) finds none. */
+function noEarlierPost() {
+  return slackCall('conversations.history').reply(200, {
+    ok: true,
+    messages: [],
+    response_metadata: { next_cursor: '' },
+  });
+}
+
 async function statuses(id: string) {
   return (await store.listDeliveries(id)).map((d) => `${d.delivery.to}:${d.status}`);
 }
@@ -134,6 +143,7 @@ describe('delivery worker', () => {
     expect(await store.claimDelivery('probe', clock.now + 6_999, 1)).toBeUndefined();
 
     clock.now += 7_000;
+    noEarlierPost();
     slackCall('chat.postMessage').twice().reply(200, posted);
     await worker.drain();
     expect([...(await statuses('BG-1')), ...(await statuses('BG-2'))]).toEqual(['post:sent', 'post:sent']);
@@ -147,6 +157,7 @@ describe('delivery worker', () => {
     expect(await statuses('BG-1')).toEqual(['post:pending']);
     expect(refused).toEqual([]);
     clock.now += 2_000;
+    noEarlierPost();
     slackCall('chat.postMessage').reply(200, posted);
     await worker.drain();
     expect(await statuses('BG-1')).toEqual(['post:sent']);
@@ -168,10 +179,77 @@ describe('delivery worker', () => {
     expect(await store.claimDelivery('probe', clock.now + 400, 1)).toBeUndefined();
 
     clock.now += 20_000;
+    const looked = noEarlierPost();
     const ok = slackCall('chat.postMessage').reply(200, posted);
     await worker.drain();
+    expect(looked.isDone()).toBe(true);
     expect(ok.isDone()).toBe(true);
     expect(await statuses('BG-1')).toEqual(['post:sent']);
     expect(refused).toEqual([]);
+  });
+});
+
+describe('a post whose answer was lost', () => {
+  async function timedOutPost(): Promise<URLSearchParams[]> {
+    await store.createRequest(requestFixture('BG-1'), { notify: [{ to: 'post' }] });
+    const bodies: URLSearchParams[] = [];
+    // Slack takes the post but answers after the client gave up.
+    slackCall('chat.postMessage')
+      .delay(1_000)
+      .reply(200, (_uri, body) => {
+        bodies.push(new URLSearchParams(String(body)));
+        return posted;
+      });
+    await worker.drain();
+    expect(await statuses('BG-1')).toEqual(['post:pending']);
+    clock.now += 20_000;
+    return bodies;
+  }
+
+  it('finds the earlier post by its metadata and updates it instead of posting again', async () => {
+    const bodies = await timedOutPost();
+    const metadata = JSON.parse(bodies[0]?.get('metadata') ?? '{}') as {
+      event_payload?: { notice_id?: string };
+    };
+    expect(metadata).toMatchObject({
+      event_type: 'breakglass_notice',
+      event_payload: { request_id: 'BG-1' },
+    });
+    let query: URLSearchParams | undefined;
+    slackCall('conversations.history').reply(200, (_uri, body) => {
+      query = new URLSearchParams(String(body));
+      return {
+        ok: true,
+        messages: [
+          { ts: '1800000000.000200', text: 'another' },
+          { ts: posted.ts, text: 'the request', metadata },
+        ],
+        response_metadata: { next_cursor: '' },
+      };
+    });
+    const update = slackCall('chat.update').reply(200, { ok: true });
+    await worker.drain();
+    expect(query?.get('channel')).toBe(CHANNEL);
+    expect(query?.get('include_all_metadata')).toBe('true');
+    expect(update.isDone()).toBe(true);
+    expect(await statuses('BG-1')).toEqual(['post:sent']);
+    expect((await store.getRequest('BG-1'))?.message).toEqual({ channel: CHANNEL, ts: posted.ts });
+  });
+
+  it('retries the look, without posting, while Slack cannot answer it', async () => {
+    await timedOutPost();
+    slackCall('conversations.history').reply(503, 'down');
+    await worker.drain();
+    expect(await statuses('BG-1')).toEqual(['post:pending']);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('posts again when it may not read the history', async () => {
+    await timedOutPost();
+    slackCall('conversations.history').reply(200, { ok: false, error: 'missing_scope' });
+    const again = slackCall('chat.postMessage').reply(200, posted);
+    await worker.drain();
+    expect(again.isDone()).toBe(true);
+    expect(await statuses('BG-1')).toEqual(['post:sent']);
   });
 });

@@ -239,3 +239,82 @@ describe('programmed failures', () => {
     await expect(client.auth.test()).resolves.toMatchObject({ ok: true });
   });
 });
+
+describe('channel history and message metadata', () => {
+  const meta = (id: string) => ({ event_type: 'breakglass_notice', event_payload: { notice_id: id } });
+
+  it('returns top-level messages newest first, metadata only when asked, replies in their thread', async () => {
+    const first = await client.chat.postMessage({ channel: 'CHIST1', text: 'one', metadata: meta('1') });
+    await client.chat.postMessage({
+      channel: 'CHIST1',
+      text: 'reply',
+      thread_ts: first.ts,
+      metadata: meta('2'),
+    });
+    await client.chat.postMessage({ channel: 'CHIST1', text: 'two' });
+    const plain = await client.conversations.history({ channel: 'CHIST1' });
+    expect(plain.messages?.map((m) => [m.text, m.metadata])).toEqual([
+      ['two', undefined],
+      ['one', undefined],
+    ]);
+    const withMeta = await client.conversations.history({ channel: 'CHIST1', include_all_metadata: true });
+    expect(withMeta.messages?.[1]?.metadata).toEqual(meta('1'));
+    const thread = await client.conversations.replies({
+      channel: 'CHIST1',
+      ts: first.ts ?? '',
+      include_all_metadata: true,
+    });
+    expect(thread.messages?.map((m) => [m.text, m.metadata?.event_payload])).toEqual([
+      ['one', { notice_id: '1' }],
+      ['reply', { notice_id: '2' }],
+    ]);
+  });
+
+  it('pages with a cursor and leaves out messages not newer than `oldest`', async () => {
+    const posted = [];
+    for (let i = 0; i < 5; i++)
+      posted.push(await client.chat.postMessage({ channel: 'CHIST2', text: `m${i}` }));
+    const page1 = await client.conversations.history({ channel: 'CHIST2', limit: 2 });
+    expect(page1.messages?.map((m) => m.text)).toEqual(['m4', 'm3']);
+    const page2 = await client.conversations.history({
+      channel: 'CHIST2',
+      limit: 2,
+      cursor: page1.response_metadata?.next_cursor ?? '',
+    });
+    expect(page2.messages?.map((m) => m.text)).toEqual(['m2', 'm1']);
+    const newer = await client.conversations.history({ channel: 'CHIST2', oldest: posted[2]?.ts ?? '' });
+    expect(newer.messages?.map((m) => m.text)).toEqual(['m4', 'm3']);
+    expect(newer.response_metadata?.next_cursor).toBe('');
+  });
+
+  it('refuses malformed metadata, a missing history scope and an unknown thread', async () => {
+    await expect(
+      client.chat.postMessage({
+        channel: 'CHIST3',
+        text: 'x',
+        metadata: { event_type: 'x' } as never,
+      }),
+    ).rejects.toMatchObject({ data: { error: 'invalid_metadata_schema' } });
+    slack.missingScopes.add('groups:history');
+    await expect(client.conversations.history({ channel: 'GPRIVATE1' })).rejects.toMatchObject({
+      data: { error: 'missing_scope', needed: 'groups:history' },
+    });
+    await expect(client.conversations.history({ channel: 'CHIST3' })).resolves.toMatchObject({ ok: true });
+    slack.missingScopes.clear();
+    await expect(client.conversations.replies({ channel: 'CHIST3', ts: '1.000001' })).rejects.toMatchObject({
+      data: { error: 'thread_not_found' },
+    });
+  });
+
+  it('can lose an answer after doing the work, for one channel only', async () => {
+    slack.program('chat.postMessage', { kind: 'lost', channel: 'CHIST4' });
+    await client.chat.postMessage({ channel: 'CHIST5', text: 'passes by' });
+    await expect(client.chat.postMessage({ channel: 'CHIST4', text: 'lost' })).rejects.toMatchObject({
+      code: ErrorCode.RequestError,
+    });
+    expect(slack.messages.get('CHIST4')?.map((m) => m.text)).toEqual(['lost']);
+    await expect(client.chat.postMessage({ channel: 'CHIST4', text: 'again' })).resolves.toMatchObject({
+      ok: true,
+    });
+  });
+});

@@ -32,7 +32,20 @@ export interface SlackCall {
 export type FakeAnswer =
   | { kind: 'error'; error: string }
   | { kind: 'ratelimited'; retryAfterSeconds: number }
-  | { kind: 'http'; status: number };
+  | { kind: 'http'; status: number }
+  /**
+   * Slack does the work, then the connection drops before the answer (a lost
+   * answer); with `channel`, only a call to that channel (others pass it by)
+   */
+  | { kind: 'lost'; channel?: string };
+
+/** A message as conversations.history and conversations.replies return it. */
+export interface StoredMessage {
+  ts: string;
+  text?: string;
+  thread_ts?: string;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+}
 
 /** Errors Slack answers for a channel the bot cannot post to. */
 export type ChannelError = 'not_in_channel' | 'channel_not_found' | 'is_archived';
@@ -63,6 +76,10 @@ export class FakeSlack {
   /** users.info answers: guests (is_restricted) and single-channel guests (is_ultra_restricted) */
   readonly guests = new Map<string, 'multi-channel' | 'single-channel'>();
   url = '';
+  /** messages posted per channel, oldest first, for conversations.history/replies */
+  readonly messages = new Map<string, StoredMessage[]>();
+  /** bot scopes the app was not granted: calls that need them answer `missing_scope` */
+  readonly missingScopes = new Set<string>();
   /** called for every call as it arrives (the demo prints them) */
   onCall: ((call: SlackCall) => void) | undefined;
   private ts = 0;
@@ -230,6 +247,16 @@ export class FakeSlack {
     const call: SlackCall = { method, args, path, at: Date.now(), ...(token ? { token } : {}) };
     const delay = this.delays.get(method)?.shift();
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+    const next = this.programmed.get(method)?.[0];
+    if (next?.kind === 'lost' && (!next.channel || next.channel === args.channel) && !this.isDown) {
+      this.programmed.get(method)?.shift();
+      // Slack did the work; the answer never arrives.
+      const done = { status: 200, body: this.success(method, args) };
+      this.record(call, done);
+      call.outcome = { status: 0, ok: false, error: 'answer_lost' };
+      req.socket.destroy();
+      return;
+    }
     const answer = this.answer(call);
     this.record(call, answer);
     res
@@ -256,7 +283,9 @@ export class FakeSlack {
   private answer(call: SlackCall): Answer {
     const { method, args } = call;
     if (this.isDown) return { status: 503, body: '<html><body>Slack is down</body></html>' };
-    const programmed = this.programmed.get(method)?.shift();
+    const queued = this.programmed.get(method)?.[0];
+    // A lost answer meant for another channel waits for its call.
+    const programmed = queued?.kind === 'lost' ? undefined : this.programmed.get(method)?.shift();
     if (programmed) return programmedAnswer(programmed);
     const served = this.served.get(method);
     if (served) return { status: 200, body: served(call) };
@@ -266,8 +295,11 @@ export class FakeSlack {
       const refused = this.useTrigger(String(args.trigger_id ?? ''));
       if (refused) return slackError(refused);
     }
+    const scope = HISTORY_METHODS.has(method) ? historyScope(String(args.channel ?? '')) : undefined;
+    if (scope && this.missingScopes.has(scope))
+      return { status: 200, body: { ok: false, error: 'missing_scope', needed: scope } };
     if (MESSAGE_METHODS.has(method)) {
-      const refused = refuseMessageBlocks(args.blocks);
+      const refused = refuseMessageBlocks(args.blocks) ?? refuseMetadata(args.metadata);
       if (refused) return { status: 200, body: refused };
     }
     if (VIEW_METHODS.has(method)) {
@@ -291,17 +323,71 @@ export class FakeSlack {
     return undefined;
   }
 
+  private storeMessage(channel: string, ts: string, args: Record<string, unknown>): void {
+    const list = this.messages.get(channel) ?? [];
+    const metadata = args.metadata as StoredMessage['metadata'];
+    list.push({
+      ts,
+      ...(typeof args.text === 'string' ? { text: args.text } : {}),
+      ...(typeof args.thread_ts === 'string' ? { thread_ts: args.thread_ts } : {}),
+      ...(metadata ? { metadata } : {}),
+    });
+    this.messages.set(channel, list);
+  }
+
+  /**
+   * A page of messages as Slack pages them: history newest first, replies
+   * oldest first; `oldest` exclusive; `limit` per page with a cursor; metadata
+   * only with `include_all_metadata`.
+   */
+  private history(
+    args: Record<string, unknown>,
+    keep: (m: StoredMessage) => boolean,
+    oldestFirst = false,
+  ): Record<string, unknown> {
+    const channel = String(args.channel ?? '');
+    if (!this.messages.has(channel) && !/^[CGD][A-Z0-9]+$/.test(channel))
+      return { ok: false, error: 'channel_not_found' };
+    const oldest = Number(args.oldest ?? 0);
+    const all = (this.messages.get(channel) ?? []).filter((m) => keep(m) && Number(m.ts) > oldest);
+    const ordered = oldestFirst ? all : [...all].reverse();
+    const limit = Math.min(Number(args.limit ?? 100) || 100, 999);
+    const start = Number(args.cursor ?? 0) || 0;
+    const page = ordered.slice(start, start + limit);
+    const withMetadata = String(args.include_all_metadata) === 'true';
+    const next = start + limit < ordered.length ? String(start + limit) : '';
+    return {
+      ok: true,
+      messages: page.map((m) => {
+        const { metadata, ...rest } = m;
+        return withMetadata && metadata ? { ...rest, metadata } : rest;
+      }),
+      has_more: next !== '',
+      response_metadata: { next_cursor: next },
+    };
+  }
+
   private success(method: string, args: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
       case 'auth.test':
         return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEAM', user: 'breakglass' };
-      case 'chat.postMessage':
+      case 'chat.postMessage': {
         this.ts += 1;
-        return {
-          ok: true,
-          channel: String(args.channel),
-          ts: `1800000000.${String(this.ts).padStart(6, '0')}`,
-        };
+        // Message timestamps are Slack's clock: seconds, then a counter that keeps them unique.
+        const ts = `${Math.floor(Date.now() / 1000)}.${String(this.ts).padStart(6, '0')}`;
+        this.storeMessage(String(args.channel), ts, args);
+        return { ok: true, channel: String(args.channel), ts };
+      }
+      case 'conversations.history':
+        return this.history(args, (m) => !m.thread_ts || m.thread_ts === m.ts);
+      case 'conversations.replies': {
+        const parent = String(args.ts ?? '');
+        const thread = (this.messages.get(String(args.channel)) ?? []).filter(
+          (m) => m.ts === parent || m.thread_ts === parent,
+        );
+        if (!thread.some((m) => m.ts === parent)) return { ok: false, error: 'thread_not_found' };
+        return this.history(args, (m) => m.ts === parent || m.thread_ts === parent, true);
+      }
       case 'views.open':
       case 'views.update':
       case 'views.push':
@@ -333,6 +419,23 @@ export class FakeSlack {
   }
 }
 
+const HISTORY_METHODS = new Set(['conversations.history', 'conversations.replies']);
+
+/** Public channels (C…) need channels:history, private ones (G…, or C… made private) groups:history. */
+function historyScope(channel: string): string {
+  return channel.startsWith('G') ? 'groups:history' : 'channels:history';
+}
+
+/** Slack refuses metadata without an event_type string and an event_payload object. */
+function refuseMetadata(metadata: unknown): Record<string, unknown> | undefined {
+  if (metadata === undefined) return undefined;
+  const m = metadata as { event_type?: unknown; event_payload?: unknown } | null;
+  if (typeof m !== 'object' || m === null) return { ok: false, error: 'invalid_metadata_format' };
+  if (typeof m.event_type !== 'string' || typeof m.event_payload !== 'object' || m.event_payload === null)
+    return { ok: false, error: 'invalid_metadata_schema' };
+  return undefined;
+}
+
 function slackError(error: string): Answer {
   return { status: 200, body: { ok: false, error } };
 }
@@ -349,6 +452,8 @@ function programmedAnswer(answer: FakeAnswer): Answer {
       };
     case 'http':
       return { status: answer.status, body: `<html><body>HTTP ${answer.status}</body></html>` };
+    case 'lost':
+      throw new Error('a lost answer is handled before answering');
   }
 }
 
