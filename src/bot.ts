@@ -50,7 +50,7 @@ function boundedSlackClient(config: AppConfig, log: Logger): WebClient {
     slackApiUrl: config.slack.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
-    timeout: Math.min(SLACK_CALL_TIMEOUT_MS, config.jobLeaseMs / 2),
+    timeout: slackCallTimeoutMs(config),
     logger: boltLogger(log),
   });
 }
@@ -58,16 +58,16 @@ function boundedSlackClient(config: AppConfig, log: Logger): WebClient {
 /** The outbox's own Slack client (the outbox retries, durably). */
 function slackAnnouncer(config: AppConfig, log: Logger): SlackAnnouncer {
   const client = boundedSlackClient(config, log);
-  return new SlackAnnouncer(
-    client,
-    config.channelId,
-    {
-      approverIds: config.approvers,
-      durationsSeconds: config.durationsSeconds,
-      pendingTtlSeconds: config.pendingTtlSeconds,
-    },
-    log,
-  );
+  const context = {
+    approverIds: config.approvers,
+    durationsSeconds: config.durationsSeconds,
+    pendingTtlSeconds: config.pendingTtlSeconds,
+  };
+  return new SlackAnnouncer(client, config.channelId, context, log, slackCallTimeoutMs(config));
+}
+
+function slackCallTimeoutMs(config: AppConfig): number {
+  return Math.min(SLACK_CALL_TIMEOUT_MS, config.jobLeaseMs / 2);
 }
 
 export interface Bot {

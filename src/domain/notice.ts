@@ -41,6 +41,23 @@ export type Notice =
   | { kind: 'not-delivered'; request: BreakglassRequest; what: string; error: string };
 
 /**
+ * An answer to a click, for the response_url Slack sent with it: rendered when
+ * the click is handled (it says what happened then), sent through the outbox so
+ * that an answer Slack could not take at that moment is retried, until the URL
+ * lapses. The URL is a capability: never logged.
+ */
+export interface ClickReply {
+  url: string;
+  /** epoch ms after which Slack no longer takes the URL */
+  expiresAt: number;
+  /** replace the message clicked on (its buttons no longer apply), or tell the clicker alone */
+  replaceOriginal: boolean;
+  text: string;
+  /** Block Kit blocks, as rendered by the Slack layer */
+  blocks?: unknown[];
+}
+
+/**
  * One message to send, in the order written. `post` and `update` render the
  * request message from the store at delivery time, so they always show the
  * newest state.
@@ -50,15 +67,20 @@ export type Delivery =
   | { to: 'update' }
   | { to: 'thread'; notice: Notice }
   | { to: 'channel'; notice: Notice }
-  | { to: 'dm'; userId: string; notice: Notice };
+  | { to: 'dm'; userId: string; notice: Notice }
+  | { to: 'reply'; reply: ClickReply };
 
 /** The approvals channel, as a delivery target (DMs are targeted by user id). */
 // Stryker disable next-line StringLiteral: any text that is no Slack user id serves as the channel's target
 export const CHANNEL_TARGET = '#approvals';
 
-/** Where a delivery goes, for per-target back-off: a user's DM or the approvals channel. */
+/** Click replies go to response URLs, which Slack limits apart from channels. */
+export const REPLY_TARGET = 'response_url';
+
+/** Where a delivery goes, for per-target back-off: a user's DM, response URLs or the approvals channel. */
 export function deliveryTarget(delivery: Delivery): string {
-  return delivery.to === 'dm' ? delivery.userId : CHANNEL_TARGET;
+  if (delivery.to === 'dm') return delivery.userId;
+  return delivery.to === 'reply' ? REPLY_TARGET : CHANNEL_TARGET;
 }
 
 /** A short name for logs and the audit trail. */
@@ -67,6 +89,8 @@ export function describeDelivery(delivery: Delivery): string {
     case 'post':
     case 'update':
       return `${delivery.to} request message`;
+    case 'reply':
+      return delivery.reply.replaceOriginal ? 'reply replacing the message clicked' : 'reply to a click';
     default:
       return `${delivery.to} ${delivery.notice.kind}`;
   }

@@ -6,11 +6,15 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../log.js';
 import type { StoredRequest } from '../store/store.js';
-import type { Announcer, Notice, NoticeRef } from '../workflow/ports.js';
+import type { Announcer, ClickReply, Notice, NoticeRef } from '../workflow/ports.js';
 import { type NoticeContext, renderNotice } from './blocks/notices.js';
 import { requestMessage } from './blocks/request-message.js';
 import { toDeliveryError } from './delivery-errors.js';
 import { findPosted, noticeMetadata } from './posted-lookup.js';
+import { postToResponseUrl } from './response-url.js';
+
+/** A response_url answer never waits longer than this (the outbox's own Slack calls are bounded alike). */
+const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
 
 export class SlackAnnouncer implements Announcer {
   constructor(
@@ -18,7 +22,12 @@ export class SlackAnnouncer implements Announcer {
     private readonly channelId: string,
     private readonly context: NoticeContext,
     private readonly log?: Logger,
+    private readonly replyTimeoutMs = DEFAULT_REPLY_TIMEOUT_MS,
   ) {}
+
+  async reply(reply: ClickReply): Promise<void> {
+    await postToResponseUrl(reply, this.replyTimeoutMs);
+  }
 
   async post(stored: StoredRequest, ref?: NoticeRef): Promise<{ channel: string; ts: string }> {
     const earlier = await this.alreadyPosted({ channel: this.channelId }, ref);

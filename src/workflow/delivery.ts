@@ -91,6 +91,15 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     const ref = { id: item.id, requestId: item.requestId, since: item.createdAt, retry: item.attempts > 1 };
     if (d.to === 'channel') return this.announcer.channel(d.notice, ref);
     if (d.to === 'dm') return this.announcer.dm(d.userId, d.notice, ref);
+    if (d.to === 'reply') {
+      // Slack takes a response_url for 30 minutes; after that the clicker has moved on.
+      if (this.now() < d.reply.expiresAt) return this.announcer.reply(d.reply);
+      this.options.log.info(
+        { requestId: item.requestId },
+        'a click reply outlived its response_url; dropped',
+      );
+      return;
+    }
     const stored = await this.store.getRequest(item.requestId);
     if (!stored) return;
     if (d.to === 'thread') return this.announcer.thread(stored, d.notice, ref);

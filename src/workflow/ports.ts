@@ -11,7 +11,7 @@ import type {
   PolicyUnlockResult,
   RootCredentialAudit,
 } from '../aws/root-task-results.js';
-import type { Notice } from '../domain/notice.js';
+import type { ClickReply, Notice } from '../domain/notice.js';
 import type { StoredRequest } from '../store/store.js';
 
 /** The root-task operations the workflow runs (RootTaskService, or its dry-run stand-in). */
@@ -50,7 +50,7 @@ export interface Authorizer {
   mayRequest(userId: string): Promise<boolean>;
 }
 
-export type { Notice } from '../domain/notice.js';
+export type { ClickReply, Notice } from '../domain/notice.js';
 
 /**
  * Sends one delivery to Slack. Only the outbox's delivery worker calls it, never
@@ -67,6 +67,8 @@ export interface Announcer {
   /** a top-level message in the approvals channel */
   channel(notice: Notice, ref?: NoticeRef): Promise<void>;
   dm(userId: string, notice: Notice, ref?: NoticeRef): Promise<void>;
+  /** an answer to a click, through its response_url */
+  reply(reply: ClickReply): Promise<void>;
 }
 
 /**

@@ -95,12 +95,15 @@ async function deliveredOnce(request: BreakglassRequest, from: number): Promise<
     },
     20_000,
   );
-  const writes = slack.calls
-    .slice(from)
-    .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
-  const updates = notices.filter((n) => n.delivery.to === 'update').length;
+  const writes = slack.calls.slice(from);
+  const count = (to: string) => notices.filter((n) => n.delivery.to === to).length;
+  const updates = count('update');
+  const replies = count('reply');
   expect(writes.filter((c) => c.method === 'chat.update')).toHaveLength(updates);
-  expect(writes.filter((c) => c.method === 'chat.postMessage')).toHaveLength(notices.length - updates);
+  expect(writes.filter((c) => c.method === 'response_url')).toHaveLength(replies);
+  expect(writes.filter((c) => c.method === 'chat.postMessage')).toHaveLength(
+    notices.length - updates - replies,
+  );
 }
 
 it('executes once when approvals arrive at both replicas at once, cleans up once, and delivers each notice once', async () => {

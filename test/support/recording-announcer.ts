@@ -11,6 +11,8 @@ export interface Announcement {
 /** An Announcer that records what would have been said in Slack. */
 export class RecordingAnnouncer implements Announcer {
   readonly said: Announcement[] = [];
+  /** click replies, in the order sent */
+  readonly replies: { replaceOriginal: boolean; text: string }[] = [];
   private ts = 0;
 
   async post(stored: { request: { id: string; state: string } }) {
@@ -45,6 +47,10 @@ export class RecordingAnnouncer implements Announcer {
       kind: notice.kind,
       userId,
     });
+  }
+
+  async reply(reply: { replaceOriginal: boolean; text: string }) {
+    this.replies.push(reply);
   }
 
   kinds(): string[] {

@@ -1,6 +1,6 @@
 import type { StoredRequest } from '../../src/store/store.js';
 import { DeliveryError } from '../../src/workflow/delivery-error.js';
-import type { Announcer, Notice } from '../../src/workflow/ports.js';
+import type { Announcer, ClickReply, Notice } from '../../src/workflow/ports.js';
 import { RecordingAnnouncer } from './recording-announcer.js';
 
 /**
@@ -34,6 +34,10 @@ export class SwitchableAnnouncer extends RecordingAnnouncer implements Announcer
   override async thread(stored: StoredRequest, notice: Notice) {
     this.check('thread', notice);
     return super.thread(stored, notice);
+  }
+  override async reply(reply: ClickReply) {
+    this.check('reply');
+    return super.reply(reply);
   }
   override async channel(notice: Notice) {
     this.check('channel', notice);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Notice } from '../../src/domain/notice.js';
+import type { ClickReply, Notice } from '../../src/domain/notice.js';
 import { createLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { OutboxItem, StoredRequest } from '../../src/store/store.js';
@@ -42,6 +42,9 @@ class ScriptedAnnouncer implements Announcer {
   }
   async dm(userId: string, notice: Notice) {
     await this.answer(`dm ${userId} ${notice.kind}`);
+  }
+  async reply(reply: ClickReply) {
+    await this.answer(`reply ${reply.text}`);
   }
 }
 
@@ -236,6 +239,22 @@ describe('DeliveryWorker: failures', () => {
     await store.enqueue('BG-2', [{ to: 'channel', notice: nudge('BG-2') }]);
     await w.drain();
     expect(announcer.calls).toHaveLength(5);
+  });
+
+  it('drops a click reply once its response_url has lapsed, and sends one still valid', async () => {
+    const reply = (text: string, expiresAt: number) => ({
+      to: 'reply' as const,
+      reply: { url: 'https://hooks.slack.test/x', expiresAt, replaceOriginal: false, text },
+    });
+    await store.enqueue('BG-1', [reply('late', clock.now), reply('in time', clock.now + 1)]);
+    const w = worker();
+    await w.drain();
+    expect(announcer.calls).toEqual(['reply in time']);
+    expect((await store.listDeliveries('BG-1')).map((d) => d.status)).toEqual(['sent', 'sent']);
+    expect(logged()).toEqual([
+      expect.objectContaining({ level: 30, msg: 'a click reply outlived its response_url; dropped' }),
+    ]);
+    expect(lines.join('')).not.toContain('hooks.slack.test');
   });
 
   it('waits a second when Slack asks to slow down without saying how long', async () => {

@@ -19,9 +19,9 @@ import {
 } from '../blocks/extension.js';
 import { denyModal, policyModal, requestModal } from '../blocks/modals.js';
 import type { ApproveValue } from '../blocks/request-message.js';
+import { replaceClicked, tellClicker } from '../click-replies.js';
 import type { SlackDeps } from '../deps.js';
 import { ACTIONS } from '../ids.js';
-import { escapeMrkdwn } from '../text.js';
 import { openThenCheck } from './open-first.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -50,9 +50,21 @@ export function registerActions(app: App, deps: SlackDeps): void {
 
 const ACTION_IDS = new RegExp(`^(${Object.keys(ROUTES).join('|')})$`);
 
-/** Only the clicking user sees the answer. */
-async function tell(args: ButtonArgs | SelectArgs, text: string): Promise<void> {
-  await args.respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(text) });
+/** The click's request id, from the button or select value, for its reply's place in the outbox. */
+function clickedRequestId(args: ButtonArgs | SelectArgs): string | undefined {
+  const action = args.action as { value?: string; selected_option?: { value?: string } };
+  const raw = action.value ?? action.selected_option?.value ?? '';
+  const id = /BG-[A-Z0-9-]+/i.exec(raw)?.[0];
+  return id;
+}
+
+function clickOf(args: ButtonArgs | SelectArgs, deps: SlackDeps) {
+  return { deps, requestId: clickedRequestId(args), responseUrl: args.body.response_url };
+}
+
+/** Only the clicking user sees the answer (through the outbox, retried while Slack cannot take it). */
+async function tell(args: ButtonArgs | SelectArgs, deps: SlackDeps, text: string): Promise<void> {
+  await tellClicker(clickOf(args, deps), text);
 }
 
 /**
@@ -60,8 +72,8 @@ async function tell(args: ButtonArgs | SelectArgs, text: string): Promise<void> 
  * what happened: its buttons no longer apply. Only after a change; a refusal is
  * told to the clicker alone and replaces nothing.
  */
-async function replace(args: ButtonArgs | SelectArgs, message: Replacement): Promise<void> {
-  await args.respond({ replace_original: true, ...message });
+async function replace(args: ButtonArgs | SelectArgs, deps: SlackDeps, message: Replacement): Promise<void> {
+  await replaceClicked(clickOf(args, deps), message);
 }
 
 const STALE_BUTTON = 'This button is not valid any more; use the buttons on the current message.';
@@ -73,11 +85,15 @@ export async function approveClicked(args: ButtonArgs, deps: SlackDeps): Promise
   try {
     value = JSON.parse(args.action.value ?? '') as ApproveValue;
   } catch {
-    await tell(args, 'This button is not valid any more; use the buttons on the current request message.');
+    await tell(
+      args,
+      deps,
+      'This button is not valid any more; use the buttons on the current request message.',
+    );
     return;
   }
   const reply = await deps.workflow.actions.approve(String(value.id), args.body.user.id, String(value.h));
-  await tell(args, reply.text);
+  await tell(args, deps, reply.text);
 }
 
 export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
@@ -87,7 +103,7 @@ export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
   const stored = await deps.workflow.get(id);
   const user = args.body.user.id;
   if (stored?.request.state !== 'pending') {
-    await tell(args, `Request ${id} is not waiting for a decision any more.`);
+    await tell(args, deps, `Request ${id} is not waiting for a decision any more.`);
     return;
   }
   // The trigger id expires in 3 s and isApprover may look up a user group: open first, then check.
@@ -97,7 +113,7 @@ export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
     view: denyModal(id),
     allowed: async () => stored.request.requesterId === user || (await deps.people.isApprover(user)),
     refusal: { title: 'Deny request', text: 'Only approvers can deny break-glass requests.' },
-    tell: (text) => tell(args, text),
+    tell: (text) => tell(args, deps, text),
     log: deps.log,
   });
 }
@@ -106,8 +122,8 @@ export async function doneClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
   await args.ack();
   await afterPendingAcks();
   const reply = await deps.workflow.actions.finish(args.action.value ?? '', args.body.user.id);
-  if (reply.ok) await replace(args, finishedReplacement(reply.request, reply.text));
-  else await tell(args, reply.text);
+  if (reply.ok) await replace(args, deps, finishedReplacement(reply.request, reply.text));
+  else await tell(args, deps, reply.text);
 }
 
 export async function extendChosen(args: SelectArgs, deps: SlackDeps): Promise<void> {
@@ -115,8 +131,8 @@ export async function extendChosen(args: SelectArgs, deps: SlackDeps): Promise<v
   await afterPendingAcks();
   const [id = '', seconds = ''] = args.action.selected_option.value.split('|');
   const reply = await deps.workflow.actions.requestExtension(id, args.body.user.id, Number(seconds));
-  if (reply.ok) await replace(args, askedReplacement(reply.request));
-  else await tell(args, reply.text);
+  if (reply.ok) await replace(args, deps, askedReplacement(reply.request));
+  else await tell(args, deps, reply.text);
 }
 
 export async function extensionApproved(args: ButtonArgs, deps: SlackDeps): Promise<void> {
@@ -124,13 +140,13 @@ export async function extensionApproved(args: ButtonArgs, deps: SlackDeps): Prom
   await afterPendingAcks();
   const value = parseExtensionValue(args.action.value);
   if (!value) {
-    await tell(args, STALE_BUTTON);
+    await tell(args, deps, STALE_BUTTON);
     return;
   }
   const user = args.body.user.id;
   const reply = await deps.workflow.actions.approveExtension(value.id, user, value);
-  if (reply.ok) await replace(args, approvedReplacement(reply.request, user, value.seconds));
-  else await tell(args, reply.text);
+  if (reply.ok) await replace(args, deps, approvedReplacement(reply.request, user, value.seconds));
+  else await tell(args, deps, reply.text);
 }
 
 /** Opens the decline modal for the ask clicked on, if it is still the pending one; its submission replaces the ask. */
@@ -139,14 +155,14 @@ export async function extensionDeclineClicked(args: ButtonArgs, deps: SlackDeps)
   await afterPendingAcks();
   const value = parseExtensionValue(args.action.value);
   if (!value) {
-    await tell(args, STALE_BUTTON);
+    await tell(args, deps, STALE_BUTTON);
     return;
   }
   // Only the local database before views.open (the trigger id lapses in 3 s); who may
   // decline is the workflow's decision, on submission.
   const ask = (await deps.workflow.get(value.id))?.request.extensionRequest;
   if (ask?.nonce !== value.nonce || ask.seconds !== value.seconds) {
-    await tell(args, 'That extension ask is no longer waiting for a decision.');
+    await tell(args, deps, 'That extension ask is no longer waiting for a decision.');
     return;
   }
   await args.client.views.open({
@@ -160,12 +176,12 @@ export async function extensionWithdrawn(args: ButtonArgs, deps: SlackDeps): Pro
   await afterPendingAcks();
   const value = parseExtensionValue(args.action.value);
   if (!value) {
-    await tell(args, STALE_BUTTON);
+    await tell(args, deps, STALE_BUTTON);
     return;
   }
   const reply = await deps.workflow.actions.withdrawExtension(value.id, args.body.user.id, value);
-  if (reply.ok) await replace(args, withdrawnReplacement(reply.request, value.seconds));
-  else await tell(args, reply.text);
+  if (reply.ok) await replace(args, deps, withdrawnReplacement(reply.request, value.seconds));
+  else await tell(args, deps, reply.text);
 }
 
 /** The whole policy an unlock would remove, for a policy too long for the request message. */
@@ -174,7 +190,7 @@ export async function viewPolicyClicked(args: ButtonArgs, deps: SlackDeps): Prom
   await afterPendingAcks();
   const stored = await deps.workflow.get(args.action.value ?? '');
   if (!stored) {
-    await tell(args, 'That request does not exist any more.');
+    await tell(args, deps, 'That request does not exist any more.');
     return;
   }
   await args.client.views.open({ trigger_id: args.body.trigger_id, view: policyModal(stored.request) });

@@ -56,6 +56,9 @@ export type ChannelError = 'not_in_channel' | 'channel_not_found' | 'is_archived
  */
 export type DownMode = '503' | 'reset';
 
+/** How many times Slack takes one response_url. */
+export const RESPONSE_URL_USES = 5;
+
 /** Slack's deadline for using a trigger id. */
 export const TRIGGER_TTL_MS = 3000;
 
@@ -88,6 +91,7 @@ export class FakeSlack {
   private readonly delays = new Map<string, number[]>();
   private readonly channels = new Map<string, ChannelError>();
   private readonly usedTriggers = new Set<string>();
+  private readonly responseUses = new Map<string, number>();
   private readonly served = new Map<string, (call: SlackCall) => Record<string, unknown>>();
   private outage: { until: number; mode: DownMode } | undefined;
   private readonly server: Server;
@@ -291,6 +295,12 @@ export class FakeSlack {
     if (served) return { status: 200, body: served(call) };
     const channelError = typeof args.channel === 'string' ? this.channels.get(args.channel) : undefined;
     if (channelError) return slackError(channelError);
+    if (method === 'response_url') {
+      // Slack takes a response_url up to 5 times.
+      const uses = (this.responseUses.get(call.path) ?? 0) + 1;
+      this.responseUses.set(call.path, uses);
+      if (uses > RESPONSE_URL_USES) return slackError('used_url');
+    }
     if (TRIGGER_METHODS.has(method)) {
       const refused = this.useTrigger(String(args.trigger_id ?? ''));
       if (refused) return slackError(refused);
