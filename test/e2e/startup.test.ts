@@ -1,14 +1,17 @@
 /**
- * Strict start-up, through the real entry (`node --import tsx src/main.ts`)
- * against the local fakes: every problem listed at once, one plain line each,
- * exit 1, no stack trace, and "started" never logged when the bot cannot work.
+ * Strict start-up, through the real entry (`node --import tsx src/main.ts`, and
+ * `npm start` for the built bot) against the local fakes: every problem listed
+ * at once, one plain line each, exit 1, no stack trace, and "started" never
+ * logged when the bot cannot work; and `npm start` lets SIGTERM reach the bot.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { staleReason } from '../../scripts/build-if-stale.js';
 import { SlackTokenError, startBot } from '../../src/bot.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { awsSettingsFromEnv } from '../../src/config/aws-settings.js';
@@ -271,5 +274,52 @@ describe('AWS credentials', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe('0');
     expect(run.stdout()).toContain('shutting down: finishing running jobs');
+  });
+});
+
+describe('npm start', () => {
+  it('runs the built bot so that SIGTERM sent to npm reaches it: graceful shutdown, exit 0', async () => {
+    const run = launch('npm', ['start'], environment());
+    const port = await run.started;
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).resolves.toMatchObject({ status: 200 });
+    // To npm alone, as `docker stop` or a process manager does: npm must pass it on.
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe('0');
+    expect(run.stdout()).toMatch(/"signal":"SIGTERM".*"msg":"shutting down: finishing running jobs"/);
+    // The bot itself is gone, not orphaned behind npm.
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  }, 60_000);
+
+  it('does not rebuild a current build (prestart)', async () => {
+    const first = launch('npm', ['run', '-s', 'prestart'], environment());
+    expect(await first.exited).toBe('0');
+    const built = statSync('dist/main.js').mtimeMs;
+    const second = launch('npm', ['run', '-s', 'prestart'], environment());
+    expect(await second.exited).toBe('0');
+    expect(second.stderr()).not.toContain('building');
+    expect(statSync('dist/main.js').mtimeMs).toBe(built);
+  }, 60_000);
+
+  it('rebuilds when the output is missing, or a source or a directory is newer', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bg-build-'));
+    await mkdir(join(root, 'src', 'slack'), { recursive: true });
+    await mkdir(join(root, 'dist'));
+    const at = (path: string, seconds: number) => utimesSync(join(root, path), seconds, seconds);
+    writeFileSync(join(root, 'src', 'slack', 'a.ts'), '');
+    writeFileSync(join(root, 'package.json'), '{}');
+    expect(staleReason(root)).toBe('dist/main.js does not exist');
+    writeFileSync(join(root, 'dist', 'main.js'), '');
+    for (const path of ['src/slack/a.ts', 'src/slack', 'src', 'package.json']) at(path, 1_000);
+    at('dist/main.js', 2_000);
+    expect(staleReason(root)).toBeUndefined();
+    at('src/slack/a.ts', 3_000);
+    expect(staleReason(root)).toBe('src changed since dist/main.js was built');
+    at('src/slack/a.ts', 1_000);
+    // A file deleted or renamed: only its directory's time changes.
+    at('src/slack', 3_000);
+    expect(staleReason(root)).toBe('src changed since dist/main.js was built');
+    at('src/slack', 1_000);
+    at('package.json', 3_000);
+    expect(staleReason(root)).toBe('package.json changed since dist/main.js was built');
   });
 });
