@@ -27,6 +27,7 @@ import { registerViews } from './slack/listeners/views.js';
 import { InstalledWorkspace, registerWorkspaceGuard } from './slack/listeners/workspace-guard.js';
 import { SlackPeople } from './slack/people.js';
 import { SocketConnection, type SocketReport } from './slack/socket-connection.js';
+import { checkSlackToken, type SlackIdentity, type SlackTokenCheck } from './startup-checks.js';
 import { createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
 import { DeliveryWorker } from './workflow/delivery.js';
@@ -89,10 +90,50 @@ export interface BotOptions {
   log: Logger;
   /** Web API client options (tests: no retries) */
   slackClientOptions?: WebClientOptions;
+  /** the bot token's auth.test, when the caller made it already (main.ts lists it with the other problems) */
+  slackToken?: SlackTokenCheck;
 }
 
-export async function startBot({ config, aws, log, slackClientOptions }: BotOptions): Promise<Bot> {
+/** Slack refused the bot token at start-up: nothing was started; `problem` says what to do. */
+export class SlackTokenError extends Error {
+  override readonly name = 'SlackTokenError';
+
+  constructor(readonly problem: string) {
+    super(problem);
+  }
+}
+
+/**
+ * The token's identity, before anything starts or is announced. A refused token
+ * stops the start (every Slack call would fail); an unreachable Slack does not:
+ * cleanups must not wait on Slack, and the workspace is asked again later.
+ */
+async function verifiedSlackIdentity(
+  config: AppConfig,
+  log: Logger,
+  made: SlackTokenCheck | undefined,
+): Promise<SlackIdentity | undefined> {
+  const check = made ?? (await checkSlackToken(config.slack.botToken, config.slack.apiUrl));
+  if (check.kind === 'refused') throw new SlackTokenError(check.problem);
+  if (check.kind === 'unreachable') {
+    log.warn(
+      { err: check.reason },
+      'could not check the Slack bot token (Slack did not answer auth.test): starting anyway',
+    );
+    return undefined;
+  }
+  return check.identity;
+}
+
+export async function startBot({
+  config,
+  aws,
+  log,
+  slackClientOptions,
+  slackToken,
+}: BotOptions): Promise<Bot> {
   for (const warning of config.warnings) log.warn(warning);
+  const identity = await verifiedSlackIdentity(config, log, slackToken);
   // First, so that a missing table or a newer schema stops the start before anything listens.
   const store = await createStore(config, { region: aws.region, requestTimeoutMs: aws.requestTimeoutMs });
   const clients = new AwsClients(aws);
@@ -143,9 +184,13 @@ export async function startBot({ config, aws, log, slackClientOptions }: BotOpti
     limitAws: pLimit(INTERACTIVE_AWS_CONCURRENCY),
   };
   // auth.test names the installed workspace; every request that names another is refused,
-  // before any listener runs. Asked now, not awaited: a Slack outage must not hold up the start.
+  // before any listener runs. Known from the start-up check, or, if Slack did not answer
+  // it, asked now, not awaited: a Slack outage must not hold up the start.
   const workspaceClient = boundedSlackClient(config, log);
-  const workspace = new InstalledWorkspace(() => workspaceClient.auth.test(), log);
+  const workspace = new InstalledWorkspace(
+    () => (identity?.teamId ? Promise.resolve({ team_id: identity.teamId }) : workspaceClient.auth.test()),
+    log,
+  );
   void workspace.id();
   registerWorkspaceGuard(app, workspace, log);
   registerCommands(app, deps);

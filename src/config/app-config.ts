@@ -22,6 +22,49 @@ const duration = (name: string, fallback: string) =>
       return seconds;
     });
 
+/**
+ * A whole number in a range, named in plain words when it is not one
+ * (`PORT=abc` says so, not "expected number, received NaN").
+ */
+export const wholeNumber = (name: string, min: number, max: number, fallback: number, range?: string) =>
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const trimmed = text?.trim() ?? '';
+      if (trimmed === '') return fallback;
+      const value = Number(trimmed);
+      if (!/^\d+$/.test(trimmed) || value < min || value > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a whole number ${range ?? `from ${min} to ${max}`} (got "${text}")`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+/** Secrets are never echoed back in a problem line. */
+const SECRET_NAME = /TOKEN|SECRET/;
+
+/**
+ * One plain line per problem, naming the variable and, unless it is a secret,
+ * what it was set to.
+ */
+export function problemLines(issues: readonly z.core.$ZodIssue[], env: NodeJS.ProcessEnv): string[] {
+  return issues.map((issue) => {
+    const name = String(issue.path[0] ?? '');
+    const text = issue.message.includes(name) ? issue.message : `${issue.path.join('.')}: ${issue.message}`;
+    const value = env[name];
+    if (!value?.trim() || text.includes('(got ') || SECRET_NAME.test(name)) return text;
+    return `${text} (got "${value}")`;
+  });
+}
+
+/** pino's levels, lowest to highest, and `silent`. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const slackIds = (name: string) =>
   z
     .string()
@@ -41,28 +84,55 @@ const slackIds = (name: string) =>
       return ids;
     });
 
+/**
+ * The approvers: two different people must be able to approve, so at least two
+ * distinct users, or a user group (its size is known only at run time). An id
+ * listed twice counts once and is a mistake (probably meant someone else).
+ */
+const approverIds = slackIds('BREAKGLASS_APPROVERS').superRefine((ids, ctx) => {
+  const distinct = [...new Set(ids)];
+  const twice = distinct.filter((id) => ids.indexOf(id) !== ids.lastIndexOf(id));
+  const hasGroup = distinct.some((id) => id.startsWith('S'));
+  if (!hasGroup && distinct.length < 2) {
+    const named = distinct.length
+      ? `names only one person (${distinct[0]}${twice.length ? ', listed more than once' : ''}): `
+      : 'is required: ';
+    ctx.addIssue({
+      code: 'custom',
+      message: `BREAKGLASS_APPROVERS ${named}two different people must approve, so list two or more user ids or a user group (S…)`,
+    });
+    return;
+  }
+  if (twice.length) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `BREAKGLASS_APPROVERS lists ${twice.join(', ')} more than once: list each approver once`,
+    });
+  }
+});
+
 const schema = z.object({
   SLACK_BOT_TOKEN: z
     .string({ message: 'SLACK_BOT_TOKEN is required (xoxb-…)' })
     .regex(/^xox[bp]-/, 'SLACK_BOT_TOKEN must start with xoxb-'),
-  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1, 'SLACK_SIGNING_SECRET must not be empty').optional(),
   SLACK_APP_TOKEN: z
     .string()
     .regex(/^xapp-/, 'SLACK_APP_TOKEN must start with xapp-')
     .optional(),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // 0: any free port (the tests use it).
+  PORT: wholeNumber('PORT', 0, 65535, 3000, 'from 1 to 65535 (or 0: any free port)'),
   SLACK_API_URL: z
     .string()
-    .url()
-    .refine((u) => u.endsWith('/api/'), 'SLACK_API_URL must end with /api/')
+    .refine(
+      (u) => URL.canParse(u) && u.endsWith('/api/'),
+      'SLACK_API_URL must be a URL that ends with /api/, such as https://slack.com/api/',
+    )
     .default('https://slack.com/api/'),
   BREAKGLASS_CHANNEL_ID: z
     .string({ message: 'BREAKGLASS_CHANNEL_ID is required (the approvals channel, C…)' })
     .regex(/^[CG][A-Z0-9]{2,}$/, 'BREAKGLASS_CHANNEL_ID must be a channel id such as C0123ABCD'),
-  BREAKGLASS_APPROVERS: slackIds('BREAKGLASS_APPROVERS').refine(
-    (ids) => ids.length >= 2 || ids.some((id) => id.startsWith('S')),
-    'BREAKGLASS_APPROVERS is required: two or more user ids, or a user group (two different people must approve)',
-  ),
+  BREAKGLASS_APPROVERS: approverIds,
   BREAKGLASS_REQUESTERS: slackIds('BREAKGLASS_REQUESTERS'),
   BREAKGLASS_DURATIONS: z
     .string()
@@ -110,7 +180,7 @@ const schema = z.object({
   BREAKGLASS_TICK: duration('BREAKGLASS_TICK', '5s'),
   BREAKGLASS_CLEANUP_RETRY: duration('BREAKGLASS_CLEANUP_RETRY', '30s'),
   BREAKGLASS_JOB_LEASE: duration('BREAKGLASS_JOB_LEASE', '60s'),
-  BREAKGLASS_DB: z.string().min(1).default('./data/breakglass.db'),
+  BREAKGLASS_DB: z.string().min(1, 'BREAKGLASS_DB must not be empty').default('./data/breakglass.db'),
   BREAKGLASS_STORE: z
     .enum(['sqlite', 'dynamodb'], { message: 'BREAKGLASS_STORE must be sqlite or dynamodb' })
     .default('sqlite'),
@@ -122,9 +192,12 @@ const schema = z.object({
     )
     .optional(),
   DRY_RUN: z
-    .enum(['true', 'false', '1', '0', ''])
+    .enum(['true', 'false', '1', '0', ''], { message: 'DRY_RUN must be true, false, 1 or 0' })
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
 });
 
 export interface AppConfig {
@@ -155,6 +228,8 @@ export interface AppConfig {
   dbFile: string;
   store: StoreConfig;
   dryRun: boolean;
+  /** LOG_LEVEL, checked here so that a bad one is listed with the other problems */
+  logLevel: LogLevel;
   /** settings that work but probably not as meant; logged at warn at start-up */
   warnings: string[];
 }
@@ -183,13 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       : [];
   if (!parsed.success || modeProblem.length || storeProblem.length) {
     const issues = parsed.success ? [] : parsed.error.issues;
-    throw new ConfigError([
-      ...modeProblem,
-      ...storeProblem,
-      ...issues.map((i) =>
-        i.message.includes(String(i.path[0] ?? '')) ? i.message : `${i.path.join('.')}: ${i.message}`,
-      ),
-    ]);
+    throw new ConfigError([...modeProblem, ...storeProblem, ...problemLines(issues, env)]);
   }
   const e = parsed.data;
   const warnings: string[] = [];
@@ -223,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { kind: 'dynamodb', table: e.BREAKGLASS_TABLE }
         : { kind: 'sqlite', file: e.BREAKGLASS_DB },
     dryRun: e.DRY_RUN,
+    logLevel: e.LOG_LEVEL,
     warnings,
   };
 }

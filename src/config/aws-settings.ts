@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from './app-config.js';
+import { ConfigError, problemLines, wholeNumber } from './app-config.js';
 
 /** A comma list of 12-digit account ids; every bad one is named in one problem line. */
 const accountIds = (name: string) =>
@@ -30,15 +30,19 @@ const accountIds = (name: string) =>
 const schema = z.object({
   AWS_REGION: z
     .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region such as us-east-1')
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'AWS_REGION must be a region such as us-east-1')
     .default('us-east-1'),
-  AWS_USE_FIPS_ENDPOINT: z.enum(['true', 'false']).default('false'),
-  AWS_USE_DUALSTACK_ENDPOINT: z.enum(['true', 'false']).default('false'),
-  AWS_ENDPOINT_URL: z.string().url().optional(),
-  AWS_ENDPOINT_URL_S3: z.string().url().optional(),
-  AWS_ENDPOINT_URL_SQS: z.string().url().optional(),
-  BREAKGLASS_AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
-  BREAKGLASS_AWS_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  AWS_USE_FIPS_ENDPOINT: z
+    .enum(['true', 'false'], { message: 'AWS_USE_FIPS_ENDPOINT must be true or false' })
+    .default('false'),
+  AWS_USE_DUALSTACK_ENDPOINT: z
+    .enum(['true', 'false'], { message: 'AWS_USE_DUALSTACK_ENDPOINT must be true or false' })
+    .default('false'),
+  AWS_ENDPOINT_URL: z.url({ message: 'AWS_ENDPOINT_URL must be a URL' }).optional(),
+  AWS_ENDPOINT_URL_S3: z.url({ message: 'AWS_ENDPOINT_URL_S3 must be a URL' }).optional(),
+  AWS_ENDPOINT_URL_SQS: z.url({ message: 'AWS_ENDPOINT_URL_SQS must be a URL' }).optional(),
+  BREAKGLASS_AWS_MAX_ATTEMPTS: wholeNumber('BREAKGLASS_AWS_MAX_ATTEMPTS', 1, 20, 8),
+  BREAKGLASS_AWS_REQUEST_TIMEOUT_MS: wholeNumber('BREAKGLASS_AWS_REQUEST_TIMEOUT_MS', 100, 120_000, 10_000),
   BREAKGLASS_PROTECTED_ACCOUNTS: accountIds('BREAKGLASS_PROTECTED_ACCOUNTS'),
 });
 
@@ -61,11 +65,7 @@ export interface AwsSettings {
 export function awsSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AwsSettings {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) =>
-        i.message.includes(String(i.path[0] ?? '')) ? i.message : `${i.path.join('.')}: ${i.message}`,
-      ),
-    );
+    throw new ConfigError(problemLines(parsed.error.issues, env));
   }
   const e = parsed.data;
   return {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/app-config.js';
+import { awsSettingsFromEnv } from '../../src/config/aws-settings.js';
 
 const VALID = {
   SLACK_BOT_TOKEN: 'xoxb-1',
@@ -11,6 +12,26 @@ const VALID = {
   BREAKGLASS_CHANNEL_ID: 'C0123ABCD',
   BREAKGLASS_APPROVERS: 'U0123AAAA, S0123GGGG',
 };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+function awsProblems(env: Record<string, string>): string[] {
+  try {
+    awsSettingsFromEnv(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
@@ -52,10 +73,73 @@ describe('configuration', () => {
         expect.stringMatching(/two different people must approve/),
         expect.stringMatching(/BREAKGLASS_DURATIONS must be a comma list/),
         expect.stringMatching(/BREAKGLASS_TICK must be a duration/),
-        expect.stringMatching(/SLACK_API_URL must end with \/api\//),
+        expect.stringMatching(/SLACK_API_URL must be a URL that ends with \/api\//),
       ]),
     );
     expect(problems.every((p) => !p.includes('\n'))).toBe(true);
+  });
+
+  it('refuses approvers that can never make two approvals, and ids listed twice', () => {
+    expect(problems({ ...VALID, BREAKGLASS_APPROVERS: 'U0123AAAA,U0123AAAA' })).toEqual([
+      'BREAKGLASS_APPROVERS names only one person (U0123AAAA, listed more than once): two different people must approve, so list two or more user ids or a user group (S…) (got "U0123AAAA,U0123AAAA")',
+    ]);
+    expect(problems({ ...VALID, BREAKGLASS_APPROVERS: 'U0123AAAA' })).toEqual([
+      expect.stringMatching(
+        /^BREAKGLASS_APPROVERS names only one person \(U0123AAAA\): two different people/,
+      ),
+    ]);
+    expect(problems({ ...VALID, BREAKGLASS_APPROVERS: ' ' })).toEqual([
+      'BREAKGLASS_APPROVERS is required: two different people must approve, so list two or more user ids or a user group (S…)',
+    ]);
+    expect(problems({ ...VALID, BREAKGLASS_APPROVERS: 'U0123AAAA,U0123BBBB,U0123AAAA' })).toEqual([
+      'BREAKGLASS_APPROVERS lists U0123AAAA more than once: list each approver once (got "U0123AAAA,U0123BBBB,U0123AAAA")',
+    ]);
+    expect(problems({ ...VALID, BREAKGLASS_APPROVERS: 'S0123GGGG,S0123GGGG' })).toEqual([
+      expect.stringMatching(/^BREAKGLASS_APPROVERS lists S0123GGGG more than once/),
+    ]);
+    // One user and a group: the group's members make the second approval.
+    expect(loadConfig({ ...VALID, BREAKGLASS_APPROVERS: 'U0123AAAA,S0123GGGG' }).approvers).toEqual([
+      'U0123AAAA',
+      'S0123GGGG',
+    ]);
+    expect(loadConfig({ ...VALID, BREAKGLASS_APPROVERS: 'S0123GGGG' }).approvers).toEqual(['S0123GGGG']);
+  });
+
+  it('names a port that is not a whole number in range, in plain words', () => {
+    for (const port of ['abc', '3000.5', '-1', '65536', '1e3']) {
+      expect(problems({ ...VALID, PORT: port })).toEqual([
+        `PORT must be a whole number from 1 to 65535 (or 0: any free port) (got "${port}")`,
+      ]);
+    }
+    expect(loadConfig({ ...VALID, PORT: '8080' }).slack.port).toBe(8080);
+    expect(loadConfig({ ...VALID, PORT: '0' }).slack.port).toBe(0);
+    expect(loadConfig({ ...VALID, PORT: '' }).slack.port).toBe(3000);
+  });
+
+  it('checks LOG_LEVEL with the rest, against the levels pino knows', () => {
+    expect(problems({ ...VALID, LOG_LEVEL: 'verbose' })).toEqual([
+      'LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent (got "verbose")',
+    ]);
+    expect(loadConfig(VALID).logLevel).toBe('info');
+    expect(loadConfig({ ...VALID, LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+  });
+
+  it('says what each setting takes in plain words, and never echoes a secret', () => {
+    expect(problems({ ...VALID, DRY_RUN: 'yes', SLACK_API_URL: 'slack' })).toEqual([
+      'SLACK_API_URL must be a URL that ends with /api/, such as https://slack.com/api/ (got "slack")',
+      'DRY_RUN must be true, false, 1 or 0 (got "yes")',
+    ]);
+    expect(problems({ ...VALID, SLACK_BOT_TOKEN: 'xapp-secret-value' })).toEqual([
+      'SLACK_BOT_TOKEN must start with xoxb-',
+    ]);
+    expect(
+      awsProblems({ AWS_REGION: 'moon', BREAKGLASS_AWS_MAX_ATTEMPTS: 'many', AWS_USE_FIPS_ENDPOINT: 'yes' }),
+    ).toEqual([
+      'AWS_REGION must be a region such as us-east-1 (got "moon")',
+      'AWS_USE_FIPS_ENDPOINT must be true or false (got "yes")',
+      'BREAKGLASS_AWS_MAX_ATTEMPTS must be a whole number from 1 to 20 (got "many")',
+    ]);
+    expect(awsSettingsFromEnv({ BREAKGLASS_AWS_REQUEST_TIMEOUT_MS: '2500' }).requestTimeoutMs).toBe(2500);
   });
 
   it('runs in Socket Mode without a signing secret', () => {
@@ -83,7 +167,8 @@ describe('configuration', () => {
   it('makes `npm start` exit non-zero with the problems and no stack trace', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', BREAKGLASS_APPROVERS: 'bob' },
+      // DRY_RUN: no AWS credentials needed, so only the environment's problems are listed.
+      env: { PATH: process.env.PATH ?? '', BREAKGLASS_APPROVERS: 'bob', DRY_RUN: '1' },
     });
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');

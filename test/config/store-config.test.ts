@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/app-config.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { FakeSlack } from '../fakes/slack/server.js';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../support/dynamodb-env.js';
 
 const VALID = {
@@ -49,20 +50,25 @@ describe('store settings', () => {
       'BREAKGLASS_TABLE is required when BREAKGLASS_STORE=dynamodb (the DynamoDB table name)',
     ]);
     expect(problems({ ...VALID, BREAKGLASS_STORE: 'postgres' })).toEqual([
-      'BREAKGLASS_STORE must be sqlite or dynamodb',
+      'BREAKGLASS_STORE must be sqlite or dynamodb (got "postgres")',
     ]);
     expect(problems({ ...VALID, BREAKGLASS_STORE: 'dynamodb', BREAKGLASS_TABLE: 'a b' })).toEqual([
-      'BREAKGLASS_TABLE must be a DynamoDB table name (3 to 255 letters, digits, _ . -)',
+      'BREAKGLASS_TABLE must be a DynamoDB table name (3 to 255 letters, digits, _ . -) (got "a b")',
     ]);
   });
 });
 
 describe('starting on a store it cannot use', () => {
   let local: LocalDynamoDb;
+  let slack: FakeSlack;
   beforeAll(async () => {
     local = await startLocalDynamoDb();
+    slack = await FakeSlack.start({ tokens: [VALID.SLACK_BOT_TOKEN] });
   });
-  afterAll(() => local.close());
+  afterAll(async () => {
+    await local.close();
+    await slack.close();
+  });
 
   /** Runs the bot (src/main.ts) to its exit; the local DynamoDB keeps answering meanwhile. */
   function runBot(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
@@ -73,6 +79,10 @@ describe('starting on a store it cannot use', () => {
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           AWS_EC2_METADATA_DISABLED: 'true',
           PORT: '0',
+          // Slack accepts the token and AWS credentials are found: only the store is wrong.
+          SLACK_API_URL: slack.apiUrl,
+          AWS_ACCESS_KEY_ID: 'AKIAFAKE0000000000001',
+          AWS_SECRET_ACCESS_KEY: 'fake-secret',
           ...VALID,
           ...env,
         },

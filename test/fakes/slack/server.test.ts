@@ -240,6 +240,47 @@ describe('programmed failures', () => {
   });
 });
 
+describe('tokens, as strictly as Slack', () => {
+  const answerTo = async (fake: FakeSlack, token: string) => {
+    const other = new WebClient(token, {
+      slackApiUrl: fake.apiUrl,
+      retryConfig: { retries: 0 },
+      logLevel: LogLevel.ERROR,
+    });
+    return other.auth.test().then(
+      (res) => ({ ok: res.ok, team: res.team_id }),
+      (error: { data?: { error?: string } }) => ({ ok: false, error: error.data?.error }),
+    );
+  };
+
+  it('knows only the installed tokens, and answers token_revoked once one is revoked', async () => {
+    const fake = await FakeSlack.start({ tokens: ['xoxb-installed'] });
+    try {
+      expect(await answerTo(fake, 'xoxb-installed')).toEqual({ ok: true, team: 'T0TEAM' });
+      expect(await answerTo(fake, 'xoxb-someone-else')).toEqual({ ok: false, error: 'invalid_auth' });
+      fake.revoke('xoxb-installed');
+      expect(await answerTo(fake, 'xoxb-installed')).toEqual({ ok: false, error: 'token_revoked' });
+      // Every method, not only auth.test.
+      const revoked = new WebClient('xoxb-installed', {
+        slackApiUrl: fake.apiUrl,
+        retryConfig: { retries: 0 },
+      });
+      await expect(revoked.chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject({
+        data: { error: 'token_revoked' },
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('answers not_authed without a token, and invalid_auth to a token of no Slack form', async () => {
+    const res = await fetch(`${slack.apiUrl}auth.test`, { method: 'POST' });
+    expect(await res.json()).toEqual({ ok: false, error: 'not_authed' });
+    expect(await answerTo(slack, 'not-a-token')).toEqual({ ok: false, error: 'invalid_auth' });
+    expect(await answerTo(slack, 'xoxb-any-well-formed')).toMatchObject({ ok: true });
+  });
+});
+
 describe('channel history and message metadata', () => {
   const meta = (id: string) => ({ event_type: 'breakglass_notice', event_payload: { notice_id: id } });
 

@@ -5,7 +5,9 @@
  *
  * It is as strict as Slack where Slack documents a rule: Block Kit limits
  * (`invalid_blocks` for messages, `invalid_arguments` for views, see
- * block-kit.ts) and single-use trigger ids that expire after 3 s. Tests can
+ * block-kit.ts), single-use trigger ids that expire after 3 s, and tokens: a
+ * Web API call with no token answers `not_authed`, a revoked one
+ * `token_revoked`, an unknown one `invalid_auth` (see `install`). Tests can
  * program what Slack does when it misbehaves: an error answer, a 429 with
  * Retry-After, an HTTP 5xx, a channel the bot cannot post to, or an outage.
  */
@@ -94,6 +96,8 @@ export class FakeSlack {
   private readonly responseUses = new Map<string, number>();
   private readonly served = new Map<string, (call: SlackCall) => Record<string, unknown>>();
   private outage: { until: number; mode: DownMode } | undefined;
+  private readonly installed = new Set<string>();
+  private readonly revoked = new Set<string>();
   private readonly server: Server;
 
   private constructor() {
@@ -111,8 +115,14 @@ export class FakeSlack {
     });
   }
 
-  static async start(): Promise<FakeSlack> {
+  /**
+   * `tokens`: the bot (or user) tokens of the apps installed in this workspace;
+   * any other `xox…` token is unknown (`invalid_auth`). Without it, every
+   * well-formed token counts as installed (the fake cannot know what was issued).
+   */
+  static async start(options: { tokens?: readonly string[] } = {}): Promise<FakeSlack> {
     const fake = new FakeSlack();
+    for (const token of options.tokens ?? []) fake.install(token);
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
     return fake;
@@ -137,6 +147,30 @@ export class FakeSlack {
    */
   serve(method: string, handler: (call: SlackCall) => Record<string, unknown>): void {
     this.served.set(method, handler);
+  }
+
+  /** Installs an app with this bot token: from now on only installed tokens are known. */
+  install(token: string): void {
+    this.installed.add(token);
+  }
+
+  /** Revokes a token (the app uninstalled, the token regenerated): every call with it answers `token_revoked`. */
+  revoke(token: string): void {
+    this.revoked.add(token);
+  }
+
+  /**
+   * Slack's answer to a Web API call's token, or undefined when it is accepted.
+   * App-level tokens (`xapp-`) are left to whoever serves the method that takes
+   * them (apps.connections.open).
+   */
+  private refuseToken(token: string | undefined): string | undefined {
+    if (!token) return 'not_authed';
+    if (this.revoked.has(token)) return 'token_revoked';
+    if (token.startsWith('xapp-')) return undefined;
+    if (!/^xox[bpa]-[A-Za-z0-9-]+$/.test(token)) return 'invalid_auth';
+    if (this.installed.size && !this.installed.has(token)) return 'invalid_auth';
+    return undefined;
   }
 
   /** The next call (or `times` calls) of `method` answer { ok: false, error }. */
@@ -287,6 +321,10 @@ export class FakeSlack {
   private answer(call: SlackCall): Answer {
     const { method, args } = call;
     if (this.isDown) return { status: 503, body: '<html><body>Slack is down</body></html>' };
+    if (call.path.startsWith('/api/')) {
+      const refused = this.refuseToken(call.token);
+      if (refused) return slackError(refused);
+    }
     const queued = this.programmed.get(method)?.[0];
     // A lost answer meant for another channel waits for its call.
     const programmed = queued?.kind === 'lost' ? undefined : this.programmed.get(method)?.shift();

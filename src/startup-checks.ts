@@ -1,0 +1,112 @@
+/**
+ * What start-up checks outside the process before anything is announced: that
+ * Slack accepts the bot token (`auth.test`), and that the AWS SDK finds
+ * credentials. A problem is one plain line saying what to do, listed with the
+ * configuration's own problems.
+ */
+import { STSClient } from '@aws-sdk/client-sts';
+import { WebClient } from '@slack/web-api';
+import { silentLogger } from './log.js';
+import { boltLogger } from './slack/bolt-logger.js';
+import { toDeliveryError } from './slack/delivery-errors.js';
+
+/** Each check gives up after this long: a start-up never hangs on it. */
+export const STARTUP_CHECK_TIMEOUT_MS = 5_000;
+
+/** Who the token is, from auth.test. */
+export interface SlackIdentity {
+  /** the workspace the app is installed in */
+  teamId: string | undefined;
+  botUserId: string | undefined;
+}
+
+export type SlackTokenCheck =
+  | { kind: 'ok'; identity: SlackIdentity }
+  /** Slack refused the token: it will refuse every call, so the bot must not start. */
+  | { kind: 'refused'; problem: string }
+  /**
+   * Slack did not answer (outage, timeout, rate limit): the bot starts anyway,
+   * because cleanups must never wait on Slack, and learns its workspace later.
+   */
+  | { kind: 'unreachable'; reason: string };
+
+const REINSTALL =
+  'reinstall the app to the workspace (api.slack.com/apps → your app → Install App) and set SLACK_BOT_TOKEN to the new Bot User OAuth Token (xoxb-…)';
+
+/** The remedy for each way Slack refuses a token. */
+const TOKEN_REMEDIES: Record<string, string> = {
+  invalid_auth: `Slack does not know SLACK_BOT_TOKEN (invalid_auth): it is mistyped, from another app or workspace, or the app was uninstalled; copy the Bot User OAuth Token from the app's OAuth & Permissions page, or ${REINSTALL}`,
+  token_revoked: `SLACK_BOT_TOKEN has been revoked (token_revoked): ${REINSTALL}`,
+  account_inactive: `SLACK_BOT_TOKEN belongs to a deactivated workspace or app user (account_inactive): ${REINSTALL} in an active workspace`,
+  not_authed:
+    "Slack received no bot token (not_authed): set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (xoxb-…)",
+  token_expired: `SLACK_BOT_TOKEN has expired (token_expired): the app has token rotation on, which the bot does not support; turn it off and ${REINSTALL}`,
+};
+
+/** Asks Slack who the token is, once, with no retries and a time limit. */
+export async function checkSlackToken(
+  token: string,
+  apiUrl: string,
+  timeoutMs = STARTUP_CHECK_TIMEOUT_MS,
+): Promise<SlackTokenCheck> {
+  const client = new WebClient(token, {
+    slackApiUrl: apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: timeoutMs,
+    // What matters is returned; the client's own lines are not wanted here.
+    logger: boltLogger(silentLogger),
+  });
+  try {
+    const answer = await client.auth.test();
+    return { kind: 'ok', identity: { teamId: answer.team_id || undefined, botUserId: answer.user_id } };
+  } catch (error) {
+    const failure = toDeliveryError(error);
+    if (failure.failure !== 'permanent') return { kind: 'unreachable', reason: failure.code };
+    return {
+      kind: 'refused',
+      problem:
+        TOKEN_REMEDIES[failure.code] ??
+        `Slack refused SLACK_BOT_TOKEN (${failure.code}): check the token and SLACK_API_URL, or ${REINSTALL}`,
+    };
+  }
+}
+
+const NO_CREDENTIALS =
+  'no AWS credentials found: set AWS_PROFILE (a profile in ~/.aws/config, e.g. after `aws sso login`) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an IAM role (ECS task role, EC2 instance profile); or set DRY_RUN=1 to try the bot without AWS';
+
+/**
+ * Resolves the SDK's default credential chain (environment, profiles, SSO,
+ * web identity, ECS and EC2 metadata) the way every client of the bot will.
+ * Undefined when credentials were found, else the problem line.
+ */
+export async function checkAwsCredentials(
+  region: string,
+  profile: string | undefined,
+  timeoutMs = STARTUP_CHECK_TIMEOUT_MS,
+): Promise<string | undefined> {
+  const sts = new STSClient({ region });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const found = await Promise.race([sts.config.credentials(), timeout]);
+    if (found === 'timeout') {
+      return `no AWS credentials found within ${timeoutMs / 1000} s (the SDK's chain did not finish: is the instance metadata service slow?): ${NO_CREDENTIALS.slice(NO_CREDENTIALS.indexOf('set '))}`;
+    }
+    return undefined;
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+    const none = /from any providers/i.test(message);
+    if (profile) {
+      const detail = none ? '' : ` (${message.replace(/\.$/, '')})`;
+      return `no AWS credentials found for AWS_PROFILE "${profile}"${detail}: check that ~/.aws/config (or AWS_CONFIG_FILE) has this profile, and for SSO run \`aws sso login --profile ${profile}\`; or set DRY_RUN=1 to try the bot without AWS`;
+    }
+    if (none) return NO_CREDENTIALS;
+    return `AWS credentials could not be loaded: ${message}; fix the profile or credentials named, or set DRY_RUN=1 to try the bot without AWS`;
+  } finally {
+    clearTimeout(timer);
+    sts.destroy();
+  }
+}
