@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_AUDIT_CONCURRENCY } from '../aws/org-audit.js';
+import { checkAccountId } from '../domain/aws-identifiers.js';
 import { CliError } from './io.js';
 import type { OutputFormat } from './render.js';
 
@@ -12,6 +13,33 @@ export function concurrencyOption(): Option {
         throw new InvalidArgumentError('use a whole number from 1 to 100');
       return n;
     });
+}
+
+/**
+ * `--account <id>`: the value is trimmed and checked (12 digits) while the flags are
+ * parsed, so a pasted "200000000001 " reaches AWS as 200000000001 and a bad id is
+ * refused (exit 2) before any AWS call.
+ */
+export function accountOption(description = 'one member account (12 digits)'): Option {
+  return new Option('--account <id>', description).argParser((value: string) => {
+    const checked = checkAccountId(value);
+    if (!checked.ok) throw new InvalidArgumentError(checked.reason);
+    return checked.value;
+  });
+}
+
+const REQUEST_ID = /^BG-[A-Z0-9]{1,32}$/;
+
+/** `--request <id>`: trimmed, upper-cased and checked (BG-…). */
+export function requestIdOption(description: string): Option {
+  return new Option('--request <id>', description).argParser((value: string) => {
+    const id = value.trim().toUpperCase();
+    if (!REQUEST_ID.test(id))
+      throw new InvalidArgumentError(
+        `"${id.slice(0, 40)}" is not a request id: use BG- and its letters, e.g. BG-7KQ2M9XD`,
+      );
+    return id;
+  });
 }
 
 /** Exactly one of the target flags must be given. */

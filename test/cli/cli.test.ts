@@ -64,7 +64,7 @@ describe('breakglass audit', () => {
 
   it.each([
     [['audit'], /exactly one of --account or --all/],
-    [['audit', '--account', '1', '--all'], /exactly one of --account or --all/],
+    [['audit', '--account', memberId(1), '--all'], /exactly one of --account or --all/],
     [['audit', '--all', '--concurrency', '0'], /from 1 to 100/],
     [['audit', '--all', '--json', '--csv'], /at most one of --json or --csv/],
     [['audit', '--frobnicate'], /unknown option '--frobnicate'/],
@@ -80,6 +80,34 @@ describe('breakglass audit', () => {
     expect(io.stderr).toHaveLength(1);
     expect(io.stderr[0]).toMatch(message);
     expect(fake.callsOf('AssumeRoot')).toEqual([]);
+  });
+});
+
+describe('identifiers typed by operators', () => {
+  it('trims an account id before it reaches AWS', async () => {
+    fake.account(memberId(4)).root = fullyCredentialed(memberId(4));
+    const io = recordingIo();
+    expect(await run(['audit', '--account', ` ${memberId(4)} `, '--json'], io)).toBe(0);
+    expect(await run(['delete-credentials', '--account', `${memberId(4)}\t`, '--yes'], io)).toBe(0);
+    const targets = [...fake.sessions.values()].map((s) => s.accountId);
+    expect(targets.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(targets)).toEqual(new Set([memberId(4)]));
+    expect(fake.refused.filter((r) => r.startsWith('sts:'))).toEqual([]);
+    expect(fake.account(memberId(4)).root.accessKeys).toEqual([]);
+  });
+
+  it.each([
+    [['audit', '--account', '2000000000O1']],
+    [['audit', '--account', '']],
+    [['audit', '--account', '20000000 0001']],
+    [['delete-credentials', '--account', '20000000000', '--yes']],
+    [['delete-credentials', '--account', 'arn:aws:iam::200000000001:root', '--yes']],
+  ])('refuses %j with exit 2 before any HTTP call', async (argv) => {
+    const io = recordingIo();
+    expect(await run(argv, io)).toBe(2);
+    expect(io.stderr).toHaveLength(1);
+    expect(io.stderr[0]).toMatch(/is not an AWS account id: use the 12 digits/);
+    expect(fake.stats.requests).toBe(0);
   });
 });
 

@@ -70,7 +70,7 @@ describe('breakglass history', () => {
     ).toEqual(['BG-NEW', 'BG-NEW']);
     const since = new Date(now - 90 * 60_000).toISOString();
     expect(JSON.parse((await history(['--since', since, '--json'])).out)).toHaveLength(1);
-    expect(JSON.parse((await history(['--request', 'bg-old', '--json'])).out)).toHaveLength(1);
+    expect(JSON.parse((await history(['--request', ' bg-old ', '--json'])).out)).toHaveLength(1);
   });
 
   it('writes CSV that a CSV reader reads back, details included', async () => {
@@ -82,6 +82,9 @@ describe('breakglass history', () => {
   it('says what is wrong in one line and exits non-zero', async () => {
     expect(await history(['--since', 'yesterday-ish'])).toMatchObject({ code: 2 });
     expect(await history(['--json', '--csv'])).toMatchObject({ code: 2 });
+    const badId = await history(['--request', 'BG OLD']);
+    expect(badId).toMatchObject({ code: 2 });
+    expect(badId.err).toMatch(/"BG OLD" is not a request id/);
     const missing = { ...env, BREAKGLASS_DB: '/nonexistent/breakglass.db' };
     const { recorded, err } = io();
     expect(await runCli(['history'], recorded, () => createCliContext(missing))).toBe(1);

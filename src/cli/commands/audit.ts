@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { auditOrganization } from '../../aws/org-audit.js';
 import type { CliContext } from '../context.js';
 import type { CliIo } from '../io.js';
-import { concurrencyOption, outputFormat, requireOneTarget } from '../options.js';
+import { accountOption, concurrencyOption, outputFormat, requireOneTarget } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { auditSummaryLine, renderAuditRows } from '../render.js';
 
@@ -20,7 +20,7 @@ export function registerAudit(program: Command, io: CliIo, context: () => CliCon
     .description(
       'show root credentials (password, access keys, signing certificates, MFA) of member accounts',
     )
-    .option('--account <id>', 'one member account (12 digits)')
+    .addOption(accountOption())
     .option('--all', 'every ACTIVE member account of the organization')
     .addOption(concurrencyOption())
     .option('--json', 'print JSON')

@@ -4,7 +4,7 @@ import { auditOrganization } from '../../aws/org-audit.js';
 import type { RootCredentialAudit } from '../../aws/root-task-results.js';
 import type { CliContext } from '../context.js';
 import { CliError, type CliIo } from '../io.js';
-import { concurrencyOption, requireOneTarget } from '../options.js';
+import { accountOption, concurrencyOption, requireOneTarget } from '../options.js';
 import { progressReporter } from '../progress.js';
 import { auditSummaryLine, describeAudit, describeDeletion } from '../render.js';
 
@@ -25,7 +25,7 @@ export function registerDeleteCredentials(program: Command, io: CliIo, context: 
   program
     .command('delete-credentials')
     .description('delete root passwords, access keys, signing certificates and MFA devices, then verify')
-    .option('--account <id>', 'one member account (12 digits)')
+    .addOption(accountOption())
     .option('--all-present', 'every member account where an audit finds root credentials')
     .option('--dry-run', 'audit and show what would be deleted, delete nothing')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')

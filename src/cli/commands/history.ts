@@ -12,6 +12,7 @@ import type { AuditEntry } from '../../store/store.js';
 import { StoreError } from '../../store/store-error.js';
 import type { CliContext } from '../context.js';
 import { CliError, type CliIo } from '../io.js';
+import { requestIdOption } from '../options.js';
 
 const DEFAULT_DB = './data/breakglass.db';
 const MAX_ENTRIES = 100_000;
@@ -58,7 +59,7 @@ export function registerHistory(program: Command, io: CliIo, context: () => CliC
       'export the audit trail (who did what, when, with AWS request ids and root-session key ids), oldest first',
     )
     .option('--since <when>', 'only entries since a duration ago (24h, 7d) or a date (2026-11-01)')
-    .option('--request <id>', 'only the entries of one request (BG-…)')
+    .addOption(requestIdOption('only the entries of one request (BG-…)'))
     .option('--json', 'one JSON array')
     .option('--csv', 'CSV with a header row')
     .action(async (flags: { since?: string; request?: string; json?: boolean; csv?: boolean }) => {
@@ -74,7 +75,7 @@ export function registerHistory(program: Command, io: CliIo, context: () => CliC
         throw error;
       }
       try {
-        const requestId = flags.request?.trim().toUpperCase();
+        const requestId = flags.request;
         const entries = (await store.listAudit(requestId, MAX_ENTRIES))
           .filter((e) => e.at >= since)
           .sort((a, b) => a.at - b.at);

@@ -11,7 +11,7 @@ import { CliError, type CliIo } from '../io.js';
 
 /** `--table`, else BREAKGLASS_TABLE. */
 function tableName(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  const table = flag ?? env.BREAKGLASS_TABLE;
+  const table = (flag ?? env.BREAKGLASS_TABLE)?.trim();
   if (!table) throw new CliError('give --table <name> or set BREAKGLASS_TABLE', 2);
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) {
     throw new CliError(`"${table}" is not a DynamoDB table name (3 to 255 letters, digits, _ . -)`, 2);
