@@ -58,3 +58,30 @@ export function outputFormat(flags: { json?: boolean; csv?: boolean }): OutputFo
 function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** `--region`: the region of every AWS client (the regional STS endpoint among them), over AWS_REGION. */
+export function regionOption(): Option {
+  return new Option('--region <region>', 'AWS region (default: AWS_REGION, else us-east-1)').argParser(
+    (value: string) => {
+      const region = value.trim();
+      if (!REGION.test(region))
+        throw new InvalidArgumentError(`"${region.slice(0, 40)}" is not an AWS region: use e.g. us-east-1`);
+      return region;
+    },
+  );
+}
+
+/** `--profile`: a named profile of the shared AWS config and credentials files, over AWS_PROFILE. */
+export function profileOption(): Option {
+  return new Option('--profile <name>', 'AWS profile from ~/.aws/config (default: AWS_PROFILE)').argParser(
+    (value: string) => {
+      const profile = value.trim();
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+      if (!/^[^\s\u0000-\u001f\u007f]{1,128}$/.test(profile))
+        throw new InvalidArgumentError('a profile name is one word of up to 128 characters');
+      return profile;
+    },
+  );
+}

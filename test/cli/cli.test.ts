@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
@@ -34,7 +37,7 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
-const run = (argv: string[], io: Recorded) => runCli(argv, io, () => createCliContext(env));
+const run = (argv: string[], io: Recorded) => runCli(argv, io, (options) => createCliContext(env, options));
 
 describe('breakglass audit', () => {
   it('audits every member account, following all ListAccounts pages', async () => {
@@ -108,6 +111,78 @@ describe('identifiers typed by operators', () => {
     expect(io.stderr).toHaveLength(1);
     expect(io.stderr[0]).toMatch(/is not an AWS account id: use the 12 digits/);
     expect(fake.stats.requests).toBe(0);
+  });
+});
+
+describe('program-wide flags', () => {
+  it('prints the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const io = recordingIo();
+      expect(await run([flag], io)).toBe(0);
+      expect(io.stdout.join('').trim()).toBe(version);
+    }
+    expect(fake.stats.requests).toBe(0);
+  });
+
+  it('sends every call to the --region given, before or after the command', async () => {
+    for (const argv of [
+      ['--region', 'eu-west-1', 'audit', '--account', memberId(2)],
+      ['audit', '--account', memberId(2), '--region', ' eu-west-1 '],
+    ]) {
+      expect(await run(argv, recordingIo())).toBe(0);
+    }
+    expect(fake.requests.length).toBeGreaterThan(0);
+    expect(new Set(fake.requests.map((r) => r.region))).toEqual(new Set(['eu-west-1']));
+    expect(fake.callsOf('AssumeRoot').length).toBeGreaterThan(0);
+  });
+
+  it('refuses a malformed --region or --profile before any AWS call', async () => {
+    for (const [argv, message] of [
+      [['--region', 'Europe', 'audit', '--all'], /"Europe" is not an AWS region/],
+      [['audit', '--all', '--profile', 'two words'], /a profile name is one word/],
+    ] as const) {
+      const io = recordingIo();
+      expect(await run([...argv], io)).toBe(2);
+      expect(io.stderr).toHaveLength(1);
+      expect(io.stderr[0]).toMatch(message);
+    }
+    expect(fake.stats.requests).toBe(0);
+  });
+
+  describe('--profile', () => {
+    beforeEach(() => {
+      const dir = mkdtempSync(join(tmpdir(), 'bg-profile-'));
+      writeFileSync(
+        join(dir, 'credentials'),
+        '[ops]\naws_access_key_id = AKIAFAKEPROFILE00001\naws_secret_access_key = fake-profile-secret\n',
+      );
+      // Only the profile holds credentials: no keys in the environment, no default profile.
+      vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'));
+      vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
+      vi.stubEnv('AWS_ACCESS_KEY_ID', undefined);
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', undefined);
+      vi.stubEnv('AWS_PROFILE', undefined);
+    });
+    afterEach(() => vi.unstubAllEnvs());
+
+    it('signs with the named profile', async () => {
+      const io = recordingIo();
+      expect(await run(['--profile', 'ops', 'audit', '--account', memberId(2), '--json'], io)).toBe(0);
+      expect(fake.callsOf('AssumeRoot')).toHaveLength(1);
+    });
+
+    it('fails without it, and with a profile that does not exist, calling nothing', async () => {
+      for (const argv of [
+        ['audit', '--account', memberId(2)],
+        ['audit', '--account', memberId(2), '--profile', 'nope'],
+      ]) {
+        const io = recordingIo();
+        expect(await run(argv, io)).toBe(1);
+        expect(io.stderr.at(-1)).toMatch(/^hint: no AWS credentials found: give --profile NAME/);
+      }
+      expect(fake.stats.requests).toBe(0);
+    });
   });
 });
 

@@ -28,7 +28,7 @@ function io() {
 
 async function history(args: string[]) {
   const { recorded, out, err } = io();
-  const code = await runCli(['history', ...args], recorded, () => createCliContext(env));
+  const code = await runCli(['history', ...args], recorded, (o) => createCliContext(env, o));
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

@@ -47,7 +47,7 @@ async function run(
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number; io: Recorded }> {
   const io = recordingIo();
-  const code = await runCli(argv, io, () => createCliContext({ ...env, ...extraEnv }));
+  const code = await runCli(argv, io, (o) => createCliContext({ ...env, ...extraEnv }, o));
   return { code, io };
 }
 

@@ -5,14 +5,15 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import { awsSettingsFromEnv } from '../../config/aws-settings.js';
 import { parseDuration } from '../../domain/durations.js';
-import { createStore } from '../../store/create-store.js';
+import { DynamoDbStore } from '../../store/dynamodb-store.js';
+import { SqliteStore } from '../../store/sqlite-store.js';
 import type { AuditEntry } from '../../store/store.js';
 import { StoreError } from '../../store/store-error.js';
 import type { CliContext } from '../context.js';
 import { CliError, type CliIo } from '../io.js';
 import { requestIdOption } from '../options.js';
+import { storeClientConfig } from './store.js';
 
 const DEFAULT_DB = './data/breakglass.db';
 const MAX_ENTRIES = 100_000;
@@ -64,12 +65,15 @@ export function registerHistory(program: Command, io: CliIo, context: () => CliC
     .option('--csv', 'CSV with a header row')
     .action(async (flags: { since?: string; request?: string; json?: boolean; csv?: boolean }) => {
       if (flags.json && flags.csv) throw new CliError('choose one of --json and --csv', 2);
-      const env = context().env;
+      const { env, aws } = context();
       const since = flags.since ? sinceTime(flags.since, Date.now()) : 0;
-      const aws = awsSettingsFromEnv(env);
-      let store: Awaited<ReturnType<typeof createStore>>;
+      const config = storeConfig(env);
+      let store: SqliteStore | DynamoDbStore;
       try {
-        store = await createStore({ store: storeConfig(env) }, { region: aws.region });
+        store =
+          config.kind === 'sqlite'
+            ? new SqliteStore(config.file)
+            : await DynamoDbStore.open({ table: config.table, client: storeClientConfig(aws) });
       } catch (error) {
         if (error instanceof StoreError) throw new CliError(error.message, 1);
         throw error;
