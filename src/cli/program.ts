@@ -9,6 +9,7 @@ import { registerStoreCommands } from './commands/store.js';
 import type { CliAwsOptions, CliContext } from './context.js';
 import { CliError, type CliIo } from './io.js';
 import { profileOption, regionOption } from './options.js';
+import { withHint } from './suggest.js';
 
 /** The version of package.json, for `--version`. */
 export function cliVersion(): string {
@@ -35,16 +36,20 @@ export function buildProgram(
     .version(cliVersion(), '-V, --version', 'print the version and exit')
     .addOption(profileOption())
     .addOption(regionOption())
-    .showSuggestionAfterError()
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    // Our own hints, on the same line as the error (see suggest.ts).
+    .showSuggestionAfterError(false)
+    .exitOverride();
   registerDoctor(program, io, context);
   registerAudit(program, io, context);
   registerDeleteCredentials(program, io, context);
   registerStoreCommands(program, io, context);
   registerHistory(program, io, context);
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride().configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s, write) => write(withHint(s, command)),
+    });
   }
   return { program, context: () => ctx };
 }

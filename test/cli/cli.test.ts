@@ -186,6 +186,23 @@ describe('program-wide flags', () => {
   });
 });
 
+describe('close-match hints', () => {
+  it.each([
+    [['delete-credentials', '--all'], "error: unknown option '--all'; did you mean --all-present?"],
+    [['audit', '--all-present'], "error: unknown option '--all-present'; did you mean --all?"],
+    [['audit', '--acount', '1'], "error: unknown option '--acount'; did you mean --account?"],
+    [['audit', '--all', '--regoin', 'x'], "error: unknown option '--regoin'; did you mean --region?"],
+    [['delte-credentials'], "error: unknown command 'delte-credentials'; did you mean delete-credentials?"],
+    [['histroy'], "error: unknown command 'histroy'; did you mean history?"],
+    [['audit', '--frobnicate'], "error: unknown option '--frobnicate'"],
+  ])('%j: one line, exit 2, nothing called', async (argv, line) => {
+    const io = recordingIo();
+    expect(await run(argv, io)).toBe(2);
+    expect(io.stderr.map((l) => l.trimEnd())).toEqual([line]);
+    expect(fake.stats.requests).toBe(0);
+  });
+});
+
 describe('breakglass delete-credentials', () => {
   beforeEach(() => {
     fake.account(memberId(4)).root = fullyCredentialed(memberId(4));
@@ -315,5 +332,15 @@ describe('the breakglass executable', () => {
     });
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual(["error: unknown option '--nope'"]);
+  });
+
+  it('hints at --all-present for delete-credentials --all', () => {
+    const result = spawnSync(process.execPath, ['bin/breakglass.js', 'delete-credentials', '--all'], {
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      "error: unknown option '--all'; did you mean --all-present?",
+    ]);
   });
 });
