@@ -4,28 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 import { fullyCredentialed, memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { FakeAws } from '../fakes/aws/server.js';
-
-interface Recorded extends CliIo {
-  stdout: string[];
-  stderr: string[];
-}
-
-function recordingIo(answer?: boolean): Recorded {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    interactive: false,
-    confirm: async () => answer,
-  };
-}
+import { type Recorded, recordingIo } from './recording-io.js';
 
 let fake: FakeAws;
 let env: NodeJS.ProcessEnv;
@@ -212,9 +194,7 @@ describe('breakglass delete-credentials', () => {
   it('shows the plan and deletes nothing on --dry-run', async () => {
     const io = recordingIo();
     expect(await run(['delete-credentials', '--all-present', '--dry-run'], io)).toBe(0);
-    expect(io.stderr.join('\n')).toContain(
-      `${memberId(4)}: password, 2 access key(s), 1 signing certificate(s), 2 MFA device(s)`,
-    );
+    expect(io.stderr.join('\n')).toMatch(new RegExp(`${memberId(4)}  workload-0004  password\n`));
     expect(io.stdout.join('\n')).toContain('Dry run');
     expect(fake.sessions.size).toBe(25);
     expect([...fake.sessions.values()].every((s) => s.taskPolicy === 'IAMAuditRootUserCredentials')).toBe(
@@ -223,14 +203,14 @@ describe('breakglass delete-credentials', () => {
   });
 
   it('refuses without --yes when nobody can confirm', async () => {
-    const io = recordingIo(undefined);
+    const io = recordingIo();
     expect(await run(['delete-credentials', '--account', memberId(4)], io)).toBe(2);
     expect(io.stderr.at(-1)).toMatch(/refusing to delete without --yes/);
     expect(fake.account(memberId(4)).root.loginProfile).not.toBeNull();
   });
 
   it('stops when the operator answers no', async () => {
-    const io = recordingIo(false);
+    const io = recordingIo({ answer: 'n' });
     expect(await run(['delete-credentials', '--account', memberId(4)], io)).toBe(1);
     expect(fake.account(memberId(4)).root.accessKeys).toHaveLength(2);
   });
@@ -239,8 +219,8 @@ describe('breakglass delete-credentials', () => {
     const io = recordingIo();
     expect(await run(['delete-credentials', '--all-present', '--yes'], io)).toBe(0);
     const out = io.stdout.join('\n');
-    expect(out).toContain(`${memberId(4)}: removed password; access keys`);
-    expect(out).toContain(`${memberId(9)}: removed password; verified clean`);
+    expect(out).toContain(`workload-0004 (${memberId(4)}): removed password; access keys`);
+    expect(out).toContain(`workload-0009 (${memberId(9)}): removed password; verified clean`);
     expect(fake.account(memberId(4)).root.mfaDevices).toEqual([]);
     expect(fake.account(memberId(9)).root.loginProfile).toBeNull();
   });
@@ -250,9 +230,12 @@ describe('breakglass delete-credentials', () => {
     const io = recordingIo();
     expect(await run(['delete-credentials', '--all-present', '--yes'], io)).toBe(1);
     expect(io.stdout.join('\n')).toMatch(
-      new RegExp(`${memberId(4)}: FAILED after removed password; access keys .*: .*DeleteAccessKey`),
+      new RegExp(
+        `workload-0004 \\(${memberId(4)}\\): FAILED after removed password; access keys .*: .*DeleteAccessKey`,
+        's',
+      ),
     );
-    expect(io.stderr.at(-1)).toContain('1 account(s) not verified clean');
+    expect(io.stderr.at(-1)).toContain(`Failed (credentials may remain): workload-0004 (${memberId(4)})`);
   });
 });
 

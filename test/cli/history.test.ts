@@ -4,26 +4,19 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { AuditEntry } from '../../src/store/store.js';
 import { freshDynamoStore, startLocalDynamoDb } from '../support/dynamodb-env.js';
+import { recordingIo } from './recording-io.js';
 
 const DAY = 86_400_000;
 const now = Date.now();
 let env: NodeJS.ProcessEnv;
 
 function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const recorded: CliIo & { out: (t: string) => void } = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    interactive: false,
-    confirm: async () => false,
-  };
-  return { recorded, out, err };
+  const recorded = recordingIo();
+  return { recorded, out: recorded.stdout, err: recorded.stderr };
 }
 
 async function history(args: string[]) {
@@ -61,7 +54,30 @@ describe('breakglass history', () => {
   it('lists the whole trail oldest first', async () => {
     const { code, out } = await history([]);
     expect(code).toBe(0);
-    expect(out.split('\n').map((l) => l.split(/\s{2,}/)[1])).toEqual(['BG-OLD', 'BG-NEW', 'BG-NEW']);
+    const [header, rule, ...rows] = out.split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['At (UTC)', 'Request', 'Actor', 'Action', 'Details']);
+    expect(rule).toMatch(/^[- ]+$/);
+    expect(rows.map((l) => l.split(/\s{2,}/)[1])).toEqual(['BG-OLD', 'BG-NEW', 'BG-NEW']);
+  });
+
+  it.each([60, 80, 100])(
+    'shares the audit table rendering: every line within %i columns',
+    async (columns) => {
+      const recorded = recordingIo({ columns });
+      expect(await runCli(['history'], recorded, (o) => createCliContext(env, o))).toBe(0);
+      const lines = [...recorded.stdout, ...recorded.stderr].join('\n').split('\n');
+      expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(columns);
+      expect(recorded.stdout.join('\n')).toContain('cleanup verified');
+      if (columns === 60)
+        expect(recorded.stderr.join(' ')).toMatch(/to fit 60 columns, not shown: Details; --wide shows/);
+    },
+  );
+
+  it('shows the details in full with --wide', async () => {
+    const recorded = recordingIo({ columns: 60 });
+    expect(await runCli(['history', '--wide'], recorded, (o) => createCliContext(env, o))).toBe(0);
+    expect(recorded.stdout.join('\n')).toContain('{"justification":"a, \\"quoted\\" one"}');
+    expect(recorded.stderr).toEqual([]);
   });
 
   it('filters by --since (a duration or a date) and by --request', async () => {
