@@ -89,6 +89,7 @@ export class AwsClients {
   private base() {
     return {
       region: this.settings.region,
+      ...(this.settings.profile ? { profile: this.settings.profile } : {}),
       requestHandler: this.handler,
       useFipsEndpoint: this.settings.useFipsEndpoint,
       useDualstackEndpoint: this.settings.useDualstackEndpoint,

@@ -1,26 +1,46 @@
 import { AwsClients } from '../aws/clients.js';
 import { OrganizationDirectory } from '../aws/organization.js';
 import { RootTaskService } from '../aws/root-task-service.js';
-import { awsSettingsFromEnv } from '../config/aws-settings.js';
+import { type AwsSettings, awsSettingsFromEnv } from '../config/aws-settings.js';
 import { createLogger, type Logger } from '../log.js';
+
+/** The program-wide flags that choose how to reach AWS (`--profile`, `--region`). */
+export interface CliAwsOptions {
+  /** a named profile of the shared AWS config and credentials files */
+  profile?: string;
+  /** wins over AWS_REGION */
+  region?: string;
+}
 
 /** The AWS side of a CLI run, built only when a command needs it (never for --help). */
 export interface CliContext {
-  /** the environment the command runs in (BREAKGLASS_TABLE, AWS_REGION…) */
+  /** the environment the command runs in (BREAKGLASS_TABLE, AWS_REGION…), `--region` applied */
   env: NodeJS.ProcessEnv;
+  /** region, profile, retries: what every AWS client of this run is built with */
+  aws: AwsSettings;
   clients: AwsClients;
   organization: OrganizationDirectory;
   service: RootTaskService;
   close(): void;
 }
 
-export function createCliContext(env: NodeJS.ProcessEnv = process.env, log?: Logger): CliContext {
-  const clients = new AwsClients(awsSettingsFromEnv(env));
+export function createCliContext(
+  baseEnv: NodeJS.ProcessEnv = process.env,
+  options: CliAwsOptions = {},
+  log?: Logger,
+): CliContext {
+  const env = options.region ? { ...baseEnv, AWS_REGION: options.region } : baseEnv;
+  const aws: AwsSettings = {
+    ...awsSettingsFromEnv(env),
+    ...(options.profile ? { profile: options.profile } : {}),
+  };
+  const clients = new AwsClients(aws);
   const organization = new OrganizationDirectory(clients);
   // The CLI reports to the terminal; structured logs only on request (LOG_LEVEL=info), on stderr.
   const logger = log ?? createLogger({ level: env.LOG_LEVEL ?? 'silent' }, process.stderr);
   return {
     env,
+    aws,
     clients,
     organization,
     service: new RootTaskService(clients, organization, logger),

@@ -2,4 +2,6 @@ import { createCliContext } from './context.js';
 import { processIo } from './io.js';
 import { runCli } from './program.js';
 
-process.exitCode = await runCli(process.argv.slice(2), processIo, () => createCliContext());
+process.exitCode = await runCli(process.argv.slice(2), processIo, (options) =>
+  createCliContext(process.env, options),
+);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { RootTaskError } from '../aws/errors.js';
 import { registerAudit } from './commands/audit.js';
@@ -5,16 +6,26 @@ import { registerDeleteCredentials } from './commands/delete-credentials.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerHistory } from './commands/history.js';
 import { registerStoreCommands } from './commands/store.js';
-import type { CliContext } from './context.js';
+import type { CliAwsOptions, CliContext } from './context.js';
 import { CliError, type CliIo } from './io.js';
+import { profileOption, regionOption } from './options.js';
+import { withHint } from './suggest.js';
+
+/** The version of package.json, for `--version`. */
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 export function buildProgram(
   io: CliIo,
-  makeContext: () => CliContext,
+  makeContext: (options: CliAwsOptions) => CliContext,
 ): { program: Command; context: () => CliContext | undefined } {
   let ctx: CliContext | undefined;
   const context = () => {
-    ctx ??= makeContext();
+    ctx ??= makeContext(program.opts<CliAwsOptions>());
     return ctx;
   };
   const program = new Command('breakglass')
@@ -22,22 +33,33 @@ export function buildProgram(
       'Operator CLI for AWS centralized root access: audit and remove root credentials of member accounts.\n' +
         'Granting root access (password recovery, policy unlocks) needs two approvers in Slack: see /breakglass.',
     )
-    .showSuggestionAfterError()
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+    .version(cliVersion(), '-V, --version', 'print the version and exit')
+    .addOption(profileOption())
+    .addOption(regionOption())
+    // Our own hints, on the same line as the error (see suggest.ts).
+    .showSuggestionAfterError(false)
+    .exitOverride();
   registerDoctor(program, io, context);
   registerAudit(program, io, context);
   registerDeleteCredentials(program, io, context);
   registerStoreCommands(program, io, context);
   registerHistory(program, io, context);
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride().configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s, write) => write(withHint(s, command)),
+    });
   }
   return { program, context: () => ctx };
 }
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage. Never throws. */
-export async function runCli(argv: string[], io: CliIo, makeContext: () => CliContext): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo,
+  makeContext: (options: CliAwsOptions) => CliContext,
+): Promise<number> {
   const { program, context } = buildProgram(io, makeContext);
   const before = process.exitCode;
   process.exitCode = undefined;
@@ -52,6 +74,10 @@ export async function runCli(argv: string[], io: CliIo, makeContext: () => CliCo
   }
 }
 
+const NO_CREDENTIALS = /CredentialsProviderError|Could not (load|resolve) credentials/;
+const CREDENTIALS_HINT =
+  'no AWS credentials found: give --profile NAME (a profile of ~/.aws/config or ~/.aws/credentials; run `aws sso login --profile NAME` first for SSO), set AWS_PROFILE, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+
 function report(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) {
     // Commander already printed its one line ("error: unknown option ..."); help and version exit 0.
@@ -64,7 +90,8 @@ function report(error: unknown, io: CliIo): number {
   }
   if (error instanceof RootTaskError) {
     io.err(`error: ${error.message}`);
-    if (error.kind !== 'invalid-input') io.err(`hint: ${error.remediation}`);
+    if (NO_CREDENTIALS.test(error.message)) io.err(`hint: ${CREDENTIALS_HINT}`);
+    else if (error.kind !== 'invalid-input') io.err(`hint: ${error.remediation}`);
     return error.kind === 'invalid-input' ? 2 : 1;
   }
   io.err(`error: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,10 +1,22 @@
 /** Text, CSV and JSON renderings of results; no I/O here. */
-import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import type { DoctorCheck } from '../aws/doctor.js';
 import type { AccountAuditRow } from '../aws/org-audit.js';
+import type { RootCredentialAudit } from '../aws/root-task-results.js';
+import { describeAudit, describeDeletion } from '../aws/root-task-text.js';
+import type { AuditEntry } from '../store/store.js';
+import { DEFAULT_COLUMNS } from './io.js';
+import {
+  type Cell,
+  type Column,
+  hiddenNote,
+  paint,
+  renderTable,
+  type TableView,
+  type Tone,
+} from './table.js';
 
-export { describeAudit, describeDeletion } from '../aws/root-task-text.js';
+export { describeAudit, describeDeletion };
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 
@@ -46,29 +58,112 @@ function flatten(row: AccountAuditRow): FlatAuditRow {
   };
 }
 
-export function renderAuditRows(rows: AccountAuditRow[], format: OutputFormat): string {
-  if (format === 'json') return JSON.stringify(rows, null, 2);
-  const flat = rows.map(flatten);
-  if (format === 'csv') return stringify(flat, { header: true }).trimEnd();
-  const table = new Table({
-    head: ['Account', 'Name', 'Status', 'Password', 'Access keys', 'Signing certs', 'MFA devices'],
-    style: { head: [], border: [] },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    wordWrap: true,
-    colWidths: [14, 24, 9, 10, 34, 22, 34],
-  });
-  for (const r of flat) {
-    table.push([
-      r.accountId,
-      r.name,
-      r.status,
-      r.status === 'error' ? { colSpan: 4, content: r.detail } : r.password,
-      ...(r.status === 'error'
-        ? []
-        : [r.accessKeys || '-', r.signingCertificates || '-', r.mfaDevices || '-']),
-    ]);
+/** How wide tables are: the terminal's width (100 when stdout is not one), or unlimited with --wide. */
+export function tableView(io: { columns?: number; color: boolean }, wide = false): TableView {
+  return { width: wide ? Number.POSITIVE_INFINITY : (io.columns ?? DEFAULT_COLUMNS), color: io.color };
+}
+
+/** A rendering for stdout, and a note about it for stderr (columns hidden to fit). */
+export interface Rendered {
+  text: string;
+  note?: string;
+}
+
+const STATUS_TONE: Record<FlatAuditRow['status'], Tone> = { clean: 'good', present: 'warn', error: 'bad' };
+
+const DETAIL_COLUMNS: Column[] = [
+  { header: 'Account', fixed: true, priority: 9 },
+  { header: 'Name', keepWords: true, priority: 2 },
+  { header: 'Status', fixed: true, priority: 8 },
+  { header: 'Password', fixed: true, priority: 5 },
+  { header: 'Access keys', keepWords: true, priority: 4 },
+  { header: 'Signing certs', keepWords: true, priority: 3 },
+  { header: 'MFA devices', keepWords: true, priority: 3 },
+];
+
+/** The narrow layout: what is present, counted, instead of every key and device. */
+const SUMMARY_COLUMNS: Column[] = [
+  { header: 'Account', fixed: true, priority: 9 },
+  { header: 'Name', min: 10, overflow: 'truncate', priority: 2 },
+  { header: 'Status', fixed: true, priority: 8 },
+  { header: 'Root credentials', min: 12, priority: 7 },
+];
+
+function keyLine(k: RootCredentialAudit['accessKeys'][number]): string {
+  return `${k.accessKeyId} (${k.status}${k.lastUsed ? `, used ${k.lastUsed.at.slice(0, 10)}` : ''})`;
+}
+
+function detailCells(row: AccountAuditRow): Cell[] {
+  const head: Cell[] = [row.account.id, row.account.name];
+  if (!row.ok) {
+    return [
+      ...head,
+      { text: 'error', tone: 'bad' },
+      { text: `${row.error.kind}: ${row.error.message}`, rest: true },
+    ];
   }
-  return table.toString();
+  const a = row.audit;
+  const status = a.anyPresent ? 'present' : 'clean';
+  return [
+    ...head,
+    { text: status, tone: STATUS_TONE[status] },
+    a.passwordPresent ? { text: 'yes', tone: 'warn' } : 'no',
+    a.accessKeys.map(keyLine).join('\n') || '-',
+    a.signingCertificates.map((c) => `${c.certificateId} (${c.status})`).join('\n') || '-',
+    a.mfaDevices.map((d) => `${d.serialNumber}${d.virtual ? ' (virtual)' : ''}`).join('\n') || '-',
+  ];
+}
+
+function summaryCells(row: AccountAuditRow): Cell[] {
+  const cells = detailCells(row).slice(0, 3);
+  if (!row.ok) return [...cells, { text: `${row.error.kind}: ${row.error.message}`, rest: true }];
+  return [...cells, row.audit.anyPresent ? describeAudit(row.audit) : '-'];
+}
+
+/**
+ * The audit as a table that fits `view.width`: every key, certificate and device
+ * when they fit, else one summary column (and a note saying --wide shows them).
+ */
+export function renderAuditTable(rows: AccountAuditRow[], view: TableView): Rendered {
+  const detailed = renderTable(DETAIL_COLUMNS, rows.map(detailCells), view);
+  if (!detailed.hidden.length) return { text: detailed.text };
+  const summary = renderTable(SUMMARY_COLUMNS, rows.map(summaryCells), view);
+  const notes = [
+    `(to fit ${view.width} columns, credentials are counted; --wide or --json lists every key, certificate and device)`,
+    hiddenNote(summary.hidden, view.width),
+  ];
+  return { text: summary.text, note: notes.filter(Boolean).join('\n') };
+}
+
+export function renderAuditRows(
+  rows: AccountAuditRow[],
+  format: OutputFormat,
+  view: TableView = { width: Number.POSITIVE_INFINITY, color: false },
+): Rendered {
+  if (format === 'json') return { text: JSON.stringify(rows, null, 2) };
+  if (format === 'csv') return { text: stringify(rows.map(flatten), { header: true }).trimEnd() };
+  return renderAuditTable(rows, view);
+}
+
+const HISTORY_COLUMNS: Column[] = [
+  { header: 'At (UTC)', fixed: true, priority: 9 },
+  { header: 'Request', fixed: true, priority: 8 },
+  { header: 'Actor', min: 8, overflow: 'truncate', priority: 6 },
+  { header: 'Action', min: 12, priority: 7 },
+  { header: 'Details', min: 16, overflow: 'truncate', priority: 1 },
+];
+
+/** The audit trail as a table, with the same fitting as the audit's (`breakglass history`). */
+export function renderHistoryTable(entries: AuditEntry[], view: TableView): Rendered {
+  const rows = entries.map((e) => [
+    new Date(e.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    e.requestId ?? '-',
+    e.actor,
+    e.action,
+    e.details ? JSON.stringify(e.details) : '',
+  ]);
+  const table = renderTable(HISTORY_COLUMNS, rows, view);
+  return { text: table.text, note: hiddenNote(table.hidden, view.width) };
 }
 
 export function auditSummaryLine(rows: AccountAuditRow[], durationMs: number): string {
@@ -77,10 +172,17 @@ export function auditSummaryLine(rows: AccountAuditRow[], durationMs: number): s
   return `${rows.length} accounts audited in ${(durationMs / 1000).toFixed(1)} s: ${present} with root credentials, ${failed} failed`;
 }
 
-const MARK: Record<DoctorCheck['status'], string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' };
+const MARK: Record<DoctorCheck['status'], [string, Tone]> = {
+  pass: ['PASS', 'good'],
+  warn: ['WARN', 'warn'],
+  fail: ['FAIL', 'bad'],
+};
 
-export function renderDoctor(checks: DoctorCheck[]): string {
+export function renderDoctor(checks: DoctorCheck[], color = false): string {
   return checks
-    .map((c) => `${MARK[c.status]}  ${c.name}: ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`)
+    .map((c) => {
+      const [mark, tone] = MARK[c.status];
+      return `${paint(mark, tone, color)}  ${c.name}: ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`;
+    })
     .join('\n');
 }

@@ -60,6 +60,11 @@ export interface AwsSettings {
    * bot's own account and the IAM delegated administrator (found at run time).
    */
   protectedAccounts: string[];
+  /**
+   * A named profile of the shared AWS config and credentials files, given to every
+   * SDK client (the CLI's `--profile`); unset, the SDK's own chain applies (AWS_PROFILE…).
+   */
+  profile?: string;
 }
 
 export function awsSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AwsSettings {

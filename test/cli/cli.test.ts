@@ -1,28 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 import { fullyCredentialed, memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { FakeAws } from '../fakes/aws/server.js';
-
-interface Recorded extends CliIo {
-  stdout: string[];
-  stderr: string[];
-}
-
-function recordingIo(answer?: boolean): Recorded {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    interactive: false,
-    confirm: async () => answer,
-  };
-}
+import { type Recorded, recordingIo } from './recording-io.js';
 
 let fake: FakeAws;
 let env: NodeJS.ProcessEnv;
@@ -34,7 +19,7 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
-const run = (argv: string[], io: Recorded) => runCli(argv, io, () => createCliContext(env));
+const run = (argv: string[], io: Recorded) => runCli(argv, io, (options) => createCliContext(env, options));
 
 describe('breakglass audit', () => {
   it('audits every member account, following all ListAccounts pages', async () => {
@@ -64,7 +49,7 @@ describe('breakglass audit', () => {
 
   it.each([
     [['audit'], /exactly one of --account or --all/],
-    [['audit', '--account', '1', '--all'], /exactly one of --account or --all/],
+    [['audit', '--account', memberId(1), '--all'], /exactly one of --account or --all/],
     [['audit', '--all', '--concurrency', '0'], /from 1 to 100/],
     [['audit', '--all', '--json', '--csv'], /at most one of --json or --csv/],
     [['audit', '--frobnicate'], /unknown option '--frobnicate'/],
@@ -83,6 +68,123 @@ describe('breakglass audit', () => {
   });
 });
 
+describe('identifiers typed by operators', () => {
+  it('trims an account id before it reaches AWS', async () => {
+    fake.account(memberId(4)).root = fullyCredentialed(memberId(4));
+    const io = recordingIo();
+    expect(await run(['audit', '--account', ` ${memberId(4)} `, '--json'], io)).toBe(0);
+    expect(await run(['delete-credentials', '--account', `${memberId(4)}\t`, '--yes'], io)).toBe(0);
+    const targets = [...fake.sessions.values()].map((s) => s.accountId);
+    expect(targets.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(targets)).toEqual(new Set([memberId(4)]));
+    expect(fake.refused.filter((r) => r.startsWith('sts:'))).toEqual([]);
+    expect(fake.account(memberId(4)).root.accessKeys).toEqual([]);
+  });
+
+  it.each([
+    [['audit', '--account', '2000000000O1']],
+    [['audit', '--account', '']],
+    [['audit', '--account', '20000000 0001']],
+    [['delete-credentials', '--account', '20000000000', '--yes']],
+    [['delete-credentials', '--account', 'arn:aws:iam::200000000001:root', '--yes']],
+  ])('refuses %j with exit 2 before any HTTP call', async (argv) => {
+    const io = recordingIo();
+    expect(await run(argv, io)).toBe(2);
+    expect(io.stderr).toHaveLength(1);
+    expect(io.stderr[0]).toMatch(/is not an AWS account id: use the 12 digits/);
+    expect(fake.stats.requests).toBe(0);
+  });
+});
+
+describe('program-wide flags', () => {
+  it('prints the version of package.json', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const io = recordingIo();
+      expect(await run([flag], io)).toBe(0);
+      expect(io.stdout.join('').trim()).toBe(version);
+    }
+    expect(fake.stats.requests).toBe(0);
+  });
+
+  it('sends every call to the --region given, before or after the command', async () => {
+    for (const argv of [
+      ['--region', 'eu-west-1', 'audit', '--account', memberId(2)],
+      ['audit', '--account', memberId(2), '--region', ' eu-west-1 '],
+    ]) {
+      expect(await run(argv, recordingIo())).toBe(0);
+    }
+    expect(fake.requests.length).toBeGreaterThan(0);
+    expect(new Set(fake.requests.map((r) => r.region))).toEqual(new Set(['eu-west-1']));
+    expect(fake.callsOf('AssumeRoot').length).toBeGreaterThan(0);
+  });
+
+  it('refuses a malformed --region or --profile before any AWS call', async () => {
+    for (const [argv, message] of [
+      [['--region', 'Europe', 'audit', '--all'], /"Europe" is not an AWS region/],
+      [['audit', '--all', '--profile', 'two words'], /a profile name is one word/],
+    ] as const) {
+      const io = recordingIo();
+      expect(await run([...argv], io)).toBe(2);
+      expect(io.stderr).toHaveLength(1);
+      expect(io.stderr[0]).toMatch(message);
+    }
+    expect(fake.stats.requests).toBe(0);
+  });
+
+  describe('--profile', () => {
+    beforeEach(() => {
+      const dir = mkdtempSync(join(tmpdir(), 'bg-profile-'));
+      writeFileSync(
+        join(dir, 'credentials'),
+        '[ops]\naws_access_key_id = AKIAFAKEPROFILE00001\naws_secret_access_key = fake-profile-secret\n',
+      );
+      // Only the profile holds credentials: no keys in the environment, no default profile.
+      vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'));
+      vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
+      vi.stubEnv('AWS_ACCESS_KEY_ID', undefined);
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', undefined);
+      vi.stubEnv('AWS_PROFILE', undefined);
+    });
+    afterEach(() => vi.unstubAllEnvs());
+
+    it('signs with the named profile', async () => {
+      const io = recordingIo();
+      expect(await run(['--profile', 'ops', 'audit', '--account', memberId(2), '--json'], io)).toBe(0);
+      expect(fake.callsOf('AssumeRoot')).toHaveLength(1);
+    });
+
+    it('fails without it, and with a profile that does not exist, calling nothing', async () => {
+      for (const argv of [
+        ['audit', '--account', memberId(2)],
+        ['audit', '--account', memberId(2), '--profile', 'nope'],
+      ]) {
+        const io = recordingIo();
+        expect(await run(argv, io)).toBe(1);
+        expect(io.stderr.at(-1)).toMatch(/^hint: no AWS credentials found: give --profile NAME/);
+      }
+      expect(fake.stats.requests).toBe(0);
+    });
+  });
+});
+
+describe('close-match hints', () => {
+  it.each([
+    [['delete-credentials', '--all'], "error: unknown option '--all'; did you mean --all-present?"],
+    [['audit', '--all-present'], "error: unknown option '--all-present'; did you mean --all?"],
+    [['audit', '--acount', '1'], "error: unknown option '--acount'; did you mean --account?"],
+    [['audit', '--all', '--regoin', 'x'], "error: unknown option '--regoin'; did you mean --region?"],
+    [['delte-credentials'], "error: unknown command 'delte-credentials'; did you mean delete-credentials?"],
+    [['histroy'], "error: unknown command 'histroy'; did you mean history?"],
+    [['audit', '--frobnicate'], "error: unknown option '--frobnicate'"],
+  ])('%j: one line, exit 2, nothing called', async (argv, line) => {
+    const io = recordingIo();
+    expect(await run(argv, io)).toBe(2);
+    expect(io.stderr.map((l) => l.trimEnd())).toEqual([line]);
+    expect(fake.stats.requests).toBe(0);
+  });
+});
+
 describe('breakglass delete-credentials', () => {
   beforeEach(() => {
     fake.account(memberId(4)).root = fullyCredentialed(memberId(4));
@@ -92,9 +194,7 @@ describe('breakglass delete-credentials', () => {
   it('shows the plan and deletes nothing on --dry-run', async () => {
     const io = recordingIo();
     expect(await run(['delete-credentials', '--all-present', '--dry-run'], io)).toBe(0);
-    expect(io.stderr.join('\n')).toContain(
-      `${memberId(4)}: password, 2 access key(s), 1 signing certificate(s), 2 MFA device(s)`,
-    );
+    expect(io.stderr.join('\n')).toMatch(new RegExp(`${memberId(4)}  workload-0004  password\n`));
     expect(io.stdout.join('\n')).toContain('Dry run');
     expect(fake.sessions.size).toBe(25);
     expect([...fake.sessions.values()].every((s) => s.taskPolicy === 'IAMAuditRootUserCredentials')).toBe(
@@ -103,14 +203,14 @@ describe('breakglass delete-credentials', () => {
   });
 
   it('refuses without --yes when nobody can confirm', async () => {
-    const io = recordingIo(undefined);
+    const io = recordingIo();
     expect(await run(['delete-credentials', '--account', memberId(4)], io)).toBe(2);
     expect(io.stderr.at(-1)).toMatch(/refusing to delete without --yes/);
     expect(fake.account(memberId(4)).root.loginProfile).not.toBeNull();
   });
 
   it('stops when the operator answers no', async () => {
-    const io = recordingIo(false);
+    const io = recordingIo({ answer: 'n' });
     expect(await run(['delete-credentials', '--account', memberId(4)], io)).toBe(1);
     expect(fake.account(memberId(4)).root.accessKeys).toHaveLength(2);
   });
@@ -119,8 +219,8 @@ describe('breakglass delete-credentials', () => {
     const io = recordingIo();
     expect(await run(['delete-credentials', '--all-present', '--yes'], io)).toBe(0);
     const out = io.stdout.join('\n');
-    expect(out).toContain(`${memberId(4)}: removed password; access keys`);
-    expect(out).toContain(`${memberId(9)}: removed password; verified clean`);
+    expect(out).toContain(`workload-0004 (${memberId(4)}): removed password; access keys`);
+    expect(out).toContain(`workload-0009 (${memberId(9)}): removed password; verified clean`);
     expect(fake.account(memberId(4)).root.mfaDevices).toEqual([]);
     expect(fake.account(memberId(9)).root.loginProfile).toBeNull();
   });
@@ -130,9 +230,12 @@ describe('breakglass delete-credentials', () => {
     const io = recordingIo();
     expect(await run(['delete-credentials', '--all-present', '--yes'], io)).toBe(1);
     expect(io.stdout.join('\n')).toMatch(
-      new RegExp(`${memberId(4)}: FAILED after removed password; access keys .*: .*DeleteAccessKey`),
+      new RegExp(
+        `workload-0004 \\(${memberId(4)}\\): FAILED after removed password; access keys .*: .*DeleteAccessKey`,
+        's',
+      ),
     );
-    expect(io.stderr.at(-1)).toContain('1 account(s) not verified clean');
+    expect(io.stderr.at(-1)).toContain(`Failed (credentials may remain): workload-0004 (${memberId(4)})`);
   });
 });
 
@@ -212,5 +315,15 @@ describe('the breakglass executable', () => {
     });
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual(["error: unknown option '--nope'"]);
+  });
+
+  it('hints at --all-present for delete-credentials --all', () => {
+    const result = spawnSync(process.execPath, ['bin/breakglass.js', 'delete-credentials', '--all'], {
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      "error: unknown option '--all'; did you mean --all-present?",
+    ]);
   });
 });

@@ -4,31 +4,24 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { AuditEntry } from '../../src/store/store.js';
 import { freshDynamoStore, startLocalDynamoDb } from '../support/dynamodb-env.js';
+import { recordingIo } from './recording-io.js';
 
 const DAY = 86_400_000;
 const now = Date.now();
 let env: NodeJS.ProcessEnv;
 
 function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const recorded: CliIo & { out: (t: string) => void } = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    interactive: false,
-    confirm: async () => false,
-  };
-  return { recorded, out, err };
+  const recorded = recordingIo();
+  return { recorded, out: recorded.stdout, err: recorded.stderr };
 }
 
 async function history(args: string[]) {
   const { recorded, out, err } = io();
-  const code = await runCli(['history', ...args], recorded, () => createCliContext(env));
+  const code = await runCli(['history', ...args], recorded, (o) => createCliContext(env, o));
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -61,7 +54,30 @@ describe('breakglass history', () => {
   it('lists the whole trail oldest first', async () => {
     const { code, out } = await history([]);
     expect(code).toBe(0);
-    expect(out.split('\n').map((l) => l.split(/\s{2,}/)[1])).toEqual(['BG-OLD', 'BG-NEW', 'BG-NEW']);
+    const [header, rule, ...rows] = out.split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['At (UTC)', 'Request', 'Actor', 'Action', 'Details']);
+    expect(rule).toMatch(/^[- ]+$/);
+    expect(rows.map((l) => l.split(/\s{2,}/)[1])).toEqual(['BG-OLD', 'BG-NEW', 'BG-NEW']);
+  });
+
+  it.each([60, 80, 100])(
+    'shares the audit table rendering: every line within %i columns',
+    async (columns) => {
+      const recorded = recordingIo({ columns });
+      expect(await runCli(['history'], recorded, (o) => createCliContext(env, o))).toBe(0);
+      const lines = [...recorded.stdout, ...recorded.stderr].join('\n').split('\n');
+      expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(columns);
+      expect(recorded.stdout.join('\n')).toContain('cleanup verified');
+      if (columns === 60)
+        expect(recorded.stderr.join(' ')).toMatch(/to fit 60 columns, not shown: Details; --wide shows/);
+    },
+  );
+
+  it('shows the details in full with --wide', async () => {
+    const recorded = recordingIo({ columns: 60 });
+    expect(await runCli(['history', '--wide'], recorded, (o) => createCliContext(env, o))).toBe(0);
+    expect(recorded.stdout.join('\n')).toContain('{"justification":"a, \\"quoted\\" one"}');
+    expect(recorded.stderr).toEqual([]);
   });
 
   it('filters by --since (a duration or a date) and by --request', async () => {
@@ -70,7 +86,7 @@ describe('breakglass history', () => {
     ).toEqual(['BG-NEW', 'BG-NEW']);
     const since = new Date(now - 90 * 60_000).toISOString();
     expect(JSON.parse((await history(['--since', since, '--json'])).out)).toHaveLength(1);
-    expect(JSON.parse((await history(['--request', 'bg-old', '--json'])).out)).toHaveLength(1);
+    expect(JSON.parse((await history(['--request', ' bg-old ', '--json'])).out)).toHaveLength(1);
   });
 
   it('writes CSV that a CSV reader reads back, details included', async () => {
@@ -82,6 +98,9 @@ describe('breakglass history', () => {
   it('says what is wrong in one line and exits non-zero', async () => {
     expect(await history(['--since', 'yesterday-ish'])).toMatchObject({ code: 2 });
     expect(await history(['--json', '--csv'])).toMatchObject({ code: 2 });
+    const badId = await history(['--request', 'BG OLD']);
+    expect(badId).toMatchObject({ code: 2 });
+    expect(badId.err).toMatch(/"BG OLD" is not a request id/);
     const missing = { ...env, BREAKGLASS_DB: '/nonexistent/breakglass.db' };
     const { recorded, err } = io();
     expect(await runCli(['history'], recorded, () => createCliContext(missing))).toBe(1);

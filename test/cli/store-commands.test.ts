@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import {
@@ -14,24 +13,7 @@ import {
   startLocalDynamoDb,
 } from '../support/dynamodb-env.js';
 import { requestFixture } from '../support/fixtures.js';
-
-interface Recorded extends CliIo {
-  stdout: string[];
-  stderr: string[];
-}
-
-function recordingIo(): Recorded {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    stdout,
-    stderr,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    interactive: false,
-    confirm: async () => undefined,
-  };
-}
+import { type Recorded, recordingIo } from './recording-io.js';
 
 let local: LocalDynamoDb;
 let env: NodeJS.ProcessEnv;
@@ -47,7 +29,7 @@ async function run(
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number; io: Recorded }> {
   const io = recordingIo();
-  const code = await runCli(argv, io, () => createCliContext({ ...env, ...extraEnv }));
+  const code = await runCli(argv, io, (o) => createCliContext({ ...env, ...extraEnv }, o));
   return { code, io };
 }
 

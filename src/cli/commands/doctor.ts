@@ -12,7 +12,7 @@ export function registerDoctor(program: Command, io: CliIo, context: () => CliCo
     .action(async (options: { json?: boolean }) => {
       const ctx = context();
       const checks = await runDoctor(ctx.clients, ctx.organization);
-      io.out(options.json ? JSON.stringify(checks, null, 2) : renderDoctor(checks));
+      io.out(options.json ? JSON.stringify(checks, null, 2) : renderDoctor(checks, io.color));
       if (checks.some((c) => c.status === 'fail')) process.exitCode = 1;
     });
 }

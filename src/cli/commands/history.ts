@@ -5,13 +5,17 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import { awsSettingsFromEnv } from '../../config/aws-settings.js';
 import { parseDuration } from '../../domain/durations.js';
-import { createStore } from '../../store/create-store.js';
+import { DynamoDbStore } from '../../store/dynamodb-store.js';
+import { SqliteStore } from '../../store/sqlite-store.js';
 import type { AuditEntry } from '../../store/store.js';
 import { StoreError } from '../../store/store-error.js';
 import type { CliContext } from '../context.js';
 import { CliError, type CliIo } from '../io.js';
+import { requestIdOption } from '../options.js';
+import { renderHistoryTable, tableView } from '../render.js';
+import { wrapText } from '../table.js';
+import { storeClientConfig } from './store.js';
 
 const DEFAULT_DB = './data/breakglass.db';
 const MAX_ENTRIES = 100_000;
@@ -58,34 +62,43 @@ export function registerHistory(program: Command, io: CliIo, context: () => CliC
       'export the audit trail (who did what, when, with AWS request ids and root-session key ids), oldest first',
     )
     .option('--since <when>', 'only entries since a duration ago (24h, 7d) or a date (2026-11-01)')
-    .option('--request <id>', 'only the entries of one request (BG-…)')
+    .addOption(requestIdOption('only the entries of one request (BG-…)'))
+    .option('--wide', 'show every column in full, however wide the terminal')
     .option('--json', 'one JSON array')
     .option('--csv', 'CSV with a header row')
-    .action(async (flags: { since?: string; request?: string; json?: boolean; csv?: boolean }) => {
-      if (flags.json && flags.csv) throw new CliError('choose one of --json and --csv', 2);
-      const env = context().env;
-      const since = flags.since ? sinceTime(flags.since, Date.now()) : 0;
-      const aws = awsSettingsFromEnv(env);
-      let store: Awaited<ReturnType<typeof createStore>>;
-      try {
-        store = await createStore({ store: storeConfig(env) }, { region: aws.region });
-      } catch (error) {
-        if (error instanceof StoreError) throw new CliError(error.message, 1);
-        throw error;
-      }
-      try {
-        const requestId = flags.request?.trim().toUpperCase();
-        const entries = (await store.listAudit(requestId, MAX_ENTRIES))
-          .filter((e) => e.at >= since)
-          .sort((a, b) => a.at - b.at);
-        if (flags.json) io.out(JSON.stringify(entries, null, 2));
-        else if (flags.csv) io.out(stringify(entries.map(row), { header: true }).trimEnd());
-        else if (!entries.length) io.err('no audit entries');
-        else
-          for (const e of entries.map(row))
-            io.out(`${e.at}  ${e.request.padEnd(9)}  ${e.actor.padEnd(12)}  ${e.action}`);
-      } finally {
-        await store.close();
-      }
-    });
+    .action(
+      async (flags: { since?: string; request?: string; wide?: boolean; json?: boolean; csv?: boolean }) => {
+        if (flags.json && flags.csv) throw new CliError('choose one of --json and --csv', 2);
+        const { env, aws } = context();
+        const since = flags.since ? sinceTime(flags.since, Date.now()) : 0;
+        const config = storeConfig(env);
+        let store: SqliteStore | DynamoDbStore;
+        try {
+          store =
+            config.kind === 'sqlite'
+              ? new SqliteStore(config.file)
+              : await DynamoDbStore.open({ table: config.table, client: storeClientConfig(aws) });
+        } catch (error) {
+          if (error instanceof StoreError) throw new CliError(error.message, 1);
+          throw error;
+        }
+        try {
+          const requestId = flags.request;
+          const entries = (await store.listAudit(requestId, MAX_ENTRIES))
+            .filter((e) => e.at >= since)
+            .sort((a, b) => a.at - b.at);
+          if (flags.json) io.out(JSON.stringify(entries, null, 2));
+          else if (flags.csv) io.out(stringify(entries.map(row), { header: true }).trimEnd());
+          else if (!entries.length) io.err('no audit entries');
+          else {
+            const view = tableView(io, flags.wide);
+            const rendered = renderHistoryTable(entries, view);
+            io.out(rendered.text);
+            if (rendered.note) io.err(wrapText(rendered.note, view.width));
+          }
+        } finally {
+          await store.close();
+        }
+      },
+    );
 }

@@ -1,6 +1,6 @@
 /** Store operations: `init-table` (create the DynamoDB table) and `migrate` (SQLite into DynamoDB). */
 import type { Command } from 'commander';
-import { awsSettingsFromEnv } from '../../config/aws-settings.js';
+import type { AwsSettings } from '../../config/aws-settings.js';
 import { dynamoClientConfig } from '../../store/create-store.js';
 import { SCHEMA_VERSION, TTL_ATTRIBUTE } from '../../store/dynamodb/table.js';
 import { DynamoDbStore } from '../../store/dynamodb-store.js';
@@ -11,7 +11,7 @@ import { CliError, type CliIo } from '../io.js';
 
 /** `--table`, else BREAKGLASS_TABLE. */
 function tableName(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  const table = flag ?? env.BREAKGLASS_TABLE;
+  const table = (flag ?? env.BREAKGLASS_TABLE)?.trim();
   if (!table) throw new CliError('give --table <name> or set BREAKGLASS_TABLE', 2);
   if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) {
     throw new CliError(`"${table}" is not a DynamoDB table name (3 to 255 letters, digits, _ . -)`, 2);
@@ -19,9 +19,12 @@ function tableName(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   return table;
 }
 
-function clientConfig(env: NodeJS.ProcessEnv) {
-  const aws = awsSettingsFromEnv(env);
-  return dynamoClientConfig({ region: aws.region, requestTimeoutMs: aws.requestTimeoutMs });
+/** The DynamoDB client of the CLI's region and profile (`--region`, `--profile`). */
+export function storeClientConfig(aws: AwsSettings) {
+  return {
+    ...dynamoClientConfig({ region: aws.region, requestTimeoutMs: aws.requestTimeoutMs }),
+    ...(aws.profile ? { profile: aws.profile } : {}),
+  };
 }
 
 /** A StoreError is the operator's to fix: one line, exit 1. */
@@ -42,9 +45,11 @@ export function registerStoreCommands(program: Command, io: CliIo, context: () =
     )
     .option('--table <name>', 'table name (default: BREAKGLASS_TABLE)')
     .action(async (flags: { table?: string }) => {
-      const env = context().env;
+      const { env, aws } = context();
       const table = tableName(flags.table, env);
-      const created = await storeStep(() => DynamoDbStore.initTable({ table, client: clientConfig(env) }));
+      const created = await storeStep(() =>
+        DynamoDbStore.initTable({ table, client: storeClientConfig(aws) }),
+      );
       io.out(
         created
           ? `created table ${table}: indexes gsi1 and gsi2, TTL on ${TTL_ATTRIBUTE}, schema version ${SCHEMA_VERSION}`
@@ -60,9 +65,9 @@ export function registerStoreCommands(program: Command, io: CliIo, context: () =
     .requiredOption('--from <file>', 'the SQLite database (BREAKGLASS_DB of the old bot)')
     .option('--table <name>', 'the DynamoDB table, made by init-table or infra/ (default: BREAKGLASS_TABLE)')
     .action(async (flags: { from: string; table?: string }) => {
-      const env = context().env;
+      const { env, aws } = context();
       const table = tableName(flags.table, env);
-      const store = await storeStep(() => DynamoDbStore.open({ table, client: clientConfig(env) }));
+      const store = await storeStep(() => DynamoDbStore.open({ table, client: storeClientConfig(aws) }));
       try {
         const report = await storeStep(() => copySqliteToDynamo(flags.from, store.context));
         for (const [what, count] of Object.entries(report)) {
