@@ -108,9 +108,12 @@ export function stateWording(r: BreakglassRequest, f: WordingFormat): StateWordi
       if (failure !== undefined)
         return {
           icon: ':x:',
-          headline: `Failed: ${failure}. Cleanup then ran in case access had been granted: ${f.text(removed || 'nothing to remove', 800)}; verified ${verified}.`,
+          headline: `Failed: ${failure}. Cleanup then ran in case access had been granted: ${f.text(removed || 'nothing to remove', 800)} at ${verified}; the window is closed.`,
         };
-      return { icon: ':lock:', headline: `Closed: root access ended and cleanup was verified ${verified}.` };
+      return {
+        icon: ':lock:',
+        headline: `Root access ended; the window is closed and cleanup was verified ${verified}.`,
+      };
     }
     case 'completed':
       return { icon: ':white_check_mark:', headline: `Done. Approved by ${by}.` };

@@ -77,7 +77,11 @@ describe('the state line, one wording per state', () => {
       { ...granted, state: 'cleaning', cleanup: { failures: 2, lastError: 'AccessDenied' } },
       ':warning: Cleaning up: 2 cleanup attempt(s) failed so far, retrying. Last error: AccessDenied',
     ],
-    ['closed', closed, ':lock: Closed: root access ended and cleanup was verified 2026-01-01T10:31:40.000Z.'],
+    [
+      'closed',
+      closed,
+      ':lock: Root access ended; the window is closed and cleanup was verified 2026-01-01T10:31:40.000Z.',
+    ],
     [
       'completed',
       { ...approved, task: 'delete-credentials', state: 'completed' },
@@ -139,7 +143,7 @@ describe('the state line, one wording per state', () => {
     const done = line({ ...closed, outcome });
     expect(done).toMatch(/^:x: Failed: throttled after CreateLoginProfile\. Cleanup then ran/);
     expect(done).toContain(
-      'removed password; access keys AKIA1; verified clean; verified 2026-01-01T10:31:40.000Z',
+      'removed password; access keys AKIA1; verified clean at 2026-01-01T10:31:40.000Z; the window is closed',
     );
     expect(done).not.toContain(':lock:');
   });
