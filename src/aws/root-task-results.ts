@@ -22,6 +22,8 @@ export interface RootAccessKey {
 
 export interface RootMfaDevice {
   serialNumber: string;
+  /** ListMFADevices EnableDate */
+  enabledAt?: string;
   /**
    * a virtual device (ARN serial) is left unassigned after deactivation: the task
    * policy denies DeleteVirtualMFADevice, and deactivation is what removes MFA from root
@@ -34,8 +36,11 @@ export interface RootCredentialAudit {
   anyPresent: boolean;
   summary: CredentialSummary;
   passwordPresent: boolean;
+  /** when the password was set (GetLoginProfile CreateDate) and last used (GetUser PasswordLastUsed) */
+  password?: { createdAt?: string; lastUsedAt?: string };
   accessKeys: RootAccessKey[];
-  signingCertificates: { certificateId: string; status: string }[];
+  /** `uploadedAt`: ListSigningCertificates UploadDate */
+  signingCertificates: { certificateId: string; status: string; uploadedAt?: string }[];
   mfaDevices: RootMfaDevice[];
   evidence: Evidence;
 }

@@ -13,6 +13,7 @@ import {
   GetAccessKeyLastUsedCommand,
   GetAccountSummaryCommand,
   GetLoginProfileCommand,
+  GetUserCommand,
   type IAMClient,
   ListAccessKeysCommand,
   ListMFADevicesCommand,
@@ -113,8 +114,9 @@ export class RootTaskService {
     };
     if (!audit.anyPresent) return audit;
 
-    const [profile, accessKeys, certificates, mfaDevices] = await Promise.all([
+    const [profile, passwordLastUsed, accessKeys, certificates, mfaDevices] = await Promise.all([
       summary.password ? session.run((s) => this.loginProfile(s.iam(), accountId, evidence)) : undefined,
+      summary.password ? session.run((s) => this.passwordLastUsed(s.iam(), accountId, evidence)) : undefined,
       summary.accessKeys ? session.run((s) => this.accessKeysWithLastUse(s.iam(), accountId, evidence)) : [],
       summary.signingCertificates
         ? session.run((s) => this.signingCertificates(s.iam(), accountId, evidence))
@@ -132,6 +134,16 @@ export class RootTaskService {
       anyPresent: !nothingPresent(resolved),
       summary: resolved,
       passwordPresent: profile !== undefined,
+      ...(profile !== undefined
+        ? {
+            password: {
+              ...(profile.LoginProfile?.CreateDate
+                ? { createdAt: profile.LoginProfile.CreateDate.toISOString() }
+                : {}),
+              ...(passwordLastUsed ? { lastUsedAt: passwordLastUsed } : {}),
+            },
+          }
+        : {}),
       accessKeys,
       signingCertificates: certificates,
       mfaDevices,
@@ -398,6 +410,16 @@ export class RootTaskService {
     };
   }
 
+  /** GetUser (allowed by the audit task policy): when the root password was last used, if ever. */
+  private async passwordLastUsed(
+    iam: IAMClient,
+    accountId: string,
+    evidence: EvidenceLog,
+  ): Promise<string | undefined> {
+    const out = await evidence.call(`iam:GetUser on ${accountId}`, () => iam.send(new GetUserCommand({})));
+    return out.User?.PasswordLastUsed?.toISOString();
+  }
+
   /** GetLoginProfile: the profile, or undefined when AWS answers NoSuchEntity (no password). */
   private loginProfile(iam: IAMClient, accountId: string, evidence: EvidenceLog) {
     return evidence.tolerate(ABSENT, `iam:GetLoginProfile on ${accountId}`, () =>
@@ -499,6 +521,7 @@ export class RootTaskService {
     return (out.Certificates ?? []).map((c) => ({
       certificateId: c.CertificateId ?? '',
       status: c.Status ?? 'Unknown',
+      ...(c.UploadDate ? { uploadedAt: c.UploadDate.toISOString() } : {}),
     }));
   }
 
@@ -512,6 +535,7 @@ export class RootTaskService {
     );
     return (out.MFADevices ?? []).map((d) => ({
       serialNumber: d.SerialNumber ?? '',
+      ...(d.EnableDate ? { enabledAt: d.EnableDate.toISOString() } : {}),
       // Virtual devices have ARN serials (arn:aws:iam::<acct>:mfa/...); hardware tokens and FIDO keys do not.
       virtual: /^arn:aws[\w-]*:iam::\d{12}:mfa\//.test(d.SerialNumber ?? ''),
     }));

@@ -1,5 +1,39 @@
 /** One-line texts of root-task results, shared by the CLI and Slack. */
+import type { CredentialItem } from '../domain/request.js';
 import type { DeletionResult, RootCredentialAudit } from './root-task-results.js';
+
+/** Each root credential of an audit with the dates AWS gave, as approvers see them. */
+export function credentialItems(audit: RootCredentialAudit): CredentialItem[] {
+  const items: CredentialItem[] = [];
+  if (audit.passwordPresent) items.push({ kind: 'password', ...audit.password });
+  for (const k of audit.accessKeys)
+    items.push({
+      kind: 'access-key',
+      id: k.accessKeyId,
+      status: k.status,
+      ...(k.createdAt ? { createdAt: k.createdAt } : {}),
+      ...(k.lastUsed
+        ? {
+            lastUsedAt: k.lastUsed.at,
+            lastUsedWhere: [k.lastUsed.service, k.lastUsed.region].filter(Boolean).join(', '),
+          }
+        : {}),
+    });
+  for (const c of audit.signingCertificates)
+    items.push({
+      kind: 'signing-certificate',
+      id: c.certificateId,
+      status: c.status,
+      ...(c.uploadedAt ? { createdAt: c.uploadedAt } : {}),
+    });
+  for (const d of audit.mfaDevices)
+    items.push({
+      kind: 'mfa-device',
+      id: d.serialNumber,
+      ...(d.enabledAt ? { createdAt: d.enabledAt } : {}),
+    });
+  return items;
+}
 
 export function describeAudit(audit: RootCredentialAudit): string {
   if (!audit.anyPresent) return 'no root credentials';

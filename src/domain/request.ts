@@ -77,6 +77,10 @@ export interface BreakglassRequest {
   cleanupRound?: number;
   /** why the bot cancelled the request itself (e.g. Slack refused to post it) */
   cancelReason?: string;
+  /** who cancelled a pending request with `/breakglass cancel` (the requester: a withdrawal) */
+  cancelledBy?: { userId: string; at: number };
+  /** who ended the window before its end (Done, or `/breakglass cancel` on an open window) */
+  endedEarly?: { userId: string; at: number };
   /** an extension the requester asked for, waiting for one approver */
   extensionRequest?: ExtensionAsk;
   cleanup?: {
@@ -109,10 +113,28 @@ export interface ExtensionClick {
   nonce: string;
 }
 
+/** One root credential as the audit session saw it, with the dates AWS gives (ISO 8601). */
+export interface CredentialItem {
+  kind: 'password' | 'access-key' | 'signing-certificate' | 'mfa-device';
+  /** access key id, certificate id or MFA serial number */
+  id?: string;
+  /** Active / Inactive, for keys and certificates */
+  status?: string;
+  /** created (password, key), uploaded (certificate) or enabled (MFA device) */
+  createdAt?: string;
+  lastUsedAt?: string;
+  /** for an access key: the service and region of its last use */
+  lastUsedWhere?: string;
+}
+
 export interface RequestPreview {
   status: 'loading' | 'ready' | 'failed';
   /** e.g. "no root credentials" or "password, 1 access key" */
   rootCredentials?: string;
+  /** each root credential present now, with its dates */
+  credentials?: CredentialItem[];
+  /** password recovery: the root user's email (from Organizations); whoever reads it can sign in */
+  rootEmail?: string;
   /** for unlocks: the policy that will be removed (null: there is none) */
   policy?: string | null;
   error?: string;
@@ -134,10 +156,22 @@ export function approvalContent(r: BreakglassRequest): unknown[] {
     r.preview?.rootCredentials ?? null,
     r.preview?.policy ?? null,
     r.preview?.error ?? null,
+    r.preview?.credentials ?? null,
+    r.preview?.rootEmail ?? null,
   ];
 }
 
 export const REQUIRED_APPROVALS = 2;
+
+/**
+ * The state's name as people should read it: a request its requester denied or
+ * cancelled while it was pending was withdrawn, not denied or cancelled.
+ */
+export function stateName(r: BreakglassRequest): RequestState | 'withdrawn' {
+  if (r.state === 'denied' && r.denial?.userId === r.requesterId) return 'withdrawn';
+  if (r.state === 'cancelled' && r.cancelledBy?.userId === r.requesterId) return 'withdrawn';
+  return r.state;
+}
 
 export type ApprovalDecision =
   | { kind: 'recorded'; approvals: Approval[]; complete: boolean }
@@ -154,7 +188,7 @@ export function decideApproval(
   context: { isApprover: boolean; contentHash: string; now: number },
 ): ApprovalDecision {
   if (request.state !== 'pending')
-    return { kind: 'refused', reason: `this request is already ${request.state}` };
+    return { kind: 'refused', reason: `this request is already ${stateName(request)}` };
   if (userId === request.requesterId)
     return { kind: 'refused', reason: 'you cannot approve your own request' };
   if (!context.isApprover)
@@ -176,7 +210,8 @@ export function decideDenial(
   userId: string,
   context: { isApprover: boolean; reason: string },
 ): { ok: true } | { ok: false; reason: string } {
-  if (request.state !== 'pending') return { ok: false, reason: `this request is already ${request.state}` };
+  if (request.state !== 'pending')
+    return { ok: false, reason: `this request is already ${stateName(request)}` };
   if (!context.isApprover && userId !== request.requesterId) {
     return { ok: false, reason: 'only approvers can deny break-glass requests' };
   }

@@ -1,3 +1,5 @@
+import type { WordingFormat } from '../domain/state-wording.js';
+
 /**
  * Safe text for Slack mrkdwn. User and AWS text is escaped first and clipped
  * after, at token boundaries: an entity (`&amp;`), a `<…>` mention or link the
@@ -125,3 +127,19 @@ export function slackTime(epochMs: number): string {
   const seconds = Math.floor(epochMs / 1000);
   return `<!date^${seconds}^{date_short_pretty} {time}|${new Date(epochMs).toISOString()}>`;
 }
+
+/** A day each reader sees in their own format; the fallback is the ISO date. */
+export function slackDate(iso: string): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return escapeMrkdwn(iso.slice(0, 10));
+  return `<!date^${Math.floor(at / 1000)}^{date_short}|${iso.slice(0, 10)}>`;
+}
+
+/** How Slack writes the shared state wording (src/domain/state-wording.ts): mentions, local times, escaped text. */
+export const SLACK_FORMAT: WordingFormat & { code(text: string): string } = {
+  person: mention,
+  time: slackTime,
+  date: slackDate,
+  text: safeMrkdwn,
+  code: (text) => `\`${text}\``,
+};

@@ -7,7 +7,7 @@
  */
 import { nothingGranted, RootTaskError } from '../aws/errors.js';
 import type { DeletionResult } from '../aws/root-task-results.js';
-import { describeAudit, describeDeletion } from '../aws/root-task-text.js';
+import { credentialItems, describeAudit, describeDeletion } from '../aws/root-task-text.js';
 import { formatDuration } from '../domain/durations.js';
 import type { Delivery, Notice } from '../domain/notice.js';
 import { withPreview } from '../domain/preview.js';
@@ -76,6 +76,7 @@ export class JobRunner {
       // Every root session is in the audit trail, these read-only ones included.
       const audit = await this.deps.tasks.auditRootCredentials(r.accountId);
       const rootCredentials = describeAudit(audit);
+      const credentials = credentialItems(audit);
       if ((r.task === 'unlock-s3' || r.task === 'unlock-sqs') && r.target) {
         const read = await this.deps.tasks.readPolicy(r.accountId, r.task, r.target);
         await this.core.audit(r.id, ACTOR, 'previewed', {
@@ -83,14 +84,30 @@ export class JobRunner {
           policy: read.policy,
           evidence: [audit.evidence, read.evidence],
         });
-        return { status: 'ready', rootCredentials, policy: read.policy };
+        return { status: 'ready', rootCredentials, credentials, policy: read.policy };
       }
-      await this.core.audit(r.id, ACTOR, 'previewed', { rootCredentials, evidence: [audit.evidence] });
-      return { status: 'ready', rootCredentials };
+      // Password recovery: approvers see whose mailbox can sign in (the address from Organizations).
+      const rootEmail = r.task === 'password-recovery' ? await this.rootEmail(r.accountId) : undefined;
+      await this.core.audit(r.id, ACTOR, 'previewed', {
+        rootCredentials,
+        credentials,
+        rootEmail,
+        evidence: [audit.evidence],
+      });
+      return { status: 'ready', rootCredentials, credentials, ...(rootEmail ? { rootEmail } : {}) };
     } catch (error) {
       const e = asTaskError(error);
       await this.core.audit(r.id, ACTOR, 'preview failed', e.toJSON());
       return { status: 'failed', error: e.message };
+    }
+  }
+
+  /** The account's root email from Organizations; undefined when it cannot be read (the message says where to look). */
+  private async rootEmail(accountId: string): Promise<string | undefined> {
+    try {
+      return (await this.deps.accounts.find(accountId))?.email;
+    } catch {
+      return undefined;
     }
   }
 

@@ -17,6 +17,7 @@ import {
   longestWindowSeconds,
   opensWindow,
   REQUIRED_APPROVALS,
+  stateName,
   TASK_KINDS,
   type TaskKind,
 } from '../domain/request.js';
@@ -187,8 +188,11 @@ export class RequestActions {
       };
     });
     if (!result.ok) return { ok: false, text: `Not denied: ${result.reason}.` };
-    await this.core.audit(id, userId, 'denied', { reason: reason.trim() });
-    return { ok: true, text: result.value };
+    const withdrawn = result.stored.request.requesterId === userId;
+    await this.core.audit(id, userId, withdrawn ? 'withdrawn by the requester' : 'denied', {
+      reason: reason.trim(),
+    });
+    return { ok: true, text: withdrawn ? 'Request withdrawn.' : result.value };
   }
 
   /** Withdraws a pending request, or ends an active window early (cleanup runs now). */
@@ -200,17 +204,19 @@ export class RequestActions {
       return { ok: false, text: 'Only the requester or an approver can cancel a request.' };
     }
     if (stored.request.state === 'active') return this.finish(id, userId);
+    const withdrawn = stored.request.requesterId === userId;
+    const now = this.core.now();
     const result = await this.core.mutate<string>(id, (r) =>
       r.state === 'pending'
         ? {
-            next: { ...r, state: 'cancelled' },
+            next: { ...r, state: 'cancelled', cancelledBy: { userId, at: now } },
             effects: { cancel: ['preview', 'nudge', 'expire'], notify: [UPDATE_MESSAGE] },
-            value: `Request ${id} cancelled.`,
+            value: `Request ${id} ${withdrawn ? 'withdrawn' : 'cancelled'}.`,
           }
-        : { refuse: `it is already ${r.state}` },
+        : { refuse: `it is already ${stateName(r)}` },
     );
     if (!result.ok) return { ok: false, text: `Not cancelled: ${result.reason}.` };
-    await this.core.audit(id, userId, 'cancelled');
+    await this.core.audit(id, userId, withdrawn ? 'withdrawn by the requester' : 'cancelled');
     return { ok: true, text: result.value };
   }
 
@@ -225,7 +231,7 @@ export class RequestActions {
         return { unchanged: 'Cleanup is already under way.' };
       if (r.state !== 'active') return { refuse: `the request is ${r.state}, not active` };
       return {
-        next: { ...r, state: 'cleaning' },
+        next: { ...r, state: 'cleaning', endedEarly: { userId, at: now } },
         effects: {
           schedule: [{ kind: 'cleanup', dueAt: now }],
           cancel: ['remind'],

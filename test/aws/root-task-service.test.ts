@@ -45,11 +45,31 @@ describe('auditRootCredentials', () => {
       },
       { accessKeyId: `AKIAROOT${MEMBER}B`, status: 'Inactive', createdAt: '2024-01-02T03:04:05.000Z' },
     ]);
-    expect(audit.signingCertificates).toEqual([{ certificateId: `CERT${MEMBER}`, status: 'Active' }]);
-    expect(audit.mfaDevices).toEqual([
-      { serialNumber: `arn:aws:iam::${MEMBER}:mfa/root-account-mfa-device`, virtual: true },
-      { serialNumber: `GAHT${MEMBER}`, virtual: false },
+    const created = '2024-01-02T03:04:05.000Z';
+    // GetLoginProfile CreateDate and GetUser PasswordLastUsed, both allowed by the audit task policy.
+    expect(audit.password).toEqual({ createdAt: created, lastUsedAt: '2025-07-01T00:00:00.000Z' });
+    expect(audit.signingCertificates).toEqual([
+      { certificateId: `CERT${MEMBER}`, status: 'Active', uploadedAt: created },
     ]);
+    expect(audit.mfaDevices).toEqual([
+      {
+        serialNumber: `arn:aws:iam::${MEMBER}:mfa/root-account-mfa-device`,
+        virtual: true,
+        enabledAt: created,
+      },
+      { serialNumber: `GAHT${MEMBER}`, virtual: false, enabledAt: created },
+    ]);
+    expect(env.fake.calls).toContain(`iam:GetUser@${MEMBER}`);
+  });
+
+  it('leaves out a last use IAM does not report (a password never used)', async () => {
+    const root = fullyCredentialed(MEMBER);
+    env.fake.account(MEMBER).root = {
+      ...root,
+      loginProfile: { createDate: new Date('2024-01-02T03:04:05Z') },
+    };
+    const audit = await env.service.auditRootCredentials(MEMBER);
+    expect(audit.password).toEqual({ createdAt: '2024-01-02T03:04:05.000Z' });
   });
 });
 

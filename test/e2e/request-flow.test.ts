@@ -87,8 +87,8 @@ describe('the whole path, over signed HTTP', () => {
     const announcement = await waitFor('the closing announcement', () =>
       e.slack.callsOf('chat.postMessage').find((c) => String(c.args.text).includes('is closed')),
     );
-    expect(String(announcement.args.text)).toMatch(
-      /removed password; access keys .*Verified with a separate audit session/,
+    expect(JSON.stringify(announcement.args.blocks)).toMatch(
+      /Cleanup: removed password; access keys .*in a separate audit session/,
     );
     expect(announcement.args.thread_ts).toBeUndefined();
   });
@@ -175,7 +175,7 @@ describe('approvals', () => {
     const request = await submitRequest(env, { account: ACCOUNT, duration: '1800', justification: 'x' });
     // Someone else's request is "not found" to a non-approver.
     expect(await command(env, OUTSIDER, `cancel ${request.id}`)).toBe(`No request ${request.id} found.`);
-    expect(await command(env, REQUESTER, `cancel ${request.id.toLowerCase()}`)).toMatch(/cancelled/);
+    expect(await command(env, REQUESTER, `cancel ${request.id.toLowerCase()}`)).toMatch(/withdrawn/);
     expect((await stateOf(env, request.id)).state).toBe('cancelled');
   });
 });

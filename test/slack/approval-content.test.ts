@@ -37,6 +37,8 @@ const FIELDS: { [K in keyof BreakglassRequest]-?: Change<BreakglassRequest> | { 
   firstExecuteAt: (r) => ({ ...r, firstExecuteAt: 7 }),
   cleanupRound: (r) => ({ ...r, cleanupRound: 2 }),
   cancelReason: (r) => ({ ...r, cancelReason: 'gone' }),
+  cancelledBy: (r) => ({ ...r, cancelledBy: { userId: 'UA', at: 1 } }),
+  endedEarly: (r) => ({ ...r, endedEarly: { userId: 'UA', at: 1 } }),
   extensionRequest: (r) => ({ ...r, extensionRequest: { seconds: 60, at: 1, nonce: 'n' } }),
   cleanup: (r) => ({ ...r, cleanup: { failures: 2 } }),
   contentHash: { notContent: 'the hash itself (the Approve button carries it)' },
@@ -48,6 +50,13 @@ const PREVIEW_FIELDS: { [K in keyof RequestPreview]-?: Change<RequestPreview> } 
   rootCredentials: (p) => ({ ...p, rootCredentials: 'password, 1 access key' }),
   policy: (p) => ({ ...p, policy: p.policy ? null : '{"Statement":[]}' }),
   error: (p) => ({ ...p, error: 'another error' }),
+  credentials: (p) => ({
+    ...p,
+    credentials: [
+      { kind: 'access-key', id: 'AKIAOTHER', status: 'Active', createdAt: '2024-01-02T00:00:00Z' },
+    ],
+  }),
+  rootEmail: (p) => ({ ...p, rootEmail: 'other-root@example.com' }),
 };
 
 const POLICY = '{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*"}]}';
@@ -135,9 +144,11 @@ describe('the content hash covers everything approvers see', () => {
         'justification',
         'link',
         'preview',
+        'preview.credentials',
         'preview.error',
         'preview.policy',
         'preview.rootCredentials',
+        'preview.rootEmail',
         'preview.status',
         'requesterId',
         'target',

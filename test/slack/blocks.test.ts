@@ -127,6 +127,93 @@ describe('the request message with the most hostile input the modal accepts', ()
     expect(size).toBeLessThan(12_000);
   });
 
+  it('stays within limits with the most root credentials AWS allows, hostile ids and a long root email', () => {
+    const date = '2024-01-02T03:04:05.000Z';
+    const id = (n: number) => `${repeatTo(HOSTILE, 120)}${n}`;
+    const credentials = [
+      { kind: 'password' as const, createdAt: date, lastUsedAt: date },
+      ...[1, 2].map((n) => ({
+        kind: 'access-key' as const,
+        id: id(n),
+        status: 'Active',
+        createdAt: date,
+        lastUsedAt: date,
+        lastUsedWhere: repeatTo(HOSTILE, 100),
+      })),
+      ...[1, 2].map((n) => ({
+        kind: 'signing-certificate' as const,
+        id: id(n),
+        status: 'Active',
+        createdAt: date,
+      })),
+      ...Array.from({ length: 8 }, (_, n) => ({ kind: 'mfa-device' as const, id: id(n), createdAt: date })),
+    ];
+    for (const task of ['password-recovery', 'delete-credentials'] as const) {
+      const worst = request({
+        task,
+        justification: '&'.repeat(2000),
+        link: `https://x.example/?${'&'.repeat(MAX_INCIDENT_LINK - 19)}`,
+        preview: { status: 'ready', rootCredentials: 'x', credentials, rootEmail: repeatTo(HOSTILE, 2000) },
+      });
+      const blocks = requestBlocks(worst, CTX);
+      expect(blockProblems(blocks, 'message')).toEqual([]);
+      expect(JSON.stringify(blocks).length).toBeLessThan(12_000);
+      expect(mrkdwnOf(blocks).join('')).not.toContain('<!channel>');
+    }
+  });
+
+  it('puts a confirmation restating account, task and window on Approve, and on Approve only', () => {
+    const blocks = requestBlocks(request({ accountName: 'payments-prod' }), CTX);
+    expect(blockProblems(blocks, 'message')).toEqual([]);
+    const buttons = blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+    const approve = buttons.find((e) => 'action_id' in e && e.action_id === ACTIONS.approve);
+    expect(approve && 'confirm' in approve ? approve.confirm : undefined).toMatchObject({
+      title: { type: 'plain_text', text: 'Approve BG-ABCDEFGH?' },
+      text: {
+        type: 'plain_text',
+        text: expect.stringMatching(
+          /^Allow root password recovery on payments-prod \(200000000001\) for 1h\./,
+        ),
+      },
+      confirm: { type: 'plain_text', text: 'Approve' },
+      deny: { type: 'plain_text', text: 'Not yet' },
+    });
+    const deny = buttons.find((e) => 'action_id' in e && e.action_id === ACTIONS.deny);
+    expect(deny && 'confirm' in deny).toBe(false);
+  });
+
+  it('offers in the reminder only the extensions that fit, and says so at the longest duration', () => {
+    const open = { state: 'active' as const, grantedAt: 0 };
+    const short = renderNotice(
+      { kind: 'reminder', request: request({ ...open, windowEndsAt: 1_800_000 }) },
+      CTX,
+    );
+    expect(JSON.stringify(short.blocks)).toContain('bg_extend');
+    expect(JSON.stringify(short.blocks)).toContain('Ask for an extension');
+    const longest = renderNotice(
+      { kind: 'reminder', request: request({ ...open, windowEndsAt: 3_600_000 }) },
+      CTX,
+    );
+    expect(JSON.stringify(longest.blocks)).not.toContain('bg_extend');
+    expect(JSON.stringify(longest.blocks)).toContain('bg_done');
+    expect(JSON.stringify(longest.blocks)).toContain(
+      'cannot be extended: it is already as long as allowed (1h at most)',
+    );
+    const asked = renderNotice(
+      {
+        kind: 'reminder',
+        request: request({
+          ...open,
+          windowEndsAt: 1_800_000,
+          extensionRequest: { seconds: 1800, at: 1, nonce: 'n' },
+        }),
+      },
+      CTX,
+    );
+    expect(JSON.stringify(asked.blocks)).not.toContain('bg_extend"');
+    expect(JSON.stringify(asked.blocks)).toContain('is waiting for an approver');
+  });
+
   const states: RequestState[] = [
     'pending',
     'executing',
@@ -286,6 +373,7 @@ describe('every other surface', () => {
       extensionRequest: { seconds: 1800, at: 1, nonce: repeatTo(HOSTILE, 40) },
       denial: { userId: 'UAPPROVERA1', reason: repeatTo(HOSTILE, 500), at: 1 },
       outcome: { ok: true, summary: long, at: 1 },
+      cleanup: { failures: 1, lastError: long, summary: long, verifiedAt: 2 },
     });
     const notices: Notice[] = [
       { kind: 'granted', request: r, rootEmail: long },

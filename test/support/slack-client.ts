@@ -161,6 +161,28 @@ export class SlackTestClient {
     );
   }
 
+  /** A click on a button in the App Home tab: a view container, and no response_url. */
+  homeAction(user: string, action: { action_id: string; value: string }): Promise<SlackResponse> {
+    return this.interactive({
+      type: 'block_actions',
+      team: { id: this.team, domain: 'example' },
+      user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: this.userTeam },
+      api_app_id: 'A0APP',
+      token: 'legacy',
+      container: { type: 'view', view_id: 'VHOME' },
+      trigger_id: newTriggerId(),
+      view: {
+        id: 'VHOME',
+        hash: 'hash',
+        type: 'home',
+        team_id: this.team,
+        app_installed_team_id: this.team,
+        state: { values: {} },
+      },
+      actions: [{ type: 'button', block_id: 'b', action_ts: String(Date.now() / 1000), ...action }],
+    });
+  }
+
   /** A change inside a modal (e.g. the task select, which adapts the form). */
   viewAction(
     user: string,

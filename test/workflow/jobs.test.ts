@@ -157,7 +157,12 @@ describe('execute: delete root credentials', () => {
 describe('preview', () => {
   it('shows approvers the account as it is, updates the message and audits the read', async () => {
     const r = await submitRequest(env, ACCOUNT);
-    expect(r.preview).toEqual({ status: 'ready', rootCredentials: 'no root credentials' });
+    expect(r.preview).toEqual({
+      status: 'ready',
+      rootCredentials: 'no root credentials',
+      credentials: [],
+      rootEmail: `aws+${ACCOUNT}@example.com`,
+    });
     expect((await env.store.listDeliveries(r.id)).map((d) => d.delivery.to)).toEqual(['post', 'update']);
     expect(await trail(r.id)).toEqual(['requested', 'previewed']);
     expect((await env.store.listAudit(r.id))[1]?.actor).toBe('scheduler');
@@ -168,7 +173,12 @@ describe('preview', () => {
     env.aws.fake.account(ACCOUNT).queues.set('orders', policy);
     const target = `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/orders`;
     const r = await submitRequest(env, ACCOUNT, { task: 'unlock-sqs', target });
-    expect(r.preview).toEqual({ status: 'ready', rootCredentials: 'no root credentials', policy });
+    expect(r.preview).toEqual({
+      status: 'ready',
+      rootCredentials: 'no root credentials',
+      credentials: [],
+      policy,
+    });
     expect((await env.store.listAudit(r.id)).at(-1)).toMatchObject({
       action: 'previewed',
       details: { policy },
@@ -176,6 +186,27 @@ describe('preview', () => {
     const recovery = await submitRequest(env, ACCOUNT);
     expect(recovery.preview).not.toHaveProperty('policy');
     expect(env.aws.fake.callsOf('GetQueueAttributes')).toHaveLength(1);
+  });
+
+  it('lists each root credential with the dates AWS gives, for approvers to see what will be deleted', async () => {
+    env.aws.fake.account(ACCOUNT).root = fullyCredentialed(ACCOUNT);
+    const r = await submitRequest(env, ACCOUNT);
+    const created = '2024-01-02T03:04:05.000Z';
+    expect(r.preview?.credentials).toEqual([
+      { kind: 'password', createdAt: created, lastUsedAt: '2025-07-01T00:00:00.000Z' },
+      {
+        kind: 'access-key',
+        id: `AKIAROOT${ACCOUNT}A`,
+        status: 'Active',
+        createdAt: created,
+        lastUsedAt: '2025-06-01T00:00:00.000Z',
+        lastUsedWhere: 's3, eu-west-1',
+      },
+      { kind: 'access-key', id: `AKIAROOT${ACCOUNT}B`, status: 'Inactive', createdAt: created },
+      { kind: 'signing-certificate', id: `CERT${ACCOUNT}`, status: 'Active', createdAt: created },
+      { kind: 'mfa-device', id: `arn:aws:iam::${ACCOUNT}:mfa/root-account-mfa-device`, createdAt: created },
+      { kind: 'mfa-device', id: `GAHT${ACCOUNT}`, createdAt: created },
+    ]);
   });
 
   it('shows a failed read as failed, with its error, and audits it', async () => {

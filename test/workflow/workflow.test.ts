@@ -234,7 +234,12 @@ describe('unlock preview', () => {
     const policy = '{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*"}]}';
     env.aws.fake.account(ACCOUNT).buckets.set('locked-bucket', policy);
     const r = await submitted({ task: 'unlock-s3', target: 'locked-bucket' });
-    expect(r.preview).toEqual({ status: 'ready', rootCredentials: 'no root credentials', policy });
+    expect(r.preview).toEqual({
+      status: 'ready',
+      rootCredentials: 'no root credentials',
+      credentials: [],
+      policy,
+    });
     expect(env.aws.fake.account(ACCOUNT).buckets.get('locked-bucket')).toBe(policy);
     const trail = JSON.stringify(await env.store.listAudit(r.id));
     for (const session of env.aws.fake.sessions.values()) expect(trail).toContain(session.accessKeyId);

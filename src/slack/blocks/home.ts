@@ -5,14 +5,25 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { BreakglassRequest } from '../../domain/request.js';
 import type { Overview } from '../../workflow/workflow.js';
-import { context, header, mrkdwnSection } from './kit.js';
+import { ACTIONS } from '../ids.js';
+import { button, context, header, mrkdwnSection } from './kit.js';
 import { requestSummary, statusLine } from './request-message.js';
+
+/**
+ * "Done, clean up now" beside an open window: the viewer sees only windows they
+ * may end (their own, or any as an approver).
+ */
+function done(r: BreakglassRequest) {
+  return r.state === 'active'
+    ? button({ actionId: ACTIONS.done, text: 'Done, clean up now', value: r.id, style: 'primary' })
+    : undefined;
+}
 
 export function homeView(overview: Overview): HomeView {
   const section = (title: string, requests: BreakglassRequest[], empty: string): KnownBlock[] => [
     header(title),
     ...(requests.length
-      ? requests.slice(0, 10).map((r) => mrkdwnSection(`*${requestSummary(r)}*\n${statusLine(r)}`))
+      ? requests.slice(0, 10).map((r) => mrkdwnSection(`*${requestSummary(r)}*\n${statusLine(r)}`, done(r)))
       : [context(empty)]),
     { type: 'divider' },
   ];

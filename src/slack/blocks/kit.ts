@@ -21,7 +21,20 @@ export const LIMITS = {
   buttonValue: 2000,
   viewTitle: 24,
   privateMetadata: 3000,
+  /** a confirmation dialog: title, explanatory text, and its two buttons (all plain_text) */
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
 } as const;
+
+/** A confirmation dialog, as Slack shows it before the click counts. */
+export interface Confirmation {
+  title: string;
+  text: string;
+  confirm: string;
+  deny: string;
+  style?: 'primary' | 'danger';
+}
 
 /**
  * Untrusted text shown exactly as typed: a plain_text object needs no escaping
@@ -65,6 +78,7 @@ export function button(options: {
   text: string;
   value: string;
   style?: 'primary' | 'danger';
+  confirm?: Confirmation;
 }): Button {
   if (options.value.length > LIMITS.buttonValue) throw new Error(`button value over ${LIMITS.buttonValue}`);
   return {
@@ -73,6 +87,23 @@ export function button(options: {
     text: { type: 'plain_text', text: clipPlain(options.text, LIMITS.buttonText) },
     value: options.value,
     ...(options.style ? { style: options.style } : {}),
+    ...(options.confirm ? { confirm: confirmation(options.confirm) } : {}),
+  };
+}
+
+/** Slack's confirmation dialog object: every text plain_text, clipped to its documented limit. */
+export function confirmation(c: Confirmation): NonNullable<Button['confirm']> {
+  const plain = (text: string, max: number) => ({
+    type: 'plain_text' as const,
+    text: clipPlain(text, max),
+    emoji: false,
+  });
+  return {
+    title: plain(c.title, LIMITS.confirmTitle),
+    text: plain(c.text, LIMITS.confirmText),
+    confirm: plain(c.confirm, LIMITS.confirmButton),
+    deny: plain(c.deny, LIMITS.confirmButton),
+    ...(c.style ? { style: c.style } : {}),
   };
 }
 

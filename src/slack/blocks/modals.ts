@@ -119,20 +119,24 @@ export function requestModal(options: {
   };
 }
 
-export function denyModal(requestId: string): ModalView {
+/** An approver denies; the requester, clicking the same button, withdraws their own request. */
+export function denyModal(requestId: string, options: { withdraw?: boolean } = {}): ModalView {
+  const id = safeMrkdwn(requestId, 100);
   return {
     type: 'modal',
     callback_id: VIEWS.deny,
     private_metadata: requestId.slice(0, LIMITS.privateMetadata),
-    title: plain('Deny request'),
-    submit: plain('Deny'),
+    title: plain(options.withdraw ? 'Withdraw request' : 'Deny request'),
+    submit: plain(options.withdraw ? 'Withdraw' : 'Deny'),
     close: plain('Back'),
     blocks: [
       {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `Deny break-glass request *${safeMrkdwn(requestId, 100)}*. The requester sees your reason.`,
+          text: options.withdraw
+            ? `Withdraw your break-glass request *${id}*. The approvers see your reason.`
+            : `Deny break-glass request *${id}*. The requester sees your reason.`,
         },
       },
       {

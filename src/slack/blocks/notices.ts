@@ -8,9 +8,10 @@ import {
   REQUIRED_APPROVALS,
   TASK_LABELS,
 } from '../../domain/request.js';
+import { recordFacts, stateWording, windowText } from '../../domain/state-wording.js';
 import type { Notice } from '../../workflow/ports.js';
 import { ACTIONS } from '../ids.js';
-import { clipMrkdwn, mention, mentionAll, safeMrkdwn, slackTime } from '../text.js';
+import { clipMrkdwn, mention, mentionAll, SLACK_FORMAT, safeMrkdwn, slackTime } from '../text.js';
 import { extensionAskButtons, extensionValue } from './extension.js';
 import { mrkdwnSection } from './kit.js';
 
@@ -37,14 +38,14 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
         ? `\`${safeMrkdwn(notice.rootEmail, 300)}\``
         : "the account's root email (see AWS Organizations)";
       const text =
-        `:unlock: Root password recovery is enabled for ${account} until ${slackTime(r.windowEndsAt ?? 0)} (${r.id}).\n` +
+        `:unlock: Root password recovery is enabled for ${account} for ${windowText(r)}, until ${slackTime(r.windowEndsAt ?? 0)} (${r.id}).\n` +
         `1. Open ${SIGN_IN_URL}, choose *Root user* and enter ${email}.\n` +
         '2. Choose *Forgot password?* and follow the email to set a password (allow 5-10 minutes; check spam).\n' +
         '3. Do the work you asked for.\n' +
-        '4. When you are done, press *Done* in the reminder (or `/breakglass cancel ' +
+        '4. When you are done, press *Done, clean up now* below (also in the App Home, or `/breakglass cancel ' +
         r.id +
         '`). At the end of the window the bot deletes the root password, access keys, signing certificates and MFA devices, and verifies.';
-      return { text };
+      return { text, blocks: [mrkdwnSection(text), windowControls(r, ctx.durationsSeconds)] };
     }
     case 'executed':
       return { text: `:white_check_mark: ${safeMrkdwn(r.outcome?.summary ?? 'Done.', 2000)}` };
@@ -68,10 +69,10 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
         text: `${approvers} ${r.id} is still waiting for approval (${r.approvals.length}/${REQUIRED_APPROVALS}); it expires ${slackTime(expireAt)}.`,
       };
     }
-    case 'denied':
-      return {
-        text: `:no_entry: Your request ${r.id} (${account}) was denied by ${mention(r.denial?.userId ?? '')}: ${safeMrkdwn(r.denial?.reason ?? '', 2000)}`,
-      };
+    case 'denied': {
+      const { icon, headline } = stateWording(r, SLACK_FORMAT);
+      return { text: `${icon} Your request ${r.id} (${account}): ${headline}` };
+    }
     case 'expired':
       return {
         text: `:zzz: Your request ${r.id} (${account}) expired without two approvals. Ask again with \`/breakglass\` if you still need it.`,
@@ -83,7 +84,7 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
     }
     case 'extended':
       return {
-        text: `:hourglass: ${mention(notice.approverId)} extended the window on ${account}; it now ends ${slackTime(r.windowEndsAt ?? 0)}.`,
+        text: `:hourglass: ${mention(notice.approverId)} extended the window on ${account} (${r.id}); it is now ${windowText(r)} and ends ${slackTime(r.windowEndsAt ?? 0)}.`,
       };
     case 'extension-declined': {
       const text = `:no_entry: ${mention(notice.userId)} declined ${formatDuration(notice.seconds)} more on ${account} (${r.id}): ${safeMrkdwn(notice.reason, 1000)}. The window still ends ${slackTime(r.windowEndsAt ?? 0)}.`;
@@ -97,10 +98,18 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
       return {
         text: `:warning: What ${r.id} shows approvers changed (the account's current state was read again), so the approvals of ${clipMrkdwn(mentionAll(notice.cleared), 1000)} no longer count. Look at the request message again and approve what it shows now.`,
       };
-    case 'cleanup-verified':
+    case 'cleanup-verified': {
+      const { icon, headline } = stateWording(r, SLACK_FORMAT);
+      const facts = recordFacts(r, SLACK_FORMAT).join('\n');
+      const text = `${icon} ${r.id} on ${account}: ${headline}`;
       return {
-        text: `:lock: Root window ${r.id} on ${account} is closed: ${safeMrkdwn(notice.removed || 'nothing to remove', 1500)}. Verified with a separate audit session.`,
+        text: clipMrkdwn(text, 2900),
+        blocks: [
+          mrkdwnSection(text),
+          { type: 'context', elements: [{ type: 'mrkdwn', text: clipMrkdwn(facts, 2900) }] },
+        ],
       };
+    }
     case 'cleanup-failed':
       return {
         text: notice.alert
@@ -146,23 +155,41 @@ function withControls(
 
 function reminderBlocks(notice: Notice, ctx: NoticeContext, account: string): KnownBlock[] {
   const r = notice.request;
+  const more = extensionOffer(r, ctx.durationsSeconds);
   return [
     mrkdwnSection(
-      `:alarm_clock: Your root window on ${account} ends ${slackTime(r.windowEndsAt ?? 0)}. Finished? Clean up now. Need more time? Ask for an extension (one approver).`,
+      `:alarm_clock: Your root window on ${account} (${windowText(r)}) ends ${slackTime(r.windowEndsAt ?? 0)}. Finished? Clean up now. ${more.text}`,
     ),
     windowControls(r, ctx.durationsSeconds),
   ];
 }
 
-/** Done, and Extend with only the durations the extension rule would accept. */
-function windowControls(r: BreakglassRequest, durationsSeconds: readonly number[]): KnownBlock {
+/** The extensions the rules would accept now, and a sentence that says so (or why there are none). */
+function extensionOffer(
+  r: BreakglassRequest,
+  durationsSeconds: readonly number[],
+): { seconds: number[]; text: string } {
+  if (r.extensionRequest)
+    return {
+      seconds: [],
+      text: `Your ask for ${formatDuration(r.extensionRequest.seconds)} more is waiting for an approver.`,
+    };
   const max = longestWindowSeconds(durationsSeconds);
-  const options = durationsSeconds
-    .filter((s) => extensionFits(r, s, max))
-    .map((s) => ({
-      text: { type: 'plain_text' as const, text: `${formatDuration(s)} more` },
-      value: `${r.id}|${s}`,
-    }));
+  const seconds = durationsSeconds.filter((s) => extensionFits(r, s, max));
+  return seconds.length
+    ? { seconds, text: 'Need more time? Ask for an extension (one approver).' }
+    : {
+        seconds,
+        text: `The window cannot be extended: it is already as long as allowed (${formatDuration(max)} at most).`,
+      };
+}
+
+/** Done, and Extend with only the durations the extension rule would accept now. */
+function windowControls(r: BreakglassRequest, durationsSeconds: readonly number[]): KnownBlock {
+  const options = extensionOffer(r, durationsSeconds).seconds.map((s) => ({
+    text: { type: 'plain_text' as const, text: `${formatDuration(s)} more` },
+    value: `${r.id}|${s}`,
+  }));
   return {
     type: 'actions',
     elements: [

@@ -1,12 +1,13 @@
 /** The request message in the approvals channel, re-rendered in place as the request changes. Pure. */
 import type { KnownBlock } from '@slack/types';
-import { formatDuration } from '../../domain/durations.js';
+import { type BreakglassRequest, opensWindow, TASK_LABELS } from '../../domain/request.js';
 import {
-  type BreakglassRequest,
-  opensWindow,
-  REQUIRED_APPROVALS,
-  TASK_LABELS,
-} from '../../domain/request.js';
+  approvalConfirmation,
+  consequences,
+  recordFacts,
+  windowText,
+  statusLine as wordedStatus,
+} from '../../domain/state-wording.js';
 import { ACTIONS } from '../ids.js';
 import {
   clipMrkdwn,
@@ -15,8 +16,8 @@ import {
   mention,
   mentionAll,
   mrkdwnLink,
+  SLACK_FORMAT,
   safeMrkdwn,
-  slackTime,
   splitMrkdwn,
 } from '../text.js';
 import {
@@ -79,34 +80,14 @@ function callApprovers(r: BreakglassRequest, ctx: RequestMessageContext | undefi
   return `${sep}${clipMrkdwn(`Approvers: ${mentionAll(ctx.approverIds)}`, MENTIONS_MAX)}`;
 }
 
+/** The state line every Slack surface shows, from the shared wording (src/domain/state-wording.ts). */
 export function statusLine(r: BreakglassRequest): string {
-  const approvers = r.approvals.map((a) => mention(a.userId)).join(', ');
-  switch (r.state) {
-    case 'pending':
-      if (r.preview?.status === 'loading')
-        return ':hourglass_flowing_sand: Loading the current state of the account…';
-      return `:hourglass_flowing_sand: Waiting for approval: ${r.approvals.length}/${REQUIRED_APPROVALS} approvals${approvers ? ` (${approvers})` : ''}`;
-    case 'executing':
-      return `:gear: Approved by ${approvers}; running the task…`;
-    case 'active':
-      return `:unlock: Root access granted; the window ends ${slackTime(r.windowEndsAt ?? 0)}. Approved by ${approvers}.`;
-    case 'cleaning':
-      return r.cleanup?.failures
-        ? `:warning: Cleaning up: ${r.cleanup.failures} failed attempt(s), retrying. Last error: ${safeMrkdwn(r.cleanup.lastError ?? '', 300)}`
-        : ':broom: Cleaning up: deleting root credentials and verifying…';
-    case 'closed':
-      return `:lock: Window closed; cleanup verified ${slackTime(r.cleanup?.verifiedAt ?? 0)}.`;
-    case 'completed':
-      return `:white_check_mark: Done. Approved by ${approvers}.`;
-    case 'failed':
-      return `:x: Failed: ${safeMrkdwn(r.outcome?.summary ?? 'unknown error', 500)}`;
-    case 'denied':
-      return `:no_entry: Denied by ${mention(r.denial?.userId ?? '')}: ${safeMrkdwn(r.denial?.reason ?? '', 2000)}`;
-    case 'expired':
-      return ':zzz: Expired without enough approvals.';
-    case 'cancelled':
-      return ':heavy_multiplication_x: Cancelled.';
-  }
+  return wordedStatus(r, SLACK_FORMAT);
+}
+
+/** The request's record (who requested, approved, what was granted, removed, verified), one fact a line. */
+export function recordLines(r: BreakglassRequest): string {
+  return recordFacts(r, SLACK_FORMAT).join('\n');
 }
 
 /**
@@ -121,7 +102,7 @@ export function requestBlocks(r: BreakglassRequest, ctx?: RequestMessageContext)
     `*Account*\n${safeMrkdwn(r.accountName, 500)} (\`${safeMrkdwn(r.accountId, 50)}\`)`,
     `*Task*\n${TASK_LABELS[r.task]}`,
   ];
-  if (opensWindow(r.task)) fields.push(`*Duration*\n${formatDuration(r.durationSeconds)}`);
+  if (opensWindow(r.task)) fields.push(`*Duration*\n${windowText(r)}`);
   if (r.target)
     fields.push(`*${r.task === 'unlock-s3' ? 'Bucket' : 'Queue'}*\n\`${safeMrkdwn(r.target, 1900)}\``);
   const link = r.link ? linkField(r.link) : undefined;
@@ -133,9 +114,10 @@ export function requestBlocks(r: BreakglassRequest, ctx?: RequestMessageContext)
     ...(Array.isArray(link) ? link : []),
     ...justificationBlocks(r.justification),
     ...previewContext(r),
+    ...consequenceBlocks(r),
   ];
   const after: KnownBlock[] = [mrkdwnSection(`${statusLine(r)}${callApprovers(r, ctx, '\n')}`)];
-  if (r.outcome && r.state !== 'failed') after.push(context(safeMrkdwn(r.outcome.summary, 2000)));
+  if (r.state !== 'pending') after.push(context(recordLines(r)));
   if (r.state === 'pending' && r.preview?.status !== 'loading') {
     const value: ApproveValue = { id: r.id, h: r.contentHash };
     after.push(
@@ -146,6 +128,7 @@ export function requestBlocks(r: BreakglassRequest, ctx?: RequestMessageContext)
             style: 'primary',
             text: 'Approve',
             value: JSON.stringify(value),
+            confirm: { ...approvalConfirmation(r), confirm: 'Approve', deny: 'Not yet', style: 'primary' },
           }),
           button({ actionId: ACTIONS.deny, style: 'danger', text: 'Deny', value: r.id }),
         ],
@@ -187,6 +170,12 @@ function previewContext(r: BreakglassRequest): KnownBlock[] {
       context(`:warning: Could not read the account's current state: ${safeMrkdwn(p.error ?? '', 500)}`),
     ];
   return [context(`*Root credentials now:* ${safeMrkdwn(p.rootCredentials ?? 'unknown', 500)}`)];
+}
+
+/** What approving means (who can sign in, for how long, what is deleted), while it is still to decide. */
+function consequenceBlocks(r: BreakglassRequest): KnownBlock[] {
+  if (r.state !== 'pending' || r.preview?.status === 'loading') return [];
+  return [mrkdwnSection(consequences(r, SLACK_FORMAT).join('\n'))];
 }
 
 function policyBlocks(r: BreakglassRequest, room: { blocks: number; characters: number }): KnownBlock[] {

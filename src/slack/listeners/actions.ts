@@ -17,6 +17,7 @@ import {
   type Replacement,
   withdrawnReplacement,
 } from '../blocks/extension.js';
+import { homeView } from '../blocks/home.js';
 import { denyModal, policyModal, requestModal } from '../blocks/modals.js';
 import type { ApproveValue } from '../blocks/request-message.js';
 import { replaceClicked, tellClicker } from '../click-replies.js';
@@ -110,7 +111,7 @@ export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
   await openThenCheck({
     client: args.client,
     triggerId: args.body.trigger_id,
-    view: denyModal(id),
+    view: denyModal(id, { withdraw: stored.request.requesterId === user }),
     allowed: async () => stored.request.requesterId === user || (await deps.people.isApprover(user)),
     refusal: { title: 'Deny request', text: 'Only approvers can deny break-glass requests.' },
     tell: (text) => tell(args, deps, text),
@@ -121,7 +122,13 @@ export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
 export async function doneClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
   await args.ack();
   await afterPendingAcks();
-  const reply = await deps.workflow.actions.finish(args.action.value ?? '', args.body.user.id);
+  const user = args.body.user.id;
+  const reply = await deps.workflow.actions.finish(args.action.value ?? '', user);
+  if (args.body.container?.type === 'view') {
+    // The App Home: no response_url there; the republished tab shows what happened.
+    await args.client.views.publish({ user_id: user, view: homeView(await deps.workflow.overview(user)) });
+    return;
+  }
   if (reply.ok) await replace(args, deps, finishedReplacement(reply.request, reply.text));
   else await tell(args, deps, reply.text);
 }

@@ -6,7 +6,7 @@ import { formatDuration } from '../../domain/durations.js';
 import { RateLimiter, type RateRule } from '../../domain/rate-limit.js';
 import { afterPendingAcks } from '../ack-first.js';
 import { requestModal } from '../blocks/modals.js';
-import { requestSummary, statusLine } from '../blocks/request-message.js';
+import { recordLines, requestSummary, statusLine } from '../blocks/request-message.js';
 import type { SlackDeps } from '../deps.js';
 import { COMMAND } from '../ids.js';
 import { escapeMrkdwn } from '../text.js';
@@ -74,7 +74,7 @@ export async function breakglassCommand(
         : await deps.workflow.latestOf(command.user_id);
       await reply(
         request
-          ? `*${requestSummary(request)}*\n${statusLine(request)}`
+          ? `*${requestSummary(request)}*\n${statusLine(request)}\n${recordLines(request)}`
           : `No request ${id ? escapeMrkdwn(id) : 'of yours'} found.`,
       );
       return;

@@ -27,6 +27,8 @@ export function handleIam(state: FakeAwsState, req: FakeRequest): XmlValue {
           UserId: account.id,
           Arn: `arn:aws:iam::${account.id}:root`,
           CreateDate: new Date(0),
+          // IAM omits PasswordLastUsed for a password never used.
+          ...(seen.loginProfile?.lastUsed ? { PasswordLastUsed: seen.loginProfile.lastUsed } : {}),
         },
       };
     case 'GetLoginProfile':
@@ -87,7 +89,7 @@ export function handleIam(state: FakeAwsState, req: FakeRequest): XmlValue {
           CertificateId: c.id,
           CertificateBody: '-----BEGIN CERTIFICATE-----\nMIIfake\n-----END CERTIFICATE-----',
           Status: c.status,
-          UploadDate: new Date(0),
+          UploadDate: c.uploadDate ?? new Date(0),
         })),
         IsTruncated: false,
       };

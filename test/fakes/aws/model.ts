@@ -104,9 +104,11 @@ export interface FakeMfaDevice {
 }
 
 export interface FakeRootUser {
-  loginProfile: { createDate: Date } | null;
+  /** `lastUsed`: the root user's PasswordLastUsed, as GetUser returns it (absent: never used) */
+  loginProfile: { createDate: Date; lastUsed?: Date } | null;
   accessKeys: FakeAccessKey[];
-  signingCertificates: { id: string; status: 'Active' | 'Inactive' }[];
+  /** `uploadDate`: ListSigningCertificates UploadDate (default: the epoch) */
+  signingCertificates: { id: string; status: 'Active' | 'Inactive'; uploadDate?: Date }[];
   mfaDevices: FakeMfaDevice[];
 }
 

@@ -10,7 +10,7 @@ export function memberId(n: number): string {
 export function fullyCredentialed(accountId: string): FakeRootUser {
   const created = new Date('2024-01-02T03:04:05Z');
   return {
-    loginProfile: { createDate: created },
+    loginProfile: { createDate: created, lastUsed: new Date('2025-07-01T00:00:00Z') },
     accessKeys: [
       {
         id: `AKIAROOT${accountId}A`,
@@ -20,7 +20,7 @@ export function fullyCredentialed(accountId: string): FakeRootUser {
       },
       { id: `AKIAROOT${accountId}B`, status: 'Inactive', createDate: created },
     ],
-    signingCertificates: [{ id: `CERT${accountId}`, status: 'Active' }],
+    signingCertificates: [{ id: `CERT${accountId}`, status: 'Active', uploadDate: created }],
     mfaDevices: [
       {
         serialNumber: `arn:aws:iam::${accountId}:mfa/root-account-mfa-device`,

@@ -214,4 +214,64 @@ describe('Block Kit limits', () => {
       ),
     ).toEqual([]);
   });
+
+  describe('confirmation dialogs', () => {
+    const confirm = (overrides: Record<string, unknown> = {}) => ({
+      title: text(100, 'plain_text'),
+      text: text(300, 'plain_text'),
+      confirm: text(30, 'plain_text'),
+      deny: text(30, 'plain_text'),
+      style: 'primary',
+      ...overrides,
+    });
+    const withConfirm = (c: unknown) => [{ type: 'actions', elements: [button({ confirm: c })] }];
+    const at = '/blocks/0/elements/0/confirm';
+
+    it('accepts one at every limit, on a button or a select', () => {
+      expect(blockProblems(withConfirm(confirm()), 'message')).toEqual([]);
+      const select = {
+        type: 'static_select',
+        action_id: 's',
+        options: [{ text: text(1, 'plain_text'), value: 'v' }],
+        confirm: confirm({ style: 'danger' }),
+      };
+      expect(blockProblems([{ type: 'actions', elements: [select] }], 'message')).toEqual([]);
+    });
+
+    it.each([
+      [
+        'a title of 101',
+        { title: text(101, 'plain_text') },
+        `must be less than 101 characters [json-pointer:${at}/title/text]`,
+      ],
+      [
+        'a text of 301',
+        { text: text(301, 'plain_text') },
+        `must be less than 301 characters [json-pointer:${at}/text/text]`,
+      ],
+      [
+        'a confirm label of 31',
+        { confirm: text(31, 'plain_text') },
+        `must be less than 31 characters [json-pointer:${at}/confirm/text]`,
+      ],
+      [
+        'a deny label of 31',
+        { deny: text(31, 'plain_text') },
+        `must be less than 31 characters [json-pointer:${at}/deny/text]`,
+      ],
+      ['a mrkdwn title', { title: text(5) }, `must be one of: plain_text [json-pointer:${at}/title/type]`],
+      ['a mrkdwn text', { text: text(5) }, `must be one of: plain_text [json-pointer:${at}/text/type]`],
+      ['no deny', { deny: undefined }, `missing required field [json-pointer:${at}/deny]`],
+      ['no title', { title: undefined }, `missing required field [json-pointer:${at}/title]`],
+      ['an unknown style', { style: 'green' }, `must be one of: primary, danger [json-pointer:${at}/style]`],
+    ])('refuses %s', (_what, overrides, problem) => {
+      expect(blockProblems(withConfirm(confirm(overrides)), 'message')).toContain(problem);
+    });
+
+    it('refuses a confirm that is no object', () => {
+      expect(blockProblems(withConfirm('sure?'), 'message')).toContain(
+        `must provide an object [json-pointer:${at}]`,
+      );
+    });
+  });
 });

@@ -35,6 +35,9 @@ export const BLOCK_KIT_LIMITS = {
   viewTitle: 24,
   privateMetadata: 3000,
   inputLength: 3000,
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
 };
 
 const L = BLOCK_KIT_LIMITS;
@@ -265,6 +268,7 @@ function checkElement(p: Problems, element: unknown, pointer: string): void {
     return;
   }
   p.string(element.action_id, `${pointer}/action_id`, { max: L.id });
+  if (element.confirm !== undefined) checkConfirm(p, element.confirm, `${pointer}/confirm`);
   switch (element.type) {
     case 'button':
       p.text(element.text, `${pointer}/text`, { max: L.buttonText, plainOnly: true, required: true });
@@ -312,6 +316,24 @@ function checkElement(p: Problems, element: unknown, pointer: string): void {
       // Other documented elements are not modeled: accepted as they are.
       return;
   }
+}
+
+/**
+ * The confirmation dialog object (Block Kit reference, "Confirmation dialog
+ * object"): title, text, confirm and deny are required plain_text objects of at
+ * most 100, 300, 30 and 30 characters; style, if set, is primary or danger.
+ */
+function checkConfirm(p: Problems, confirm: unknown, pointer: string): void {
+  if (!isObject(confirm)) {
+    p.add(pointer, 'must provide an object');
+    return;
+  }
+  p.text(confirm.title, `${pointer}/title`, { max: L.confirmTitle, plainOnly: true, required: true });
+  p.text(confirm.text, `${pointer}/text`, { max: L.confirmText, plainOnly: true, required: true });
+  p.text(confirm.confirm, `${pointer}/confirm`, { max: L.confirmButton, plainOnly: true, required: true });
+  p.text(confirm.deny, `${pointer}/deny`, { max: L.confirmButton, plainOnly: true, required: true });
+  if (confirm.style !== undefined && confirm.style !== 'primary' && confirm.style !== 'danger')
+    p.add(`${pointer}/style`, 'must be one of: primary, danger');
 }
 
 function checkOption(p: Problems, option: unknown, pointer: string): void {

@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import type { BreakglassRequest } from '../../src/domain/request.js';
+import { stateName } from '../../src/domain/request.js';
+import {
+  approvalConfirmation,
+  consequences,
+  credentialLine,
+  PLAIN_FORMAT,
+  recordFacts,
+  statusLine,
+  windowSeconds,
+  windowText,
+} from '../../src/domain/state-wording.js';
+
+const T0 = Date.parse('2026-01-01T10:00:00Z');
+const base: BreakglassRequest = {
+  id: 'BG-TEST0001',
+  requesterId: 'UREQ',
+  accountId: '200000000003',
+  accountName: 'payments-prod',
+  task: 'password-recovery',
+  durationSeconds: 1800,
+  justification: 'x',
+  createdAt: T0,
+  state: 'pending',
+  approvals: [],
+  preview: { status: 'ready', rootCredentials: 'no root credentials', credentials: [] },
+  contentHash: 'h',
+};
+const approved: BreakglassRequest = {
+  ...base,
+  approvals: [
+    { userId: 'UA', at: T0 + 1000 },
+    { userId: 'UB', at: T0 + 2000 },
+  ],
+};
+const granted: BreakglassRequest = {
+  ...approved,
+  state: 'active',
+  grantedAt: T0 + 3000,
+  windowEndsAt: T0 + 3000 + 1800_000,
+  outcome: { ok: true, summary: 'Root password recovery enabled for 30m.', at: T0 + 3000 },
+};
+const closed: BreakglassRequest = {
+  ...granted,
+  state: 'closed',
+  cleanup: {
+    failures: 0,
+    summary: '200000000003: removed password; access keys AKIA1; verified clean',
+    verifiedAt: T0 + 1900_000,
+  },
+};
+const F = PLAIN_FORMAT;
+const line = (r: BreakglassRequest) => statusLine(r, F);
+
+describe('the state line, one wording per state', () => {
+  it.each<[string, BreakglassRequest, string]>([
+    [
+      'loading',
+      { ...base, preview: { status: 'loading' } },
+      ':hourglass_flowing_sand: Loading the current state',
+    ],
+    [
+      'pending',
+      { ...base, approvals: [{ userId: 'UA', at: 1 }] },
+      'Waiting for approval: 1/2 approvals (UA)',
+    ],
+    ['executing', { ...approved, state: 'executing' }, ':gear: Approved by UA and UB; running the task…'],
+    [
+      'active',
+      granted,
+      ':unlock: Root access granted; the window (30m) ends 2026-01-01T10:30:03.000Z. Approved by UA and UB.',
+    ],
+    ['cleaning', { ...granted, state: 'cleaning' }, ':broom: Cleaning up: deleting root credentials'],
+    [
+      'cleaning, retrying',
+      { ...granted, state: 'cleaning', cleanup: { failures: 2, lastError: 'AccessDenied' } },
+      ':warning: Cleaning up: 2 cleanup attempt(s) failed so far, retrying. Last error: AccessDenied',
+    ],
+    [
+      'closed',
+      closed,
+      ':lock: Root access ended; the window is closed and cleanup was verified 2026-01-01T10:31:40.000Z.',
+    ],
+    [
+      'completed',
+      { ...approved, task: 'delete-credentials', state: 'completed' },
+      ':white_check_mark: Done.',
+    ],
+    [
+      'denied by an approver',
+      { ...base, state: 'denied', denial: { userId: 'UA', reason: 'no ticket', at: 5 } },
+      ':no_entry: Denied by UA: no ticket',
+    ],
+    [
+      'withdrawn with the deny button',
+      { ...base, state: 'denied', denial: { userId: 'UREQ', reason: 'not needed', at: 5 } },
+      ':leftwards_arrow_with_hook: Withdrawn by the requester (UREQ): not needed',
+    ],
+    [
+      'withdrawn with /breakglass cancel',
+      { ...base, state: 'cancelled', cancelledBy: { userId: 'UREQ', at: 5 } },
+      'Withdrawn by the requester (UREQ).',
+    ],
+    [
+      'cancelled by an approver',
+      { ...base, state: 'cancelled', cancelledBy: { userId: 'UA', at: 5 } },
+      'Cancelled by UA.',
+    ],
+    [
+      'cancelled by the bot',
+      { ...base, state: 'cancelled', cancelReason: 'Slack refused to post it' },
+      'Cancelled by the bot: Slack refused to post it',
+    ],
+    [
+      'expired',
+      { ...base, state: 'expired', approvals: [{ userId: 'UA', at: 1 }] },
+      'Expired without enough approvals (1/2).',
+    ],
+  ])('%s', (_what, r, expected) => {
+    expect(line(r)).toContain(expected);
+    expect(line(r)).not.toMatch(/Denied by UREQ/);
+  });
+
+  it('says a failed grant failed first, and that nothing needed cleaning up', () => {
+    const failed: BreakglassRequest = {
+      ...approved,
+      state: 'failed',
+      outcome: { ok: false, summary: 'AccessDenied by an SCP', at: 1 },
+    };
+    expect(line(failed)).toBe(
+      ':x: Failed: AccessDenied by an SCP. Nothing was granted, so there was nothing to clean up.',
+    );
+    expect(line({ ...failed, task: 'delete-credentials' })).toBe(':x: Failed: AccessDenied by an SCP.');
+  });
+
+  it('says a failed grant that went to cleanup failed first, then what cleanup did', () => {
+    const outcome = { ok: false, summary: 'throttled after CreateLoginProfile', at: 1 };
+    const cleaning = line({ ...approved, state: 'cleaning', outcome });
+    expect(cleaning).toMatch(
+      /^:x: Failed: throttled after CreateLoginProfile\. Cleanup: access may have been granted/,
+    );
+    const done = line({ ...closed, outcome });
+    expect(done).toMatch(/^:x: Failed: throttled after CreateLoginProfile\. Cleanup then ran/);
+    expect(done).toContain(
+      'removed password; access keys AKIA1; verified clean at 2026-01-01T10:31:40.000Z; the window is closed',
+    );
+    expect(done).not.toContain(':lock:');
+  });
+
+  it('names a withdrawal as such', () => {
+    expect(stateName({ ...base, state: 'denied', denial: { userId: 'UREQ', reason: 'r', at: 1 } })).toBe(
+      'withdrawn',
+    );
+    expect(stateName({ ...base, state: 'denied', denial: { userId: 'UA', reason: 'r', at: 1 } })).toBe(
+      'denied',
+    );
+    expect(stateName({ ...base, state: 'cancelled', cancelledBy: { userId: 'UA', at: 1 } })).toBe(
+      'cancelled',
+    );
+  });
+});
+
+describe('the window', () => {
+  it('is the approved duration plus every extension', () => {
+    expect(windowSeconds(base)).toBe(1800);
+    expect(windowText(granted)).toBe('30m');
+    const extended = { ...granted, windowEndsAt: (granted.windowEndsAt ?? 0) + 3600_000 };
+    expect(windowSeconds(extended)).toBe(5400);
+    expect(windowText(extended)).toBe('1h 30m (30m approved + 1h extension)');
+    expect(line({ ...extended, state: 'active' })).toContain(
+      'the window (1h 30m (30m approved + 1h extension))',
+    );
+  });
+});
+
+describe("a request's record", () => {
+  it('keeps who requested, who approved and when, what was granted for how long, what was removed and when verified', () => {
+    const r = { ...closed, endedEarly: { userId: 'UREQ', at: T0 + 600_000 } };
+    expect(recordFacts(r, F)).toEqual([
+      'Requested by UREQ 2026-01-01T10:00:00.000Z.',
+      'Approved by UA 2026-01-01T10:00:01.000Z and UB 2026-01-01T10:00:02.000Z.',
+      'Granted 2026-01-01T10:00:03.000Z: allow root password recovery for 30m, until 2026-01-01T10:30:03.000Z.',
+      'Ended early by UREQ 2026-01-01T10:10:00.000Z.',
+      'Cleanup: removed password; access keys AKIA1; verified clean.',
+      'Verified 2026-01-01T10:31:40.000Z in a separate audit session.',
+    ]);
+  });
+
+  it("gives a one-shot task's result", () => {
+    const r: BreakglassRequest = {
+      ...approved,
+      task: 'unlock-s3',
+      state: 'completed',
+      outcome: { ok: true, summary: 'Removed the policy of b.', at: 1 },
+    };
+    expect(recordFacts(r, F)).toContain('Result: Removed the policy of b.');
+  });
+});
+
+describe('what approving means', () => {
+  const credentials = [
+    { kind: 'password' as const, createdAt: '2024-01-02T03:04:05Z', lastUsedAt: '2025-07-01T00:00:00Z' },
+    {
+      kind: 'access-key' as const,
+      id: 'AKIA1',
+      status: 'Active',
+      createdAt: '2024-01-02T03:04:05Z',
+      lastUsedAt: '2025-06-01T00:00:00Z',
+      lastUsedWhere: 's3, eu-west-1',
+    },
+    { kind: 'access-key' as const, id: 'AKIA2', status: 'Inactive', createdAt: '2024-01-02T03:04:05Z' },
+    {
+      kind: 'signing-certificate' as const,
+      id: 'CERT1',
+      status: 'Active',
+      createdAt: '2024-01-02T03:04:05Z',
+    },
+    { kind: 'mfa-device' as const, id: 'GAHT1', createdAt: '2024-01-02T03:04:05Z' },
+  ];
+  const code = { ...F, code: (t: string) => `\`${t}\`` };
+
+  it('lists each credential with its dates', () => {
+    expect(credentials.map((c) => credentialLine(c, F))).toEqual([
+      'password, set 2024-01-02, last used 2025-07-01',
+      'access key AKIA1 (Active), created 2024-01-02, last used 2025-06-01 (s3, eu-west-1)',
+      'access key AKIA2 (Inactive), created 2024-01-02, never used',
+      'signing certificate CERT1 (Active), uploaded 2024-01-02',
+      'MFA device GAHT1, enabled 2024-01-02',
+    ]);
+  });
+
+  it('password recovery: who can sign in, the window, and that every credential is deleted', () => {
+    const r = { ...base, preview: { status: 'ready' as const, credentials, rootEmail: 'root@example.com' } };
+    const text = consequences(r, code).join('\n');
+    expect(text).toContain('whoever reads the root mailbox `root@example.com` can reset the root password');
+    expect(text).toContain('*For how long:* 30m');
+    expect(text).toContain('*all* root credentials present then are deleted');
+    expect(text).toContain('• access key AKIA1 (Active), created 2024-01-02, last used 2025-06-01');
+    expect(consequences(base, code).join('\n')).toMatch(
+      /root mailbox \(its address is in AWS Organizations\)/,
+    );
+  });
+
+  it('deletion: exactly what will be removed; unlock: no invented date', () => {
+    const r = {
+      ...base,
+      task: 'delete-credentials' as const,
+      preview: { status: 'ready' as const, credentials },
+    };
+    expect(consequences(r, code).join('\n')).toMatch(/What will be removed:.*\n• password, set 2024-01-02/);
+    const unlock = consequences({ ...base, task: 'unlock-s3' }, code).join('\n');
+    expect(unlock).toContain('AWS does not report when this policy was last changed');
+  });
+
+  it('the Approve confirmation restates account, task and window within its limits', () => {
+    const c = approvalConfirmation(base);
+    expect(c.title).toBe('Approve BG-TEST0001?');
+    expect(c.text).toMatch(/^Allow root password recovery on payments-prod \(200000000003\) for 30m\./);
+    const long = approvalConfirmation({
+      ...base,
+      accountName: 'n'.repeat(500),
+      task: 'unlock-sqs',
+      target: `https://sqs/${'q'.repeat(500)}`,
+    });
+    expect(long.text.length).toBeLessThanOrEqual(300);
+  });
+});
