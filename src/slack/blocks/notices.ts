@@ -30,7 +30,8 @@ const SIGN_IN_URL = 'https://signin.aws.amazon.com/console';
 export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
   const r = notice.request;
   const account = `${safeMrkdwn(r.accountName, 200)} (\`${safeMrkdwn(r.accountId, 50)}\`)`;
-  const approvers = clipMrkdwn(mentionAll(ctx.approverIds), 1000);
+  // A routed request calls on its rule's approvers.
+  const approvers = clipMrkdwn(mentionAll(r.route?.approvers ?? ctx.approverIds), 1000);
   switch (notice.kind) {
     case 'granted': {
       const email = notice.rootEmail
@@ -155,7 +156,9 @@ function reminderBlocks(notice: Notice, ctx: NoticeContext, account: string): Kn
 }
 
 /** Done, and Extend with only the durations the extension rule would accept. */
-function windowControls(r: BreakglassRequest, durationsSeconds: readonly number[]): KnownBlock {
+function windowControls(r: BreakglassRequest, configured: readonly number[]): KnownBlock {
+  // A routed request extends within its rule's durations.
+  const durationsSeconds = r.route?.durationsSeconds ?? configured;
   const max = longestWindowSeconds(durationsSeconds);
   const options = durationsSeconds
     .filter((s) => extensionFits(r, s, max))

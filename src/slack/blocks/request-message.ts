@@ -1,6 +1,7 @@
 /** The request message in the approvals channel, re-rendered in place as the request changes. Pure. */
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/durations.js';
+import { describeRoute } from '../../domain/policy.js';
 import {
   type BreakglassRequest,
   opensWindow,
@@ -75,8 +76,10 @@ export function requestMessage(
 }
 
 function callApprovers(r: BreakglassRequest, ctx: RequestMessageContext | undefined, sep: string): string {
-  if (r.state !== 'pending' || !ctx?.approverIds.length) return '';
-  return `${sep}${clipMrkdwn(`Approvers: ${mentionAll(ctx.approverIds)}`, MENTIONS_MAX)}`;
+  // A routed request calls on its rule's approvers.
+  const ids = r.route?.approvers ?? ctx?.approverIds;
+  if (r.state !== 'pending' || !ids?.length) return '';
+  return `${sep}${clipMrkdwn(`Approvers: ${mentionAll(ids)}`, MENTIONS_MAX)}`;
 }
 
 export function statusLine(r: BreakglassRequest): string {
@@ -130,6 +133,7 @@ export function requestBlocks(r: BreakglassRequest, ctx?: RequestMessageContext)
   const before: KnownBlock[] = [
     header(`Break-glass request ${r.id}`),
     fieldsSection(fields),
+    ...(r.route ? [context(safeMrkdwn(describeRoute(r.route), 300))] : []),
     ...(Array.isArray(link) ? link : []),
     ...justificationBlocks(r.justification),
     ...previewContext(r),
