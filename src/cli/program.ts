@@ -4,6 +4,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerDeleteCredentials } from './commands/delete-credentials.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerHistory } from './commands/history.js';
+import { registerPolicy } from './commands/policy.js';
 import { registerStoreCommands } from './commands/store.js';
 import type { CliContext } from './context.js';
 import { CliError, type CliIo } from './io.js';
@@ -30,6 +31,7 @@ export function buildProgram(
   registerDeleteCredentials(program, io, context);
   registerStoreCommands(program, io, context);
   registerHistory(program, io, context);
+  registerPolicy(program, io, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   }

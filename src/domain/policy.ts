@@ -128,7 +128,12 @@ type RawRule = z.output<typeof ruleSchema>;
 
 const policySchema = z.strictObject({
   version: z.literal(1, 'version must be 1').optional(),
-  rules: z.array(z.unknown()).min(1, 'list at least one rule (without rules, unset BREAKGLASS_POLICY)'),
+  rules: z
+    .array(z.unknown(), {
+      error: (issue) =>
+        issue.input === undefined ? 'missing: the file needs a "rules:" list' : 'must be a list of rules',
+    })
+    .min(1, 'list at least one rule (without rules, unset BREAKGLASS_POLICY)'),
 });
 
 /**
