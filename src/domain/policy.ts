@@ -142,7 +142,7 @@ const policySchema = z.strictObject({
  * Each rule is checked on its own, so one broken rule does not hide the others' problems.
  */
 export function checkPolicy(data: unknown): PolicyCheck {
-  const top = policySchema.safeParse(data);
+  const top = policySchema.safeParse(data, { error: missing });
   if (!top.success) {
     return { problems: top.error.issues.map((i) => issueLine(i.path, i, data)), warnings: [] };
   }
@@ -165,7 +165,7 @@ export function checkPolicy(data: unknown): PolicyCheck {
         problems.push(`${where}.name: rules[${earlier}] has the same name; rule names must be unique`);
       } else names.set(key, index);
     }
-    const parsed = ruleSchema.safeParse(item);
+    const parsed = ruleSchema.safeParse(item, { error: missing });
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         problems.push(issueLine(['rules', index, ...issue.path], issue, data));
@@ -200,6 +200,11 @@ export function checkPolicy(data: unknown): PolicyCheck {
     }
   });
   return problems.length ? { problems, warnings } : { policy: { rules }, problems, warnings };
+}
+
+/** "missing" for a required key that is absent, instead of "expected object, received undefined". */
+function missing(issue: z.core.$ZodRawIssue): string | undefined {
+  return issue.code === 'invalid_type' && issue.input === undefined ? 'missing' : undefined;
 }
 
 /**
