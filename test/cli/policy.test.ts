@@ -1,5 +1,5 @@
 /** `breakglass policy check <file>`: a good file, each kind of bad file, and a rule with one approver. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,6 +69,21 @@ describe('breakglass policy check', () => {
       `${file}: valid, 2 rules (first match wins: account, then nearest OU, then BREAKGLASS_APPROVERS)`,
       '  payments-prod: accounts 012345678901; approvers 2 users; requesters BREAKGLASS_REQUESTERS; durations 15m; tasks password-recovery',
       '  production: OUs ou-ab12-prod1234, ou-ab12-core5678; approvers 2 users + 1 group; requesters 1 listed; durations 15m, 1h; tasks BREAKGLASS_TASKS',
+    ]);
+  });
+
+  it("accepts the README's example for an OU layout, warning about the group-only rule", async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const example = readme.match(/```yaml\n(# \/etc\/breakglass\/policy\.yaml\n[\s\S]*?)```/)?.[1];
+    expect(example).toBeDefined();
+    const file = policyFile(example ?? '');
+    const { code, io } = await check(file);
+    expect(code).toBe(0);
+    expect(io.stdout[0]).toBe(
+      `${file}: valid, 3 rules (first match wins: account, then nearest OU, then BREAKGLASS_APPROVERS)`,
+    );
+    expect(io.stderr).toEqual([
+      expect.stringMatching(/^warning: .*rules\[2\] \(sandbox\)\.approvers: user group S0ONCALL01/),
     ]);
   });
 
