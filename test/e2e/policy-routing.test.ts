@@ -103,6 +103,11 @@ describe('approver routing by policy file', () => {
     expect(String(message?.args.text)).toContain(`<@${PROD_A}>`);
     expect(String(message?.args.text)).not.toContain(`<@${APPROVER_A}>`);
 
+    // App Home lists it as waiting only for those who may decide it.
+    const waiting = async (user: string) => (await e.bot.workflow.overview(user)).toApprove.map((r) => r.id);
+    expect(await waiting(PROD_A)).toEqual([request.id]);
+    expect(await waiting(APPROVER_A)).toEqual([]);
+
     const value = approveValue(e.slack, request.id) ?? '';
     expect(await click(e, APPROVER_A, 'bg_approve', value)).toMatch(/not an approver/);
     expect(await click(e, APPROVER_B, 'bg_approve', value)).toMatch(/not an approver/);
