@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import { AwsClients } from './aws/clients.js';
 import { DryRunRootTasks } from './aws/dry-run-root-tasks.js';
 import { OrganizationDirectory } from './aws/organization.js';
+import { OrganizationParents } from './aws/organization-parents.js';
 import { RootTaskService } from './aws/root-task-service.js';
 import type { AppConfig } from './config/app-config.js';
 import type { AwsSettings } from './config/aws-settings.js';
@@ -32,6 +33,7 @@ import { createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
 import { DeliveryWorker } from './workflow/delivery.js';
 import { organizationAccounts } from './workflow/organization-accounts.js';
+import { PolicyRouting } from './workflow/policy-routing.js';
 import { Scheduler } from './workflow/scheduler.js';
 import { BreakglassWorkflow } from './workflow/workflow.js';
 
@@ -69,6 +71,22 @@ function slackAnnouncer(config: AppConfig, log: Logger): SlackAnnouncer {
 
 function slackCallTimeoutMs(config: AppConfig): number {
   return Math.min(SLACK_CALL_TIMEOUT_MS, config.jobLeaseMs / 2);
+}
+
+/** Approver routing from the policy file, with BREAKGLASS_APPROVERS & co. as the default rule. */
+function policyRouting(config: AppConfig, clients: AwsClients): PolicyRouting | undefined {
+  if (!config.policy) return undefined;
+  const parents = new OrganizationParents(clients.organizations);
+  return new PolicyRouting(
+    config.policy,
+    {
+      approvers: config.approvers,
+      requesters: config.requesters,
+      durationsSeconds: config.durationsSeconds,
+      tasks: config.tasks,
+    },
+    (accountId) => parents.ancestors(accountId),
+  );
 }
 
 export interface Bot {
@@ -155,13 +173,22 @@ export async function startBot({
   const health = healthProbe({ store, scheduler, delivery, slack: socket && (() => socket.report()) });
   const slackApp = createSlackApp(config, log, health, { clientOptions: slackClientOptions, socket });
   const app = slackApp.app;
-  const people = new SlackPeople(app.client, config.approvers, config.requesters, log);
+  const routing = policyRouting(config, clients);
+  // Without a request at hand (App Home, list, opening the modal), anyone approving or
+  // requesting under some rule counts; a request itself is decided by its own rule.
+  const people = new SlackPeople(
+    app.client,
+    routing?.everyone.approvers ?? config.approvers,
+    routing?.everyone.requesters ?? config.requesters,
+    log,
+  );
   const workflow: BreakglassWorkflow = new BreakglassWorkflow({
     store,
     tasks,
     accounts: organizationAccounts(organization),
     auth: people,
     log,
+    ...(routing ? { routing } : {}),
     settings: {
       durationsSeconds: config.durationsSeconds,
       tasks: config.tasks,

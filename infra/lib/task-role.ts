@@ -37,6 +37,8 @@ export const ORGANIZATION_READ_ACTIONS = [
   'organizations:DescribeAccount',
   'organizations:ListDelegatedAdministrators',
   'organizations:ListAWSServiceAccessForOrganization',
+  // approver routing by OU (BREAKGLASS_POLICY): an account's OU and its parents
+  'organizations:ListParents',
   'iam:ListOrganizationsFeatures',
   'sts:GetCallerIdentity',
 ] as const;
@@ -128,7 +130,7 @@ export class BreakglassTaskRole extends Construct {
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Read-only calls without resource-level permissions: organizations:ListAccounts, DescribeOrganization, ListDelegatedAdministrators, ListAWSServiceAccessForOrganization, iam:ListOrganizationsFeatures and sts:GetCallerIdentity accept only "*"; DescribeAccount is read-only and needs any account of the organization.',
+        'Read-only calls without resource-level permissions: organizations:ListAccounts, DescribeOrganization, ListDelegatedAdministrators, ListAWSServiceAccessForOrganization, iam:ListOrganizationsFeatures and sts:GetCallerIdentity accept only "*"; DescribeAccount and ListParents are read-only and need any account or OU of the organization.',
     });
   }
 }

@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerDeleteCredentials } from './commands/delete-credentials.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerHistory } from './commands/history.js';
+import { registerPolicy } from './commands/policy.js';
 import { registerStoreCommands } from './commands/store.js';
 import type { CliAwsOptions, CliContext } from './context.js';
 import { CliError, type CliIo } from './io.js';
@@ -44,7 +45,8 @@ export function buildProgram(
   registerDeleteCredentials(program, io, context);
   registerStoreCommands(program, io, context);
   registerHistory(program, io, context);
-  for (const command of [program, ...program.commands]) {
+  registerPolicy(program, io, context);
+  for (const command of withSubcommands(program)) {
     command.exitOverride().configureOutput({
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
@@ -96,4 +98,9 @@ function report(error: unknown, io: CliIo): number {
   }
   io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
   return 1;
+}
+
+/** A command and every command under it (`policy check` sits under `policy`). */
+function withSubcommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap((c) => withSubcommands(c as Command))];
 }

@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../domain/durations.js';
+import type { Policy } from '../domain/policy.js';
 import { TASK_KINDS, type TaskKind } from '../domain/request.js';
+import { loadPolicyFile } from './policy-file.js';
 
 const duration = (name: string, fallback: string) =>
   z
@@ -191,6 +193,7 @@ const schema = z.object({
       'BREAKGLASS_TABLE must be a DynamoDB table name (3 to 255 letters, digits, _ . -)',
     )
     .optional(),
+  BREAKGLASS_POLICY: z.string().optional(),
   DRY_RUN: z
     .enum(['true', 'false', '1', '0', ''], { message: 'DRY_RUN must be true, false, 1 or 0' })
     .default('false')
@@ -230,6 +233,8 @@ export interface AppConfig {
   dryRun: boolean;
   /** LOG_LEVEL, checked here so that a bad one is listed with the other problems */
   logLevel: LogLevel;
+  /** approver routing per OU or account (BREAKGLASS_POLICY, checked); absent: the configured approvers decide all */
+  policy?: Policy;
   /** settings that work but probably not as meant; logged at warn at start-up */
   warnings: string[];
 }
@@ -256,12 +261,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     env.BREAKGLASS_STORE === 'dynamodb' && !env.BREAKGLASS_TABLE
       ? ['BREAKGLASS_TABLE is required when BREAKGLASS_STORE=dynamodb (the DynamoDB table name)']
       : [];
-  if (!parsed.success || modeProblem.length || storeProblem.length) {
+  // The policy file's problems are listed with the environment's, one line each.
+  const policy = env.BREAKGLASS_POLICY?.trim()
+    ? loadPolicyFile(
+        env.BREAKGLASS_POLICY.trim(),
+        parsed.success ? { tasks: parsed.data.BREAKGLASS_TASKS } : undefined,
+      )
+    : undefined;
+  const policyProblems = (policy?.problems ?? []).map((p) => `BREAKGLASS_POLICY ${p}`);
+  if (!parsed.success || modeProblem.length || storeProblem.length || policyProblems.length) {
     const issues = parsed.success ? [] : parsed.error.issues;
-    throw new ConfigError([...modeProblem, ...storeProblem, ...problemLines(issues, env)]);
+    throw new ConfigError([...modeProblem, ...storeProblem, ...policyProblems, ...problemLines(issues, env)]);
   }
   const e = parsed.data;
-  const warnings: string[] = [];
+  const warnings: string[] = (policy?.warnings ?? []).map((w) => `BREAKGLASS_POLICY ${w}`);
   if (e.SLACK_APP_TOKEN && e.SLACK_SIGNING_SECRET) {
     warnings.push(
       'Both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are set: starting in Socket Mode because an app-level token is set; SLACK_SIGNING_SECRET is unused. Unset SLACK_APP_TOKEN for HTTP mode.',
@@ -293,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         : { kind: 'sqlite', file: e.BREAKGLASS_DB },
     dryRun: e.DRY_RUN,
     logLevel: e.LOG_LEVEL,
+    ...(policy?.policy ? { policy: policy.policy } : {}),
     warnings,
   };
 }

@@ -97,6 +97,24 @@ export interface BreakglassRequest {
    * the preview. The unlock removes the live policy only if it still has this hash.
    */
   policyHash?: string | null;
+  /**
+   * The approver rule of the policy file (BREAKGLASS_POLICY) that applied when the
+   * request was made; its approvers decide it. Absent: no policy file, or a request
+   * stored before routing existed: the configured BREAKGLASS_APPROVERS decide.
+   */
+  route?: RequestRoute;
+}
+
+/** The rule a request was routed by, as stored with it: later policy edits do not change who decides it. */
+export interface RequestRoute {
+  /** the rule's name; "default" for BREAKGLASS_APPROVERS */
+  rule: string;
+  /** what matched: the account itself, or the OU (or root) it sits under; absent for the default rule */
+  matched?: { kind: 'account' | 'ou'; id: string };
+  /** user (U…/W…) and user-group (S…) ids who may approve, deny and extend */
+  approvers: string[];
+  /** durations the rule allows: an extension never takes the window past the longest */
+  durationsSeconds: number[];
 }
 
 /** An extension ask. Its buttons carry `seconds` and `nonce`; a click binds to exactly this ask. */
@@ -158,6 +176,8 @@ export function approvalContent(r: BreakglassRequest): unknown[] {
     r.preview?.error ?? null,
     r.preview?.credentials ?? null,
     r.preview?.rootEmail ?? null,
+    // Only when routed, so that the hash of a request stored before routing stays the same.
+    ...(r.route ? [r.route.rule, r.route.matched ?? null, r.route.approvers] : []),
   ];
 }
 

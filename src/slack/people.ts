@@ -34,12 +34,12 @@ export class SlackPeople implements Authorizer {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async isApprover(userId: string): Promise<boolean> {
-    return (await this.includes(this.approvers, userId)) && (await this.isFullMember(userId));
+  async isApprover(userId: string, approvers: readonly string[] = this.approvers): Promise<boolean> {
+    return (await this.includes(approvers, userId)) && (await this.isFullMember(userId));
   }
 
-  async mayRequest(userId: string): Promise<boolean> {
-    const listed = this.requesters.length === 0 || (await this.includes(this.requesters, userId));
+  async mayRequest(userId: string, requesters: readonly string[] = this.requesters): Promise<boolean> {
+    const listed = requesters.length === 0 || (await this.includes(requesters, userId));
     return listed && (await this.isFullMember(userId));
   }
 

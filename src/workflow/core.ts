@@ -1,10 +1,16 @@
 /** Shared plumbing of the workflow: dependencies, settings, and compare-and-set updates. */
 import { randomBytes } from 'node:crypto';
 import type { Delivery } from '../domain/notice.js';
-import { type BreakglassRequest, canTransition, type TaskKind } from '../domain/request.js';
+import {
+  type BreakglassRequest,
+  canTransition,
+  longestWindowSeconds,
+  type TaskKind,
+} from '../domain/request.js';
 import type { Logger } from '../log.js';
 import type { RequestEffects, Store, StoredRequest } from '../store/store.js';
 import { type CrashPoint, crashAt } from './crash-points.js';
+import type { PolicyRouting } from './policy-routing.js';
 import type { Accounts, Authorizer, RootTasks } from './ports.js';
 
 export interface WorkflowSettings {
@@ -24,6 +30,8 @@ export interface WorkflowDeps {
   auth: Authorizer;
   log: Logger;
   settings: WorkflowSettings;
+  /** approver routing from the policy file (BREAKGLASS_POLICY); absent: one rule, the configured approvers */
+  routing?: PolicyRouting;
   now?: () => number;
   /** called when a job is due now, so the scheduler runs it without waiting a tick */
   wake?: () => void;
@@ -110,6 +118,22 @@ export class WorkflowCore {
   private woken(effects: RequestEffects | undefined): void {
     if (effects?.schedule?.some((j) => j.dueAt <= this.now())) this.deps.wake?.();
     if (effects?.notify?.length) this.deps.wakeOutbox?.();
+  }
+
+  /** Who decides this request: its rule's approvers (a request from before routing: the default rule's). */
+  approversOf(request: BreakglassRequest): readonly string[] | undefined {
+    return request.route?.approvers ?? this.deps.routing?.defaults.approvers;
+  }
+
+  /** Whether `userId` approves request `id` (by its stored rule); false when there is no such request. */
+  async approves(id: string, userId: string): Promise<boolean> {
+    const stored = await this.deps.store.getRequest(id);
+    return stored ? this.deps.auth.isApprover(userId, this.approversOf(stored.request)) : false;
+  }
+
+  /** The longest window the request's rule allows: extensions stop there. */
+  longestWindow(request: BreakglassRequest): number {
+    return longestWindowSeconds(request.route?.durationsSeconds ?? this.deps.settings.durationsSeconds);
   }
 
   /** A step boundary: the fault-matrix tests can crash the process here. */

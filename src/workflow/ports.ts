@@ -46,8 +46,13 @@ export interface Accounts {
 }
 
 export interface Authorizer {
-  isApprover(userId: string): Promise<boolean>;
-  mayRequest(userId: string): Promise<boolean>;
+  /**
+   * `approvers`: the user and group ids of the request's rule; without them, the
+   * configured list (with a policy file: everyone who approves under some rule).
+   */
+  isApprover(userId: string, approvers?: readonly string[]): Promise<boolean>;
+  /** `requesters`: of a rule (empty: anyone); without them, the configured list */
+  mayRequest(userId: string, requesters?: readonly string[]): Promise<boolean>;
 }
 
 export type { ClickReply, Notice } from '../domain/notice.js';

@@ -5,6 +5,7 @@ import { contentHash } from '../domain/content-hash.js';
 import { formatDuration } from '../domain/durations.js';
 import { checkIncidentLink } from '../domain/incident-link.js';
 import type { Delivery, Notice } from '../domain/notice.js';
+import { type EffectiveRule, refusedChoice, routeOf } from '../domain/policy.js';
 import {
   type BreakglassRequest,
   decideApproval,
@@ -14,9 +15,9 @@ import {
   decideExtensionDecline,
   decideExtensionWithdrawal,
   type ExtensionClick,
-  longestWindowSeconds,
   opensWindow,
   REQUIRED_APPROVALS,
+  type RequestRoute,
   stateName,
   TASK_KINDS,
   type TaskKind,
@@ -69,14 +70,16 @@ export class RequestActions {
       errors.account = 'You are not on the list of people who may request break-glass access.';
       return { ok: false, errors };
     }
-    const offered = this.deps.settings.tasks ?? TASK_KINDS;
+    // With a policy file, what any rule offers; the chosen account's rule is checked below.
+    const choices = this.deps.routing?.choices;
+    const offered = choices?.tasks ?? this.deps.settings.tasks ?? TASK_KINDS;
     const task = offered.find((t) => t === input.task);
     if (!task) errors.task = 'Choose one of the tasks offered.';
     const account = await this.deps.accounts.targetable(input.accountId);
     if (!account.ok) errors.account = account.reason;
     const target = task ? checkTarget(task, input.target, input.accountId) : undefined;
     if (target && !target.ok) errors.target = target.reason;
-    const durations = this.deps.settings.durationsSeconds;
+    const durations = choices?.durationsSeconds ?? this.deps.settings.durationsSeconds;
     const durationSeconds = input.durationSeconds ?? durations[0] ?? 3600;
     if (task && opensWindow(task) && !durations.includes(durationSeconds)) {
       errors.duration = `Choose one of ${durations.map(formatDuration).join(', ')}.`;
@@ -88,6 +91,9 @@ export class RequestActions {
     const checkedLink = checkIncidentLink(input.link);
     if (!checkedLink.ok) errors.link = checkedLink.reason;
     const link = checkedLink.ok ? checkedLink.link : undefined;
+    const route = account.ok
+      ? await this.route(input.requesterId, account.account.id, task, durationSeconds, errors)
+      : undefined;
     if (Object.keys(errors).length || !task || !account.ok) return { ok: false, errors };
 
     const now = this.core.now();
@@ -107,6 +113,7 @@ export class RequestActions {
       approvals: [],
       preview: { status: 'loading' },
       contentHash: '',
+      ...(route ? { route } : {}),
     };
     const request = { ...draft, contentHash: contentHash(draft) };
     const { nudgeAt, expireAt } = pendingSchedule(now, this.deps.settings);
@@ -125,12 +132,49 @@ export class RequestActions {
       durationSeconds,
       justification,
       link,
+      ...(route ? { rule: route.rule } : {}),
     });
     return { ok: true, request };
   }
 
+  /**
+   * The policy rule for the chosen account (none without a policy file): whether
+   * it lets this person request, and allows the chosen task and duration. Its
+   * problems are field errors; the rule is stored with the request.
+   */
+  private async route(
+    requesterId: string,
+    accountId: string,
+    task: TaskKind | undefined,
+    durationSeconds: number,
+    errors: Partial<Record<RequestField, string>>,
+  ): Promise<RequestRoute | undefined> {
+    const routing = this.deps.routing;
+    if (!routing) return undefined;
+    let rule: EffectiveRule;
+    try {
+      rule = await routing.ruleFor(accountId);
+    } catch (error) {
+      this.deps.log.warn(
+        { accountId, err: error instanceof Error ? error.message : String(error) },
+        "could not read the account's OUs (organizations:ListParents) for approver routing",
+      );
+      errors.account =
+        "Could not read this account's OU from AWS Organizations, so its approvers are unknown. Try again in a moment.";
+      return undefined;
+    }
+    if (!(await this.deps.auth.mayRequest(requesterId, rule.requesters))) {
+      errors.account = `Rule "${rule.name}" does not let you request access to this account.`;
+    }
+    const refused = task
+      ? refusedChoice(rule, { task, ...(opensWindow(task) ? { durationSeconds } : {}) })
+      : undefined;
+    if (refused) errors[refused.field] ??= refused.reason;
+    return routeOf(rule);
+  }
+
   async approve(id: string, userId: string, seenHash: string): Promise<Reply> {
-    const isApprover = await this.deps.auth.isApprover(userId);
+    const isApprover = await this.core.approves(id, userId);
     const now = this.core.now();
     const result = await this.core.mutate<string>(id, (r) => {
       if (r.preview?.status === 'loading')
@@ -168,7 +212,7 @@ export class RequestActions {
   }
 
   async deny(id: string, userId: string, reason: string): Promise<Reply> {
-    const isApprover = await this.deps.auth.isApprover(userId);
+    const isApprover = await this.core.approves(id, userId);
     const now = this.core.now();
     const result = await this.core.mutate<string>(id, (r) => {
       const decision = decideDenial(r, userId, { isApprover, reason });
@@ -197,9 +241,9 @@ export class RequestActions {
 
   /** Withdraws a pending request, or ends an active window early (cleanup runs now). */
   async cancel(id: string, userId: string): Promise<Reply> {
-    const isApprover = await this.deps.auth.isApprover(userId);
     const stored = await this.deps.store.getRequest(id);
     if (!stored) return { ok: false, text: `There is no request ${id}.` };
+    const isApprover = await this.deps.auth.isApprover(userId, this.core.approversOf(stored.request));
     if (stored.request.requesterId !== userId && !isApprover) {
       return { ok: false, text: 'Only the requester or an approver can cancel a request.' };
     }
@@ -222,7 +266,7 @@ export class RequestActions {
 
   /** "Done, clean up now": ends the window early. */
   async finish(id: string, userId: string): Promise<ChangeReply> {
-    const isApprover = await this.deps.auth.isApprover(userId);
+    const isApprover = await this.core.approves(id, userId);
     const now = this.core.now();
     const result = await this.core.mutate<string>(id, (r) => {
       if (r.requesterId !== userId && !isApprover)
@@ -247,10 +291,10 @@ export class RequestActions {
 
   /** The requester asks for more time; the ask gets a fresh nonce that its buttons carry. */
   async requestExtension(id: string, userId: string, seconds: number): Promise<ChangeReply> {
-    const maxTotalSeconds = longestWindowSeconds(this.deps.settings.durationsSeconds);
     const now = this.core.now();
     const nonce = randomBytes(12).toString('base64url');
     const result = await this.core.mutate<string>(id, (r) => {
+      const maxTotalSeconds = this.core.longestWindow(r);
       const check = decideExtensionAsk(r, userId, seconds, { maxTotalSeconds, now });
       if (!check.ok) return { refuse: check.reason };
       const next: BreakglassRequest = { ...r, extensionRequest: { seconds, at: now, nonce } };
@@ -267,11 +311,11 @@ export class RequestActions {
 
   /** One approver approves exactly the ask whose button they clicked. */
   async approveExtension(id: string, userId: string, click: ExtensionClick): Promise<ChangeReply> {
-    const isApprover = await this.deps.auth.isApprover(userId);
-    const maxTotalSeconds = longestWindowSeconds(this.deps.settings.durationsSeconds);
+    const isApprover = await this.core.approves(id, userId);
     const settings = this.deps.settings;
     const now = this.core.now();
     const result = await this.core.mutate<string>(id, (r) => {
+      const maxTotalSeconds = this.core.longestWindow(r);
       const check = decideExtensionApproval(r, userId, click, { isApprover, maxTotalSeconds, now });
       if (!check.ok) return { refuse: check.reason };
       const { extensionRequest: _, ...rest } = r;
@@ -305,7 +349,7 @@ export class RequestActions {
     click: ExtensionClick,
     reason: string,
   ): Promise<ChangeReply> {
-    const isApprover = await this.deps.auth.isApprover(userId);
+    const isApprover = await this.core.approves(id, userId);
     const why = reason.trim();
     const result = await this.core.mutate<string>(id, (r) => {
       const check = decideExtensionDecline(r, userId, click, { isApprover, reason });

@@ -1,5 +1,5 @@
 /** The break-glass workflow: user actions, scheduled jobs and queries, behind one object. */
-import type { BreakglassRequest } from '../domain/request.js';
+import type { BreakglassRequest, TaskKind } from '../domain/request.js';
 import type { Job, OutboxItem, StoredRequest } from '../store/store.js';
 import { WorkflowCore, type WorkflowDeps } from './core.js';
 import type { DeliveryError } from './delivery-error.js';
@@ -20,6 +20,16 @@ export class BreakglassWorkflow {
 
   get settings() {
     return this.core.deps.settings;
+  }
+
+  /** What the request modal offers: with a policy file, every duration and task some rule allows. */
+  choices(): { durationsSeconds: readonly number[]; tasks?: readonly TaskKind[] } {
+    return this.core.deps.routing?.choices ?? this.settings;
+  }
+
+  /** Who decides this request (its rule's approvers); undefined: the configured approvers. */
+  approversOf(request: BreakglassRequest): readonly string[] | undefined {
+    return this.core.approversOf(request);
   }
 
   runJob(job: Job): Promise<{ retryAt?: number }> {
@@ -50,11 +60,16 @@ export class BreakglassWorkflow {
       ...own,
     });
     const recent = await store.listRequests({ limit: 10, ...own });
+    const waiting = pending
+      .map((s) => s.request)
+      .filter((r) => r.requesterId !== userId && !r.approvals.some((a) => a.userId === userId));
+    // Only what this approver may decide: with a policy file, the request's rule says who.
+    const decides = await Promise.all(
+      waiting.map((r) => this.core.deps.auth.isApprover(userId, this.core.approversOf(r))),
+    );
     return {
       isApprover,
-      toApprove: pending
-        .map((s) => s.request)
-        .filter((r) => r.requesterId !== userId && !r.approvals.some((a) => a.userId === userId)),
+      toApprove: waiting.filter((_, i) => decides[i]),
       active: active.map((s) => s.request),
       recent: recent.map((s) => s.request),
     };

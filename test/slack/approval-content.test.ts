@@ -43,6 +43,15 @@ const FIELDS: { [K in keyof BreakglassRequest]-?: Change<BreakglassRequest> | { 
   cleanup: (r) => ({ ...r, cleanup: { failures: 2 } }),
   contentHash: { notContent: 'the hash itself (the Approve button carries it)' },
   policyHash: (r) => ({ ...r, policyHash: 'other' }),
+  route: (r) => ({
+    ...r,
+    route: {
+      rule: 'production',
+      matched: { kind: 'ou', id: 'ou-ab12-prod1234' },
+      approvers: ['UAPPROVERA1', 'UAPPROVERC1'],
+      durationsSeconds: [900],
+    },
+  }),
 };
 
 const PREVIEW_FIELDS: { [K in keyof RequestPreview]-?: Change<RequestPreview> } = {

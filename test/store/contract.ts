@@ -64,6 +64,28 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect(await store.getRequest('BG-none')).toBeUndefined();
       });
 
+      it('keeps the approver rule that routed a request, and reads one stored before routing without it', async () => {
+        // The request is one JSON document in both stores: a new optional field needs no migration.
+        const route = {
+          rule: 'production',
+          matched: { kind: 'ou' as const, id: 'ou-ab12-prod1234' },
+          approvers: ['UPROD00001', 'SPROD00001'],
+          durationsSeconds: [900, 1800],
+        };
+        await store.createRequest(request('BG-routed', { route }));
+        await store.createRequest(request('BG-legacy'));
+        expect((await store.getRequest('BG-routed'))?.request.route).toEqual(route);
+        const legacy = await store.getRequest('BG-legacy');
+        expect(legacy?.request).toEqual(request('BG-legacy'));
+        expect(legacy && 'route' in legacy.request).toBe(false);
+        // Every later write keeps it, and listings return it.
+        const approved = { ...request('BG-routed', { route }), state: 'executing' as const };
+        expect(await store.updateRequest('BG-routed', 1, approved)).toBe(true);
+        expect((await store.getRequest('BG-routed'))?.request.route).toEqual(route);
+        const listed = await store.listRequests({ states: ['executing'] });
+        expect(listed.map((s) => s.request.route)).toEqual([route]);
+      });
+
       it('refuses a second request with the same id', async () => {
         await store.createRequest(request('BG-1'));
         await expect(store.createRequest(request('BG-1', { justification: 'again' }))).rejects.toThrow();

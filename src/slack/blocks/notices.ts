@@ -31,7 +31,8 @@ const SIGN_IN_URL = 'https://signin.aws.amazon.com/console';
 export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
   const r = notice.request;
   const account = `${safeMrkdwn(r.accountName, 200)} (\`${safeMrkdwn(r.accountId, 50)}\`)`;
-  const approvers = clipMrkdwn(mentionAll(ctx.approverIds), 1000);
+  // A routed request calls on its rule's approvers.
+  const approvers = clipMrkdwn(mentionAll(r.route?.approvers ?? ctx.approverIds), 1000);
   switch (notice.kind) {
     case 'granted': {
       const email = notice.rootEmail
@@ -167,8 +168,10 @@ function reminderBlocks(notice: Notice, ctx: NoticeContext, account: string): Kn
 /** The extensions the rules would accept now, and a sentence that says so (or why there are none). */
 function extensionOffer(
   r: BreakglassRequest,
-  durationsSeconds: readonly number[],
+  configured: readonly number[],
 ): { seconds: number[]; text: string } {
+  // A routed request extends within its rule's durations.
+  const durationsSeconds = r.route?.durationsSeconds ?? configured;
   if (r.extensionRequest)
     return {
       seconds: [],

@@ -1,5 +1,6 @@
 /** The request message in the approvals channel, re-rendered in place as the request changes. Pure. */
 import type { KnownBlock } from '@slack/types';
+import { describeRoute } from '../../domain/policy.js';
 import { type BreakglassRequest, opensWindow, TASK_LABELS } from '../../domain/request.js';
 import {
   approvalConfirmation,
@@ -76,8 +77,10 @@ export function requestMessage(
 }
 
 function callApprovers(r: BreakglassRequest, ctx: RequestMessageContext | undefined, sep: string): string {
-  if (r.state !== 'pending' || !ctx?.approverIds.length) return '';
-  return `${sep}${clipMrkdwn(`Approvers: ${mentionAll(ctx.approverIds)}`, MENTIONS_MAX)}`;
+  // A routed request calls on its rule's approvers.
+  const ids = r.route?.approvers ?? ctx?.approverIds;
+  if (r.state !== 'pending' || !ids?.length) return '';
+  return `${sep}${clipMrkdwn(`Approvers: ${mentionAll(ids)}`, MENTIONS_MAX)}`;
 }
 
 /** The state line every Slack surface shows, from the shared wording (src/domain/state-wording.ts). */
@@ -111,6 +114,7 @@ export function requestBlocks(r: BreakglassRequest, ctx?: RequestMessageContext)
   const before: KnownBlock[] = [
     header(`Break-glass request ${r.id}`),
     fieldsSection(fields),
+    ...(r.route ? [context(safeMrkdwn(describeRoute(r.route), 300))] : []),
     ...(Array.isArray(link) ? link : []),
     ...justificationBlocks(r.justification),
     ...previewContext(r),

@@ -112,7 +112,9 @@ export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
     client: args.client,
     triggerId: args.body.trigger_id,
     view: denyModal(id, { withdraw: stored.request.requesterId === user }),
-    allowed: async () => stored.request.requesterId === user || (await deps.people.isApprover(user)),
+    allowed: async () =>
+      stored.request.requesterId === user ||
+      (await deps.people.isApprover(user, deps.workflow.approversOf(stored.request))),
     refusal: { title: 'Deny request', text: 'Only approvers can deny break-glass requests.' },
     tell: (text) => tell(args, deps, text),
     log: deps.log,
@@ -213,10 +215,6 @@ export async function taskChosen(args: SelectArgs, deps: SlackDeps): Promise<voi
   await args.client.views.update({
     view_id: view.id,
     hash: view.hash,
-    view: requestModal({
-      task,
-      durationsSeconds: deps.workflow.settings.durationsSeconds,
-      tasks: deps.workflow.settings.tasks,
-    }),
+    view: requestModal({ task, ...deps.workflow.choices() }),
   });
 }

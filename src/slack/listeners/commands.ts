@@ -55,10 +55,7 @@ export async function breakglassCommand(
       await openThenCheck({
         client,
         triggerId: command.trigger_id,
-        view: requestModal({
-          durationsSeconds: deps.workflow.settings.durationsSeconds,
-          tasks: deps.workflow.settings.tasks,
-        }),
+        view: requestModal(deps.workflow.choices()),
         allowed: () => deps.people.mayRequest(command.user_id),
         refusal: { title: 'Break-glass request', text: NOT_A_REQUESTER },
         tell: reply,

@@ -142,6 +142,10 @@ export interface FakeOrganization {
   trustedServices: Set<string>;
   features: Set<'RootCredentialsManagement' | 'RootSessions'>;
   delegatedAdministrators: string[];
+  /** the root's id (r-…): the parent of every account and OU not in `parents` */
+  rootId: string;
+  /** child (account or OU id) -> its parent OU id; see FakeAws.placeIn */
+  parents: Map<string, string>;
   /** the account and ARN the bot's own credentials belong to */
   caller: { accountId: string; arn: string; mayAssumeRoot: boolean };
 }

@@ -56,6 +56,23 @@ export function handleOrganizations(state: FakeAwsState, req: FakeRequest): unkn
         ...(next ? { NextToken: next } : {}),
       };
     }
+    case 'ListParents': {
+      // The management account or a delegated administrator, as for the other reads.
+      if (!isManagement && !org.delegatedAdministrators.includes(org.caller.accountId))
+        throw accessDenied(req);
+      const child = stringParam(req, 'ChildId');
+      const known =
+        state.accounts.has(child) || [...org.parents.values()].includes(child) || org.parents.has(child);
+      if (!known)
+        throw new AwsFault(
+          'ChildNotFoundException',
+          "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.",
+        );
+      const parent = org.parents.get(child);
+      return {
+        Parents: [parent ? { Id: parent, Type: 'ORGANIZATIONAL_UNIT' } : { Id: org.rootId, Type: 'ROOT' }],
+      };
+    }
     case 'ListAWSServiceAccessForOrganization': {
       if (!isManagement) throw accessDenied(req);
       const { page, next } = paged(req, [...org.trustedServices], SERVICE_ACCESS_PAGE_SIZE);

@@ -84,6 +84,8 @@ export class FakeAws implements FakeAwsState {
       trustedServices: new Set(['iam.amazonaws.com']),
       features: new Set(['RootCredentialsManagement', 'RootSessions']),
       delegatedAdministrators: [],
+      rootId: 'r-fake',
+      parents: new Map(),
       caller: {
         accountId: managementAccountId,
         arn: `arn:aws:iam::${managementAccountId}:role/breakglass`,
@@ -124,6 +126,11 @@ export class FakeAws implements FakeAwsState {
     const account = newAccount(id, overrides);
     this.accounts.set(id, account);
     return account;
+  }
+
+  /** Puts an account or OU under an OU (ou-…); OUs not placed sit under the root. */
+  placeIn(childId: string, ouId: string): void {
+    this.org.parents.set(childId, ouId);
   }
 
   account(id: string): FakeAccount {
