@@ -58,7 +58,8 @@ export function problemLines(issues: readonly z.core.$ZodIssue[], env: NodeJS.Pr
     const name = String(issue.path[0] ?? '');
     const text = issue.message.includes(name) ? issue.message : `${issue.path.join('.')}: ${issue.message}`;
     const value = env[name];
-    if (!value?.trim() || text.includes('(got ') || SECRET_NAME.test(name)) return text;
+    // A message that already names the bad parts (`not: …`) needs no echo of the whole value.
+    if (!value?.trim() || /\(got |; not: /.test(text) || SECRET_NAME.test(name)) return text;
     return `${text} (got "${value}")`;
   });
 }

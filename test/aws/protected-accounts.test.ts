@@ -75,7 +75,7 @@ describe('BREAKGLASS_PROTECTED_ACCOUNTS', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      'AWS_REGION: must be a region such as us-east-1',
+      'AWS_REGION must be a region such as us-east-1 (got "mars")',
       'BREAKGLASS_PROTECTED_ACCOUNTS takes 12-digit AWS account ids separated by commas; not: 123, abcdefghijkl',
     ]);
   });
