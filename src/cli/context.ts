@@ -1,6 +1,7 @@
 import { AwsClients } from '../aws/clients.js';
 import { OrganizationDirectory } from '../aws/organization.js';
 import { RootTaskService } from '../aws/root-task-service.js';
+import { ConfigError, LOG_LEVELS } from '../config/app-config.js';
 import { type AwsSettings, awsSettingsFromEnv } from '../config/aws-settings.js';
 import { createLogger, type Logger } from '../log.js';
 
@@ -37,7 +38,7 @@ export function createCliContext(
   const clients = new AwsClients(aws);
   const organization = new OrganizationDirectory(clients);
   // The CLI reports to the terminal; structured logs only on request (LOG_LEVEL=info), on stderr.
-  const logger = log ?? createLogger({ level: env.LOG_LEVEL ?? 'silent' }, process.stderr);
+  const logger = log ?? createLogger({ level: cliLogLevel(env.LOG_LEVEL) }, process.stderr);
   return {
     env,
     aws,
@@ -46,4 +47,11 @@ export function createCliContext(
     service: new RootTaskService(clients, organization, logger),
     close: () => clients.destroy(),
   };
+}
+
+/** pino throws on an unknown level; the CLI says what it accepts instead. */
+function cliLogLevel(level: string | undefined): string {
+  if (level === undefined || level === '') return 'silent';
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level;
+  throw new ConfigError([`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${level}")`]);
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { RootTaskError } from '../aws/errors.js';
+import { ConfigError } from '../config/app-config.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDeleteCredentials } from './commands/delete-credentials.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -84,6 +85,11 @@ function report(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) {
     // Commander already printed its one line ("error: unknown option ..."); help and version exit 0.
     return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof ConfigError) {
+    // The environment, not the command line: exit 1 like any other failure to run.
+    for (const problem of error.problems) io.err(`error: ${problem}`);
+    return 1;
   }
   if (error instanceof CliError) {
     io.err(`error: ${error.message}`);

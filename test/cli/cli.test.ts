@@ -107,6 +107,18 @@ describe('program-wide flags', () => {
     expect(fake.stats.requests).toBe(0);
   });
 
+  it('refuses an unknown LOG_LEVEL in one line, before any AWS call', async () => {
+    const io = recordingIo();
+    const code = await runCli(['audit', '--account', memberId(2)], io, (options) =>
+      createCliContext({ ...env, LOG_LEVEL: 'verbose' }, options),
+    );
+    expect(code).toBe(1);
+    expect(io.stderr).toEqual([
+      'error: LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent (got "verbose")',
+    ]);
+    expect(fake.stats.requests).toBe(0);
+  });
+
   it('sends every call to the --region given, before or after the command', async () => {
     for (const argv of [
       ['--region', 'eu-west-1', 'audit', '--account', memberId(2)],
