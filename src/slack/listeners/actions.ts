@@ -12,6 +12,7 @@ import {
   approvedReplacement,
   askedReplacement,
   declineExtensionModal,
+  type ExtensionValue,
   finishedReplacement,
   parseExtensionValue,
   type Replacement,
@@ -144,53 +145,53 @@ export async function extendChosen(args: SelectArgs, deps: SlackDeps): Promise<v
   else await tell(args, deps, reply.text);
 }
 
-export async function extensionApproved(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+/**
+ * The shape every extension button shares: ack, then read which ask was clicked
+ * (its request, seconds and nonce); a button that names no ask is stale.
+ */
+async function onExtensionClick(
+  args: ButtonArgs,
+  deps: SlackDeps,
+  act: (value: ExtensionValue, user: string) => Promise<void>,
+): Promise<void> {
   await args.ack();
   await afterPendingAcks();
   const value = parseExtensionValue(args.action.value);
-  if (!value) {
-    await tell(args, deps, STALE_BUTTON);
-    return;
-  }
-  const user = args.body.user.id;
-  const reply = await deps.workflow.actions.approveExtension(value.id, user, value);
-  if (reply.ok) await replace(args, deps, approvedReplacement(reply.request, user, value.seconds));
-  else await tell(args, deps, reply.text);
+  if (value) await act(value, args.body.user.id);
+  else await tell(args, deps, STALE_BUTTON);
+}
+
+export async function extensionApproved(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await onExtensionClick(args, deps, async (value, user) => {
+    const reply = await deps.workflow.actions.approveExtension(value.id, user, value);
+    if (reply.ok) await replace(args, deps, approvedReplacement(reply.request, user, value.seconds));
+    else await tell(args, deps, reply.text);
+  });
 }
 
 /** Opens the decline modal for the ask clicked on, if it is still the pending one; its submission replaces the ask. */
 export async function extensionDeclineClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
-  await args.ack();
-  await afterPendingAcks();
-  const value = parseExtensionValue(args.action.value);
-  if (!value) {
-    await tell(args, deps, STALE_BUTTON);
-    return;
-  }
-  // Only the local database before views.open (the trigger id lapses in 3 s); who may
-  // decline is the workflow's decision, on submission.
-  const ask = (await deps.workflow.get(value.id))?.request.extensionRequest;
-  if (ask?.nonce !== value.nonce || ask.seconds !== value.seconds) {
-    await tell(args, deps, 'That extension ask is no longer waiting for a decision.');
-    return;
-  }
-  await args.client.views.open({
-    trigger_id: args.body.trigger_id,
-    view: declineExtensionModal({ ...value, responseUrl: args.body.response_url ?? '' }),
+  await onExtensionClick(args, deps, async (value) => {
+    // Only the local database before views.open (the trigger id lapses in 3 s); who may
+    // decline is the workflow's decision, on submission.
+    const ask = (await deps.workflow.get(value.id))?.request.extensionRequest;
+    if (ask?.nonce !== value.nonce || ask.seconds !== value.seconds) {
+      await tell(args, deps, 'That extension ask is no longer waiting for a decision.');
+      return;
+    }
+    await args.client.views.open({
+      trigger_id: args.body.trigger_id,
+      view: declineExtensionModal({ ...value, responseUrl: args.body.response_url ?? '' }),
+    });
   });
 }
 
 export async function extensionWithdrawn(args: ButtonArgs, deps: SlackDeps): Promise<void> {
-  await args.ack();
-  await afterPendingAcks();
-  const value = parseExtensionValue(args.action.value);
-  if (!value) {
-    await tell(args, deps, STALE_BUTTON);
-    return;
-  }
-  const reply = await deps.workflow.actions.withdrawExtension(value.id, args.body.user.id, value);
-  if (reply.ok) await replace(args, deps, withdrawnReplacement(reply.request, value.seconds));
-  else await tell(args, deps, reply.text);
+  await onExtensionClick(args, deps, async (value, user) => {
+    const reply = await deps.workflow.actions.withdrawExtension(value.id, user, value);
+    if (reply.ok) await replace(args, deps, withdrawnReplacement(reply.request, value.seconds));
+    else await tell(args, deps, reply.text);
+  });
 }
 
 /** The whole policy an unlock would remove, for a policy too long for the request message. */
