@@ -17,6 +17,7 @@ import { postToResponseUrl } from './response-url.js';
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
 
 export class SlackAnnouncer implements Announcer {
+  private botId: Promise<string> | undefined;
   constructor(
     private readonly client: WebClient,
     private readonly channelId: string,
@@ -112,16 +113,30 @@ export class SlackAnnouncer implements Announcer {
   ): Promise<string | undefined> {
     if (!ref?.retry) return undefined;
     try {
-      return await findPosted(this.client, where, ref);
+      return await findPosted(this.client, where, ref, await this.ownBotId());
     } catch (error) {
       const failure = toDeliveryError(error);
-      if (failure.failure !== 'permanent') throw failure;
+      // A rate-limited look is not retried either: holding the channel for it could
+      // hold every notice behind a lookup Slack keeps refusing.
+      if (failure.failure === 'transient') throw failure;
       this.log?.warn(
         { requestId: ref.requestId, slackError: failure.code },
         'could not check whether an earlier attempt posted this notice; posting it (it may appear twice)',
       );
       return undefined;
     }
+  }
+
+  /** This bot's id (auth.test), asked once: only its own messages can be an earlier post. */
+  private async ownBotId(): Promise<string> {
+    this.botId ??= this.client.auth.test().then(
+      (res) => res.bot_id ?? '',
+      (error: unknown) => {
+        this.botId = undefined;
+        throw error;
+      },
+    );
+    return this.botId;
   }
 
   private async send<T>(call: () => Promise<T>): Promise<T> {

@@ -10,6 +10,11 @@ import { escapeMrkdwn } from './text.js';
 
 /** Outbox rows are kept per request; a click that names none (a malformed button) queues under this. */
 const NO_REQUEST = 'click';
+/**
+ * Replies queue apart from their request's channel notices: the outbox sends a
+ * queue in order, and a reply must not wait behind a rate-limited channel update.
+ */
+const REPLY_QUEUE = ':replies';
 
 interface Click {
   deps: SlackDeps;
@@ -17,6 +22,8 @@ interface Click {
   requestId: string | undefined;
   /** Slack gives none for clicks in a view (App Home, a modal) */
   responseUrl: string | undefined;
+  /** when the click happened, epoch ms (default: now) */
+  at?: number;
 }
 
 /** Only the clicking user sees it. */
@@ -37,6 +44,7 @@ async function queue(click: Click, replaceOriginal: boolean, message: { text: st
     click.deps.log.debug({ requestId: click.requestId }, 'a click without a response_url: no reply');
     return;
   }
-  const delivery: Delivery = { to: 'reply', reply: clickReply(click.responseUrl, message, replaceOriginal) };
-  await click.deps.workflow.core.notify(click.requestId || NO_REQUEST, [delivery]);
+  const reply = clickReply(click.responseUrl, message, replaceOriginal, click.at);
+  const delivery: Delivery = { to: 'reply', reply };
+  await click.deps.workflow.core.notify(`${click.requestId || NO_REQUEST}${REPLY_QUEUE}`, [delivery]);
 }

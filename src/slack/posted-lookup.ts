@@ -27,14 +27,20 @@ interface Where {
 
 interface FoundMessage {
   ts?: string;
+  bot_id?: string;
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
-/** The ts of the message that carries `ref`, if an earlier attempt posted it. Throws what Slack throws. */
+/**
+ * The ts of the message that carries `ref`, if an earlier attempt posted it.
+ * Only this bot's own messages count: any app in the channel can post the same
+ * metadata, and a planted copy must not suppress a notice. Throws what Slack throws.
+ */
 export async function findPosted(
   client: WebClient,
   where: Where,
   ref: NoticeRef,
+  ownBotId: string,
 ): Promise<string | undefined> {
   const oldest = String(Math.floor(ref.since / 1000) - CLOCK_SKEW_S);
   let cursor: string | undefined;
@@ -51,7 +57,10 @@ export async function findPosted(
       : await client.conversations.history(common);
     const messages = (res.messages ?? []) as FoundMessage[];
     const hit = messages.find(
-      (m) => m.metadata?.event_type === NOTICE_EVENT_TYPE && m.metadata.event_payload?.notice_id === ref.id,
+      (m) =>
+        m.bot_id === ownBotId &&
+        m.metadata?.event_type === NOTICE_EVENT_TYPE &&
+        m.metadata.event_payload?.notice_id === ref.id,
     );
     if (hit?.ts) return hit.ts;
     cursor = res.response_metadata?.next_cursor || undefined;

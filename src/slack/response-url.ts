@@ -45,7 +45,8 @@ export async function postToResponseUrl(reply: ClickReply, timeoutMs: number): P
   const text = await res.text();
   const slackError = errorIn(text);
   if (res.status === 429) {
-    const seconds = Number(res.headers.get('retry-after'));
+    const header = res.headers.get('retry-after');
+    const seconds = header === null ? Number.NaN : Number(header);
     throw new DeliveryError(
       'rate-limited',
       'ratelimited',
@@ -53,6 +54,9 @@ export async function postToResponseUrl(reply: ClickReply, timeoutMs: number): P
     );
   }
   if (res.status >= 500) throw new DeliveryError('transient', `http_${res.status}`);
+  // A bare 404 right after a click has been seen to pass a few seconds later (bolt-js #1261);
+  // Slack names a lapsed or used-up URL (expired_url, used_url), and that is final.
+  if (res.status === 404 && !slackError) throw new DeliveryError('transient', 'http_404');
   if (!res.ok || slackError) throw new DeliveryError('permanent', slackError ?? `http_${res.status}`);
 }
 

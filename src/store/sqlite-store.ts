@@ -220,7 +220,7 @@ export class SqliteStore implements Store {
              )
            ORDER BY o.id LIMIT 1
          )
-         RETURNING id, request_id, delivery, attempts, created_at`,
+         RETURNING id, request_id, delivery, attempts, created_at, last_error`,
     ).get({ worker: workerId, until: now + leaseMs, now });
     return row ? toOutboxItem(row) : undefined;
   }
@@ -441,6 +441,7 @@ interface OutboxRow {
   delivery: string;
   attempts: number;
   created_at: number;
+  last_error?: string | null;
 }
 
 function toOutboxItem(row: OutboxRow): OutboxItem {
@@ -450,6 +451,7 @@ function toOutboxItem(row: OutboxRow): OutboxItem {
     delivery: JSON.parse(row.delivery) as Delivery,
     attempts: row.attempts,
     createdAt: row.created_at,
+    ...(row.last_error ? { lastError: row.last_error } : {}),
   };
 }
 

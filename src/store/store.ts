@@ -37,6 +37,8 @@ export interface OutboxItem {
   attempts: number;
   /** wall-clock time it was written (backlog age) */
   createdAt: number;
+  /** why the last attempt failed, as the worker recorded it */
+  lastError?: string;
 }
 
 export interface DeliveryBacklog {

@@ -21,6 +21,13 @@ const DEFAULT_CONCURRENCY = 4;
 /** Outage back-off: 1 s doubling to this cap, so a notice goes out within seconds of Slack's return. */
 const MAX_RETRY_DELAY_MS = 20_000;
 const DEFAULT_RETRY_AFTER_MS = 1_000;
+/**
+ * Marks a notice an earlier attempt may have delivered: Slack's answer never
+ * came (a timeout, a reset, a 5xx, a crash after the call). It stays on every
+ * later error, so a retry looks for that earlier post before posting again;
+ * a notice Slack certainly did not take (a 429, a hold) needs no look.
+ */
+const MAY_HAVE_REACHED_SLACK = 'uncertain: ';
 
 export interface PermanentDeliveryError {
   code: string;
@@ -74,7 +81,7 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
   private async deliver(item: OutboxItem): Promise<void> {
     const heldUntil = this.heldUntil(deliveryTarget(item.delivery));
     if (heldUntil !== undefined) {
-      await this.store.retryDelivery(item.id, heldUntil, 'held: Slack rate limit');
+      await this.store.retryDelivery(item.id, heldUntil, keepDoubt(item, 'held: Slack rate limit'));
       return;
     }
     try {
@@ -87,8 +94,12 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
 
   private async send(item: OutboxItem): Promise<void> {
     const d = item.delivery;
-    // A second attempt may follow one that reached Slack with its answer lost.
-    const ref = { id: item.id, requestId: item.requestId, since: item.createdAt, retry: item.attempts > 1 };
+    const ref = {
+      id: item.id,
+      requestId: item.requestId,
+      since: item.createdAt,
+      retry: mayHaveReachedSlack(item),
+    };
     if (d.to === 'channel') return this.announcer.channel(d.notice, ref);
     if (d.to === 'dm') return this.announcer.dm(d.userId, d.notice, ref);
     if (d.to === 'reply') {
@@ -120,6 +131,16 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     const what = describeDelivery(item.delivery);
     const log = this.options.log.child({ requestId: item.requestId, notice: what, attempt: item.attempts });
     const now = this.now();
+    if (error instanceof DeliveryError && error.failure === 'permanent' && item.delivery.to === 'reply') {
+      // Slack refuses a lapsed or used-up response_url for good: the clicker has moved on, and
+      // the message, thread and DMs say the same. Nobody needs paging for it.
+      log.info(
+        { slackError: error.code },
+        'Slack refused a click reply (response_url lapsed or used up); dropped',
+      );
+      await this.store.deliveryFailed(item.id, error.code, now);
+      return;
+    }
     if (error instanceof DeliveryError && error.failure === 'permanent') {
       log.error({ slackError: error.code }, 'Slack refused a notice; retrying cannot fix it');
       emitMetric(this.options.log, 'NoticeUndeliverable', 1, {
@@ -138,13 +159,29 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
       log.warn({ retryAfterMs: until - now }, 'Slack rate limit: holding this channel');
       const target = deliveryTarget(item.delivery);
       this.holds.set(target, Math.max(until, this.holds.get(target) ?? 0));
-      await this.store.retryDelivery(item.id, until, error.code);
+      await this.store.retryDelivery(item.id, until, keepDoubt(item, error.code));
       await this.store.deferTarget(target, until);
       return;
     }
     const delay = Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** Math.max(0, item.attempts - 1));
     const code = error instanceof DeliveryError ? error.code : errorText(error);
     log.warn({ err: code, retryInMs: delay }, 'could not deliver a notice; will retry');
-    await this.store.retryDelivery(item.id, now + delay * (0.5 + Math.random() / 2), code);
+    // No answer, or an error after the call (storing the posted message failed): it may be in Slack.
+    await this.store.retryDelivery(
+      item.id,
+      now + delay * (0.5 + Math.random() / 2),
+      MAY_HAVE_REACHED_SLACK + code,
+    );
   }
+}
+
+/** An earlier attempt's answer was lost, or its process died mid-call (a claim with no error recorded). */
+function mayHaveReachedSlack(item: OutboxItem): boolean {
+  if (item.lastError === undefined) return item.attempts > 1;
+  return item.lastError.startsWith(MAY_HAVE_REACHED_SLACK);
+}
+
+/** The error to record, keeping an earlier doubt: a later 429 does not unsend an earlier post. */
+function keepDoubt(item: OutboxItem, code: string): string {
+  return mayHaveReachedSlack(item) ? MAY_HAVE_REACHED_SLACK + code : code;
 }

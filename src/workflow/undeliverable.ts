@@ -22,8 +22,6 @@ export async function handleUndeliverable(
   await core.audit(item.requestId, ACTOR, 'notice undeliverable', { what, slackError: error.code });
   const d = item.delivery;
   if ('notice' in d && d.notice.kind === 'not-delivered') return;
-  // A click reply only echoes what the message, thread and DMs already say.
-  if (d.to === 'reply') return;
 
   if (d.to === 'post' || d.to === 'update') {
     // Approvers can only approve what the message shows: a pending request whose

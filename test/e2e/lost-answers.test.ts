@@ -5,6 +5,7 @@
  * and a retry looks for it first: the request message, thread replies and
  * channel announcements each appear once.
  */
+import { WebClient } from '@slack/web-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memberId } from '../fakes/aws/sample-org.js';
 import type { StoredMessage } from '../fakes/slack/server.js';
@@ -94,6 +95,30 @@ describe('a post whose answer was lost', () => {
     expect(new Set(texts).size, texts.join('\n')).toBe(texts.length);
   });
 
+  it("does not take another app's message with the same metadata for its own post", {
+    timeout: 30_000,
+  }, async () => {
+    env = await startBotEnv(FAST);
+    // Another app in the channel plants the metadata of the first notice (outbox ids are guessable).
+    const other = new WebClient('xoxb-another-app', {
+      slackApiUrl: env.slack.apiUrl,
+      retryConfig: { retries: 0 },
+    });
+    const planted = await other.chat.postMessage({
+      channel: CHANNEL,
+      text: 'planted',
+      metadata: { event_type: 'breakglass_notice', event_payload: { notice_id: '1', request_id: 'x' } },
+    });
+    // The bot's first post fails before Slack does anything; its retry looks, finds only the plant, and posts.
+    env.slack.httpErrorNext('chat.postMessage', 503);
+    const request = await submitRequest(env, { account: ACCOUNT, duration: '2', justification: 'planted' });
+    const message = (await env.bot.workflow.get(request.id))?.message;
+    expect(message?.ts).toBeDefined();
+    expect(message?.ts).not.toBe(planted.ts);
+    expect(env.slack.callsOf('conversations.history')).toHaveLength(1);
+    expect(topLevel(postedFor(request.id))).toHaveLength(1);
+  });
+
   it('posts again, and says so, when it may not read the channel history', { timeout: 30_000 }, async () => {
     env = await startBotEnv(FAST);
     env.slack.missingScopes.add('channels:history');
@@ -140,7 +165,7 @@ describe('answers to clicks', () => {
     expect((await env.bot.workflow.get(request.id))?.request.approvals).toHaveLength(1);
   });
 
-  it('gives up on a response_url Slack refuses for good, without telling anyone else', {
+  it('drops a reply Slack refuses for good (used or lapsed URL) quietly: no alert, no DM, not unready', {
     timeout: 30_000,
   }, async () => {
     env = await startBotEnv(FAST);
@@ -150,15 +175,20 @@ describe('answers to clicks', () => {
       action_id: 'bg_approve',
       value: approveValue(env.slack, request.id) ?? '',
     });
-    await waitFor('the refusal to be recorded', async () =>
-      (await env.bot.store.listAudit(request.id)).some((e) => e.action === 'notice undeliverable')
-        ? true
-        : undefined,
-    );
+    // Replies queue apart from the request's channel notices.
+    const replies = await waitFor('the refusal to be recorded', async () => {
+      const rows = await env.bot.store.listDeliveries(`${request.id}:replies`);
+      return rows.some((d) => d.status === 'failed') ? rows : undefined;
+    });
+    expect(replies.map((d) => [d.status, d.lastError])).toEqual([['failed', 'used_url']]);
     expect(env.slack.callsOf('response_url')).toHaveLength(1);
-    const dms = env.slack
-      .callsOf('chat.postMessage')
-      .filter((c) => String(c.args.text).includes('not deliver'));
-    expect(dms).toEqual([]);
+    expect((await env.bot.store.listAudit(request.id)).map((e) => e.action)).not.toContain(
+      'notice undeliverable',
+    );
+    const ready = (await (await fetch(`http://127.0.0.1:${env.bot.port}/readyz`)).json()) as {
+      checks: Record<string, unknown>;
+    };
+    expect(ready.checks.lastPermanentSlackError).toBeUndefined();
+    expect(env.logLines.some((l) => l.includes('"level":50'))).toBe(false);
   });
 });

@@ -90,7 +90,11 @@ async function deliveredOnce(request: BreakglassRequest, from: number): Promise<
   const notices = await waitFor(
     'every notice delivered',
     async () => {
-      const all = await store.listDeliveries(request.id);
+      // Click replies queue apart from the request's own notices.
+      const all = [
+        ...(await store.listDeliveries(request.id)),
+        ...(await store.listDeliveries(`${request.id}:replies`)),
+      ];
       return all.every((d) => d.status === 'sent') ? all : undefined;
     },
     20_000,

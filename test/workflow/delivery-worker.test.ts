@@ -189,10 +189,33 @@ describe('DeliveryWorker: failures', () => {
       retryInMs: 1000,
       msg: 'could not deliver a notice; will retry',
     });
+    // No answer: the notice may have reached Slack, and its retry looks first.
     expect((await store.listDeliveries('BG-1'))[0]).toMatchObject({
       status: 'pending',
-      lastError: 'socket hang up',
+      lastError: 'uncertain: socket hang up',
     });
+  });
+
+  it('looks for an earlier post only after an attempt whose outcome is unknown, and keeps that doubt', async () => {
+    const refs: boolean[] = [];
+    announcer.channel = async (_notice: Notice, ref?: { retry: boolean }) => {
+      refs.push(ref?.retry ?? false);
+      const failure = announcer.failures.shift();
+      if (failure) throw failure;
+    };
+    const at = clock.now;
+    await store.enqueue('BG-1', [{ to: 'channel', notice: nudge('BG-1') }]);
+    announcer.failures.push(new DeliveryError('rate-limited', 'ratelimited', 1000));
+    announcer.failures.push(new DeliveryError('transient', 'timeout'));
+    announcer.failures.push(new DeliveryError('rate-limited', 'ratelimited', 1000));
+    const w = worker();
+    for (const step of [0, 1000, 3000, 5000, 30_000]) {
+      clock.now = at + step;
+      await w.drain();
+    }
+    // A 429 sent nothing; a timeout may have; a 429 after it does not clear the doubt.
+    expect(refs).toEqual([false, false, true, true]);
+    expect((await store.listDeliveries('BG-1'))[0]?.status).toBe('sent');
   });
 
   it("holds the channel for Slack's Retry-After, and only the channel", async () => {

@@ -115,13 +115,16 @@ export function withdrawnReplacement(r: BreakglassRequest, seconds: number): Rep
 /** What the decline modal carries: the ask, and where to replace the ask's message afterwards. */
 export interface DeclineMetadata extends ExtensionValue {
   responseUrl: string;
+  /** when Decline was clicked, epoch ms: the response_url lapses 30 minutes after */
+  clickedAt?: number;
 }
 
 export function parseDeclineMetadata(metadata: string): DeclineMetadata | undefined {
   const value = parseExtensionValue(metadata);
   if (!value) return undefined;
-  const { responseUrl } = JSON.parse(metadata) as { responseUrl?: unknown };
-  return typeof responseUrl === 'string' ? { ...value, responseUrl } : undefined;
+  const { responseUrl, clickedAt } = JSON.parse(metadata) as { responseUrl?: unknown; clickedAt?: unknown };
+  if (typeof responseUrl !== 'string') return undefined;
+  return { ...value, responseUrl, ...(typeof clickedAt === 'number' ? { clickedAt } : {}) };
 }
 
 /** The reason for declining an extension, as the deny modal asks for a denial's reason. */

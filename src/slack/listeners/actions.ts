@@ -181,7 +181,11 @@ export async function extensionDeclineClicked(args: ButtonArgs, deps: SlackDeps)
     }
     await args.client.views.open({
       trigger_id: args.body.trigger_id,
-      view: declineExtensionModal({ ...value, responseUrl: args.body.response_url ?? '' }),
+      view: declineExtensionModal({
+        ...value,
+        responseUrl: args.body.response_url ?? '',
+        clickedAt: Date.now(),
+      }),
     });
   });
 }

@@ -37,7 +37,13 @@ export async function declineSubmitted(args: ViewArgs, deps: SlackDeps): Promise
   }
   const user = body.user.id;
   const reply = await deps.workflow.actions.declineExtension(metadata.id, user, metadata, reason);
-  const click = { deps, requestId: metadata.id, responseUrl: metadata.responseUrl || undefined };
+  const click = {
+    deps,
+    requestId: metadata.id,
+    responseUrl: metadata.responseUrl || undefined,
+    // The response_url's 30 minutes started at the Decline click, not at this submission.
+    ...(metadata.clickedAt ? { at: metadata.clickedAt } : {}),
+  };
   if (reply.ok)
     await replaceClicked(click, declinedReplacement(reply.request, user, metadata.seconds, reason));
   else await tellClicker(click, reply.text);

@@ -53,6 +53,7 @@ function toOutboxItem(item: Record<string, unknown>): OutboxItem {
     delivery: JSON.parse(n.delivery) as Delivery,
     attempts: n.attempts,
     createdAt: n.createdAt,
+    ...(n.lastError ? { lastError: n.lastError } : {}),
   };
 }
 

@@ -328,6 +328,26 @@ describe('channel history and message metadata', () => {
     expect(newer.response_metadata?.next_cursor).toBe('');
   });
 
+  it('posts a message whose event_type breaks the character rule, without its metadata and with a warning', async () => {
+    const res = await client.chat.postMessage({
+      channel: 'CHIST6',
+      text: 'x',
+      metadata: { event_type: 'break.glass', event_payload: { a: 1 } },
+    });
+    expect(res).toMatchObject({ ok: true, warning: 'invalid_metadata_schema' });
+    expect(slack.messages.get('CHIST6')?.[0]?.metadata).toBeUndefined();
+  });
+
+  it('marks each message with the app that posted it, as auth.test names it', async () => {
+    const other = new WebClient('xoxb-other-app', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+    await client.chat.postMessage({ channel: 'CHIST7', text: 'mine' });
+    await other.chat.postMessage({ channel: 'CHIST7', text: 'theirs' });
+    const [mine, theirs] = slack.messages.get('CHIST7') ?? [];
+    expect(mine?.bot_id).toBe((await client.auth.test()).bot_id);
+    expect(theirs?.bot_id).toBe((await other.auth.test()).bot_id);
+    expect(mine?.bot_id).not.toBe(theirs?.bot_id);
+  });
+
   it('refuses malformed metadata, a missing history scope and an unknown thread', async () => {
     await expect(
       client.chat.postMessage({
@@ -338,6 +358,11 @@ describe('channel history and message metadata', () => {
     ).rejects.toMatchObject({ data: { error: 'invalid_metadata_schema' } });
     slack.missingScopes.add('groups:history');
     await expect(client.conversations.history({ channel: 'GPRIVATE1' })).rejects.toMatchObject({
+      data: { error: 'missing_scope', needed: 'groups:history' },
+    });
+    // Private channels created today have C ids too.
+    slack.privateChannels.add('CPRIVATE2');
+    await expect(client.conversations.history({ channel: 'CPRIVATE2' })).rejects.toMatchObject({
       data: { error: 'missing_scope', needed: 'groups:history' },
     });
     await expect(client.conversations.history({ channel: 'CHIST3' })).resolves.toMatchObject({ ok: true });

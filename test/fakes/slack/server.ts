@@ -11,6 +11,7 @@
  * program what Slack does when it misbehaves: an error answer, a 429 with
  * Retry-After, an HTTP 5xx, a channel the bot cannot post to, or an outage.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { refuseMessageBlocks, refuseView } from './block-kit.js';
@@ -44,6 +45,8 @@ export type FakeAnswer =
 /** A message as conversations.history and conversations.replies return it. */
 export interface StoredMessage {
   ts: string;
+  /** the app that posted it: one id per token, as auth.test answers it */
+  bot_id?: string;
   text?: string;
   thread_ts?: string;
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
@@ -85,6 +88,8 @@ export class FakeSlack {
   readonly messages = new Map<string, StoredMessage[]>();
   /** bot scopes the app was not granted: calls that need them answer `missing_scope` */
   readonly missingScopes = new Set<string>();
+  /** channels that are private (their history needs groups:history) */
+  readonly privateChannels = new Set<string>();
   /** called for every call as it arrives (the demo prints them) */
   onCall: ((call: SlackCall) => void) | undefined;
   private ts = 0;
@@ -289,7 +294,7 @@ export class FakeSlack {
     if (next?.kind === 'lost' && (!next.channel || next.channel === args.channel) && !this.isDown) {
       this.programmed.get(method)?.shift();
       // Slack did the work; the answer never arrives.
-      const done = { status: 200, body: this.success(method, args) };
+      const done = { status: 200, body: this.success(method, args, call.token) };
       this.record(call, done);
       call.outcome = { status: 0, ok: false, error: 'answer_lost' };
       req.socket.destroy();
@@ -343,9 +348,12 @@ export class FakeSlack {
       const refused = this.useTrigger(String(args.trigger_id ?? ''));
       if (refused) return slackError(refused);
     }
-    const scope = HISTORY_METHODS.has(method) ? historyScope(String(args.channel ?? '')) : undefined;
+    const scope = HISTORY_METHODS.has(method) ? this.historyScope(String(args.channel ?? '')) : undefined;
     if (scope && this.missingScopes.has(scope))
-      return { status: 200, body: { ok: false, error: 'missing_scope', needed: scope } };
+      return {
+        status: 200,
+        body: { ok: false, error: 'missing_scope', needed: scope, provided: this.providedScopes() },
+      };
     if (MESSAGE_METHODS.has(method)) {
       const refused = refuseMessageBlocks(args.blocks) ?? refuseMetadata(args.metadata);
       if (refused) return { status: 200, body: refused };
@@ -354,7 +362,7 @@ export class FakeSlack {
       const refused = refuseView(args.view);
       if (refused) return { status: 200, body: refused };
     }
-    return { status: 200, body: this.success(method, args) };
+    return { status: 200, body: this.success(method, args, call.token) };
   }
 
   /**
@@ -371,11 +379,23 @@ export class FakeSlack {
     return undefined;
   }
 
-  private storeMessage(channel: string, ts: string, args: Record<string, unknown>): void {
+  /** Private channels need groups:history, public ones channels:history (ids alone do not tell: both start with C today). */
+  private historyScope(channel: string): string {
+    return this.privateChannels.has(channel) || channel.startsWith('G')
+      ? 'groups:history'
+      : 'channels:history';
+  }
+
+  private providedScopes(): string {
+    return GRANTED_SCOPES.filter((s) => !this.missingScopes.has(s)).join(',');
+  }
+
+  private storeMessage(channel: string, ts: string, args: Record<string, unknown>, botId: string): void {
     const list = this.messages.get(channel) ?? [];
     const metadata = args.metadata as StoredMessage['metadata'];
     list.push({
       ts,
+      bot_id: botId,
       ...(typeof args.text === 'string' ? { text: args.text } : {}),
       ...(typeof args.thread_ts === 'string' ? { thread_ts: args.thread_ts } : {}),
       ...(metadata ? { metadata } : {}),
@@ -415,16 +435,24 @@ export class FakeSlack {
     };
   }
 
-  private success(method: string, args: Record<string, unknown>): Record<string, unknown> {
+  private success(method: string, args: Record<string, unknown>, token?: string): Record<string, unknown> {
     switch (method) {
       case 'auth.test':
-        return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEAM', user: 'breakglass' };
+        return { ok: true, user_id: 'UBOT', bot_id: botIdFor(token), team_id: 'T0TEAM', user: 'breakglass' };
       case 'chat.postMessage': {
         this.ts += 1;
         // Message timestamps are Slack's clock: seconds, then a counter that keeps them unique.
         const ts = `${Math.floor(Date.now() / 1000)}.${String(this.ts).padStart(6, '0')}`;
-        this.storeMessage(String(args.channel), ts, args);
-        return { ok: true, channel: String(args.channel), ts };
+        // Slack posts a message whose metadata has a bad event_type, drops the metadata and warns.
+        const badMetadata = metadataWarning(args.metadata);
+        const posted = badMetadata ? { ...args, metadata: undefined } : args;
+        this.storeMessage(String(args.channel), ts, posted, botIdFor(token));
+        return {
+          ok: true,
+          channel: String(args.channel),
+          ts,
+          ...(badMetadata ? { warning: badMetadata, response_metadata: { warnings: [badMetadata] } } : {}),
+        };
       }
       case 'conversations.history':
         return this.history(args, (m) => !m.thread_ts || m.thread_ts === m.ts);
@@ -468,13 +496,17 @@ export class FakeSlack {
 }
 
 const HISTORY_METHODS = new Set(['conversations.history', 'conversations.replies']);
+/** What `provided` lists in a missing_scope answer: the scopes the manifest asks for. */
+const GRANTED_SCOPES = [
+  'commands',
+  'chat:write',
+  'usergroups:read',
+  'channels:history',
+  'groups:history',
+  'users:read',
+];
 
-/** Public channels (C…) need channels:history, private ones (G…, or C… made private) groups:history. */
-function historyScope(channel: string): string {
-  return channel.startsWith('G') ? 'groups:history' : 'channels:history';
-}
-
-/** Slack refuses metadata without an event_type string and an event_payload object. */
+/** Slack refuses metadata that is not an object with an event_type string and an event_payload object. */
 function refuseMetadata(metadata: unknown): Record<string, unknown> | undefined {
   if (metadata === undefined) return undefined;
   const m = metadata as { event_type?: unknown; event_payload?: unknown } | null;
@@ -482,6 +514,22 @@ function refuseMetadata(metadata: unknown): Record<string, unknown> | undefined 
   if (typeof m.event_type !== 'string' || typeof m.event_payload !== 'object' || m.event_payload === null)
     return { ok: false, error: 'invalid_metadata_schema' };
   return undefined;
+}
+
+/**
+ * "Event types can contain letters, numbers, underscores, and hyphens … Metadata
+ * with an invalid event_type returns an invalid_metadata_schema warning and is
+ * ignored" (Slack's message metadata guide): the post succeeds without it.
+ */
+function metadataWarning(metadata: unknown): string | undefined {
+  const type = (metadata as { event_type?: unknown } | undefined)?.event_type;
+  return typeof type === 'string' && !/^[A-Za-z0-9_-]+$/.test(type) ? 'invalid_metadata_schema' : undefined;
+}
+
+/** Each token is its own app here: the bot id auth.test answers and its posts carry. */
+function botIdFor(token: string | undefined): string {
+  if (!token) return 'BBOT';
+  return `B${createHash('sha256').update(token).digest('hex').slice(0, 10).toUpperCase()}`;
 }
 
 function slackError(error: string): Answer {
