@@ -37,11 +37,26 @@ function token(inner: string, names: Readonly<Record<string, string>>): string {
   if (user?.[1]) return `@${names[user[1]] ?? label ?? user[1]}`;
   const group = /^!subteam\^([A-Z0-9]+)$/.exec(target);
   if (group?.[1]) return `@${names[group[1]] ?? label ?? group[1]}`;
-  const date = /^!date\^(\d+)\^/.exec(target);
-  if (date?.[1]) return new Date(Number(date[1]) * 1000).toLocaleTimeString('en-GB');
+  const date = /^!date\^(\d+)\^([^^]*)/.exec(target);
+  if (date?.[1]) return slackDate(new Date(Number(date[1]) * 1000), date[2] ?? '');
   if (target === '!channel' || target === '!here' || target === '!everyone') return `@${target.slice(1)}`;
   if (/^#C[A-Z0-9]+$/.test(target)) return `#${label ?? target.slice(1)}`;
   return label && label !== target ? `${label} (${target})` : target;
+}
+
+/**
+ * A `<!date^…>` as Slack shows it in the reader's time zone: "pretty" dates say
+ * today or yesterday, other dates read YYYY-MM-DD; times keep their seconds
+ * (the demo's windows last seconds).
+ */
+export function slackDate(at: Date, format: string, now = new Date()): string {
+  const day = (d: Date) => d.toLocaleDateString('en-CA');
+  const yesterday = new Date(now.getTime() - 86_400_000);
+  const pretty = day(at) === day(now) ? 'today' : day(at) === day(yesterday) ? 'yesterday' : day(at);
+  return format
+    .replace(/\{date_(?:short_|long_)?pretty\}/g, pretty)
+    .replace(/\{date(?:_short|_long|_num)?\}/g, day(at))
+    .replace(/\{time(?:_secs)?\}/g, at.toLocaleTimeString('en-GB'));
 }
 
 /** A text object: mrkdwn interpreted, plain_text exactly as sent (Slack interprets nothing in it). */

@@ -9,6 +9,7 @@ import {
   renderBlocks,
   renderMessage,
   renderView,
+  slackDate,
   wrap,
 } from '../../scripts/lib/block-kit-terminal.js';
 import type { BreakglassRequest } from '../../src/domain/request.js';
@@ -54,6 +55,15 @@ describe('mrkdwn', () => {
     expect(mrkdwnToTerminal(text, NAMES)).toBe(
       `Approvers: @alice @approvers at ${new Date(0).toLocaleTimeString('en-GB')} see the ticket (https://x.example/a) <!channel> &`,
     );
+  });
+
+  it('dates as Slack shows them: today or yesterday when pretty, else the day; the time with seconds', () => {
+    const now = new Date(2026, 10, 26, 12, 0, 0);
+    const format = '{date_short_pretty} {time}';
+    expect(slackDate(new Date(2026, 10, 26, 9, 5, 7), format, now)).toBe('today 09:05:07');
+    expect(slackDate(new Date(2026, 10, 25, 23, 0, 0), format, now)).toBe('yesterday 23:00:00');
+    expect(slackDate(new Date(2024, 0, 2, 3, 4, 5), format, now)).toBe('2024-01-02 03:04:05');
+    expect(slackDate(new Date(2024, 0, 2, 3, 4, 5), '{date_short}', now)).toBe('2024-01-02');
   });
 
   it('keeps an unknown user id, and a bare link as is', () => {
