@@ -76,7 +76,6 @@ const env = {
   BREAKGLASS_DURATIONS: SHORT.durations,
   BREAKGLASS_REMIND_BEFORE: SHORT.remindBefore,
   BREAKGLASS_TICK: SHORT.tick,
-  BREAKGLASS_CLEANUP_RETRY: '1s',
   BREAKGLASS_DB: join(mkdtempSync(join(tmpdir(), 'breakglass-demo-')), 'demo.db'),
 };
 Object.assign(process.env, env);

@@ -30,6 +30,14 @@ if (argv.length === 0 || argv[0] === 'start' || argv[0]?.startsWith('--')) {
     );
     process.exit(2);
   }
-  if (state) process.exitCode = await drive(state, argv);
-  else console.log(DRIVER_HELP);
+  if (!state) console.log(DRIVER_HELP);
+  else
+    process.exitCode = await drive(state, argv).catch((error: unknown) => {
+      // A state file left by a bot that was killed: say so rather than print a fetch stack.
+      if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') throw error;
+      console.error(
+        `The local bot at ${state.botUrl} does not answer: start it again with \`npm run local\`.`,
+      );
+      return 2;
+    });
 }

@@ -15,7 +15,7 @@ import { FakeAws } from '../../test/fakes/aws/server.js';
 import { FakeSlack } from '../../test/fakes/slack/server.js';
 import { CHANNEL, SIGNING_SECRET } from '../../test/support/slack-client.js';
 import { APPROVER_GROUP, PEOPLE } from '../lib/people.js';
-import { clearState, writeState } from './state.js';
+import { clearState, readState, writeState } from './state.js';
 
 export const LOCAL_BOT_TOKEN = 'xoxb-local-bot';
 export const DEFAULT_PORT = 3978;
@@ -30,6 +30,11 @@ const ACCOUNT_NAMES: Record<number, string> = {
 
 export async function serve(dir: string, options: { port: number; keep: boolean }): Promise<void> {
   mkdirSync(dir, { recursive: true });
+  const running = readState(dir);
+  if (running && isAlive(running.pid)) {
+    console.error(`A local bot is already running at ${running.botUrl} (pid ${running.pid}); stop it first.`);
+    process.exit(1);
+  }
   const dbFile = join(dir, 'breakglass.db');
   // The fakes start empty each time: a database left from a previous run would name messages they never saw.
   if (!options.keep) for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbFile}${suffix}`, { force: true });
@@ -64,6 +69,12 @@ export async function serve(dir: string, options: { port: number; keep: boolean 
     config: loadConfig(env),
     aws: awsSettingsFromEnv(env),
     log: createLogger({ level: 'info' }, createWriteStream(logFile, { flags: 'a' })),
+  }).catch(async (error: unknown) => {
+    await slack.close();
+    await aws.close();
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    console.error(`Port ${options.port} is in use: choose another with \`npm run local -- --port <n>\`.`);
+    process.exit(1);
   });
   const botUrl = `http://127.0.0.1:${bot.port}`;
   writeState(dir, {
@@ -102,4 +113,13 @@ export async function serve(dir: string, options: { port: number; keep: boolean 
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
