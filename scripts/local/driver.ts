@@ -52,14 +52,14 @@ export async function drive(state: LocalState, argv: string[]): Promise<number> 
       return 0;
     }
     if (command === 'show') return show(state);
+    const act = Object.hasOwn(ACTIONS, command) ? ACTIONS[command] : undefined;
+    if (!act) throw new UsageError(`unknown command "${command}"`);
     const who = values.as ?? (command === 'status' || command === 'list' ? 'alice' : undefined);
     const user = who ? userId(who) : undefined;
     if (!user)
       throw new UsageError(`${command} needs --as <person>: one of ${Object.keys(PEOPLE).join(', ')}`);
     const session = new Session(state, user);
     await session.start();
-    const act = ACTIONS[command];
-    if (!act) throw new UsageError(`unknown command "${command}"`);
     const ok = await act(session, rest, values);
     const followed = await session.printWhatFollowed();
     if (command === 'request' && ok) {
