@@ -109,10 +109,25 @@ export class FakeSlack {
     this.server = createServer((req, res) => {
       if (req.url?.startsWith('/__fake/calls')) {
         // Control route for out-of-process use (the benchmark): not a Slack API.
-        const method = new URL(req.url, 'http://x').searchParams.get('method');
+        const params = new URL(req.url, 'http://x').searchParams;
+        const method = params.get('method');
+        // `full=1` (npm run local's driver): whole calls, and the ts each accepted post got.
+        const full = params.get('full') === '1';
+        const posted = full ? this.postedTs() : new Map<SlackCall, string>();
         const calls = this.calls
           .filter((c) => !method || c.method === method)
-          .map((c) => ({ path: c.path, at: c.at, text: c.args.text, ok: c.outcome?.ok }));
+          .map((c) =>
+            full
+              ? {
+                  method: c.method,
+                  path: c.path,
+                  at: c.at,
+                  args: c.args,
+                  outcome: c.outcome,
+                  ts: posted.get(c),
+                }
+              : { path: c.path, at: c.at, text: c.args.text, ok: c.outcome?.ok },
+          );
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(calls));
         return;
       }
@@ -232,6 +247,25 @@ export class FakeSlack {
   get isDown(): boolean {
     if (this.outage && Date.now() >= this.outage.until) this.outage = undefined;
     return this.outage !== undefined;
+  }
+
+  /**
+   * The ts of each post Slack stored (accepted, or done with its answer lost):
+   * per channel, such posts and the stored messages line up in order.
+   */
+  private postedTs(): Map<SlackCall, string> {
+    const next = new Map<string, number>();
+    const posted = new Map<SlackCall, string>();
+    for (const call of this.calls) {
+      if (call.method !== 'chat.postMessage') continue;
+      if (!call.outcome?.ok && call.outcome?.error !== 'answer_lost') continue;
+      const channel = String(call.args.channel);
+      const i = next.get(channel) ?? 0;
+      next.set(channel, i + 1);
+      const ts = this.messages.get(channel)?.[i]?.ts;
+      if (ts) posted.set(call, ts);
+    }
+    return posted;
   }
 
   callsOf(method: string): SlackCall[] {
