@@ -11,9 +11,19 @@
  * program what Slack does when it misbehaves: an error answer, a 429 with
  * Retry-After, an HTTP 5xx, a channel the bot cannot post to, or an outage.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parse } from 'yaml';
 import { refuseMessageBlocks, refuseView } from './block-kit.js';
+
+/** The bot scopes manifest.yml asks for: what an installed app was granted, unless a test says otherwise. */
+export function manifestScopes(): string[] {
+  const manifest = parse(readFileSync(new URL('../../../manifest.yml', import.meta.url), 'utf8')) as {
+    oauth_config: { scopes: { bot: string[] } };
+  };
+  return manifest.oauth_config.scopes.bot;
+}
 
 export interface SlackCall {
   method: string;
@@ -85,6 +95,22 @@ export class FakeSlack {
   readonly messages = new Map<string, StoredMessage[]>();
   /** bot scopes the app was not granted: calls that need them answer `missing_scope` */
   readonly missingScopes = new Set<string>();
+  /**
+   * The bot scopes the token was granted (default: manifest.yml's), sent as Slack
+   * does in the `x-oauth-scopes` header of every Web API answer, minus `missingScopes`.
+   */
+  readonly grantedScopes = new Set<string>(manifestScopes());
+  /**
+   * Channels the bot is not a member of: conversations.info says `is_member: false`
+   * and chat.postMessage answers `not_in_channel`. Any other well-formed channel id
+   * exists with the bot in it (as posts to it succeed); `failChannel(id,
+   * 'channel_not_found')` makes one unknown.
+   */
+  readonly notMemberOf = new Set<string>();
+  /** users.info answers `deleted: true` for these (deactivated accounts) */
+  readonly deactivated = new Set<string>();
+  /** App Home → Home tab; when off, views.publish of a home view answers `not_enabled` (views.publish reference) */
+  homeTabEnabled = true;
   /** called for every call as it arrives (the demo prints them) */
   onCall: ((call: SlackCall) => void) | undefined;
   private ts = 0;
@@ -300,9 +326,20 @@ export class FakeSlack {
     res
       .writeHead(answer.status, {
         'content-type': typeof answer.body === 'string' ? 'text/html' : 'application/json',
+        ...this.scopeHeader(call),
         ...answer.headers,
       })
       .end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+  }
+
+  /**
+   * `x-oauth-scopes`: the token's granted scopes, on Web API answers to a token
+   * Slack accepted (not while down, not to response_url posts).
+   */
+  private scopeHeader(call: SlackCall): Record<string, string> {
+    if (!call.path.startsWith('/api/') || this.isDown || this.refuseToken(call.token)) return {};
+    const granted = [...this.grantedScopes].filter((scope) => !this.missingScopes.has(scope));
+    return { 'x-oauth-scopes': granted.join(',') };
   }
 
   private record(call: SlackCall, answer: Answer): void {
@@ -343,9 +380,13 @@ export class FakeSlack {
       const refused = this.useTrigger(String(args.trigger_id ?? ''));
       if (refused) return slackError(refused);
     }
-    const scope = HISTORY_METHODS.has(method) ? historyScope(String(args.channel ?? '')) : undefined;
-    if (scope && this.missingScopes.has(scope))
+    const scope = scopeOf(method, String(args.channel ?? ''));
+    if (scope && (this.missingScopes.has(scope) || !this.grantedScopes.has(scope)))
       return { status: 200, body: { ok: false, error: 'missing_scope', needed: scope } };
+    if (method === 'chat.postMessage' && this.notMemberOf.has(String(args.channel)))
+      return slackError('not_in_channel');
+    if (method === 'views.publish' && !this.homeTabEnabled && isHomeView(args.view))
+      return slackError('not_enabled');
     if (MESSAGE_METHODS.has(method)) {
       const refused = refuseMessageBlocks(args.blocks) ?? refuseMetadata(args.metadata);
       if (refused) return { status: 200, body: refused };
@@ -428,6 +469,21 @@ export class FakeSlack {
       }
       case 'conversations.history':
         return this.history(args, (m) => !m.thread_ts || m.thread_ts === m.ts);
+      case 'conversations.info': {
+        const id = String(args.channel ?? '');
+        if (!/^[CG][A-Z0-9]{2,}$/.test(id)) return { ok: false, error: 'channel_not_found' };
+        return {
+          ok: true,
+          channel: {
+            id,
+            name: id.toLowerCase(),
+            is_channel: true,
+            is_private: id.startsWith('G'),
+            is_archived: false,
+            is_member: !this.notMemberOf.has(id),
+          },
+        };
+      }
       case 'conversations.replies': {
         const parent = String(args.ts ?? '');
         const thread = (this.messages.get(String(args.channel)) ?? []).filter(
@@ -452,7 +508,7 @@ export class FakeSlack {
             id,
             team_id: 'T0TEAM',
             name: id.toLowerCase(),
-            deleted: false,
+            deleted: this.deactivated.has(id),
             is_bot: false,
             is_restricted: guest !== undefined,
             is_ultra_restricted: guest === 'single-channel',
@@ -472,6 +528,23 @@ const HISTORY_METHODS = new Set(['conversations.history', 'conversations.replies
 /** Public channels (C…) need channels:history, private ones (G…, or C… made private) groups:history. */
 function historyScope(channel: string): string {
   return channel.startsWith('G') ? 'groups:history' : 'channels:history';
+}
+
+/**
+ * The bot scope a method needs, per Slack's method reference (for those whose
+ * missing scope the fake refuses): conversations.info needs channels:read for a
+ * public channel and groups:read for a private one.
+ */
+function scopeOf(method: string, channel: string): string | undefined {
+  if (HISTORY_METHODS.has(method)) return historyScope(channel);
+  if (method === 'conversations.info') return channel.startsWith('G') ? 'groups:read' : 'channels:read';
+  if (method === 'usergroups.users.list') return 'usergroups:read';
+  if (method === 'users.info') return 'users:read';
+  return undefined;
+}
+
+function isHomeView(view: unknown): boolean {
+  return typeof view === 'object' && view !== null && (view as { type?: unknown }).type === 'home';
 }
 
 /** Slack refuses metadata without an event_type string and an event_payload object. */
