@@ -19,6 +19,8 @@ import { SlackAnnouncer } from './slack/announcer.js';
 import { createSlackApp } from './slack/app.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import type { SlackDeps } from './slack/deps.js';
+import type { Doctor } from './slack/doctor/doctor.js';
+import { botDoctor } from './slack/doctor/wiring.js';
 import { registerActions } from './slack/listeners/actions.js';
 import { registerCommands } from './slack/listeners/commands.js';
 import { registerEvents } from './slack/listeners/events.js';
@@ -95,6 +97,10 @@ export interface Bot {
   scheduler: Scheduler;
   delivery: DeliveryWorker;
   workflow: BreakglassWorkflow;
+  /** `/breakglass doctor` and its last result (the App Home shows it to approvers) */
+  doctor: Doctor;
+  /** the start-up run of the doctor (never rejects; undefined when turned off) */
+  startupDoctor: Promise<unknown> | undefined;
   /** the HTTP port actually listened on (HTTP mode: Slack and health routes; Socket Mode: health routes) */
   port: number | undefined;
   /** Socket Mode: whether the websocket to Slack is up (undefined in HTTP mode) */
@@ -110,6 +116,12 @@ export interface BotOptions {
   slackClientOptions?: WebClientOptions;
   /** the bot token's auth.test, when the caller made it already (main.ts lists it with the other problems) */
   slackToken?: SlackTokenCheck;
+  /**
+   * Run the doctor once after the start, logging failures at warn (default true).
+   * The end-to-end harness turns it off unless a test is about it, so that its
+   * Slack calls do not mix with what other tests count.
+   */
+  startupDoctor?: boolean;
 }
 
 /** Slack refused the bot token at start-up: nothing was started; `problem` says what to do. */
@@ -149,6 +161,7 @@ export async function startBot({
   log,
   slackClientOptions,
   slackToken,
+  startupDoctor = true,
 }: BotOptions): Promise<Bot> {
   for (const warning of config.warnings) log.warn(warning);
   const identity = await verifiedSlackIdentity(config, log, slackToken);
@@ -210,6 +223,15 @@ export async function startBot({
     log,
     limitAws: pLimit(INTERACTIVE_AWS_CONCURRENCY),
   };
+  const doctor = botDoctor({
+    config,
+    clients,
+    organization,
+    slack: boundedSlackClient(config, log),
+    deps,
+    log,
+  });
+  deps.doctor = doctor;
   // auth.test names the installed workspace; every request that names another is refused,
   // before any listener runs. Known from the start-up check, or, if Slack did not answer
   // it, asked now, not awaited: a Slack outage must not hold up the start.
@@ -266,6 +288,12 @@ export async function startBot({
     },
     'breakglass bot started',
   );
+  // Once, in the background: never fatal, never in the way of cleanups (failures are logged at warn).
+  const startupRun = startupDoctor
+    ? doctor.atStartup().catch((error: unknown) => {
+        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'doctor failed to run');
+      })
+    : undefined;
 
   let stopped = false;
   return {
@@ -274,6 +302,8 @@ export async function startBot({
     scheduler,
     delivery,
     workflow,
+    doctor,
+    startupDoctor: startupRun,
     port,
     slackConnection: () => socket?.report(),
     async stop() {

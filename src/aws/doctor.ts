@@ -10,20 +10,14 @@ import {
   paginateListDelegatedAdministrators,
 } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { DoctorCheck } from '../domain/doctor.js';
 import type { AwsClients } from './clients.js';
 import { classifyAwsError, RootTaskError } from './errors.js';
 import { EvidenceLog } from './evidence.js';
 import type { OrganizationDirectory, OrganizationInfo } from './organization.js';
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
-
-export interface DoctorCheck {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  /** the command that fixes a warn or fail, run from the management account */
-  fix?: string;
-}
+// The fix of an AWS check is the command that fixes it, run from the management account.
+export type { CheckStatus, DoctorCheck } from '../domain/doctor.js';
 
 const IAM = 'iam.amazonaws.com';
 

@@ -4,6 +4,7 @@ import type { DoctorCheck } from '../aws/doctor.js';
 import type { AccountAuditRow } from '../aws/org-audit.js';
 import type { RootCredentialAudit } from '../aws/root-task-results.js';
 import { describeAudit, describeDeletion } from '../aws/root-task-text.js';
+import { doctorLine } from '../domain/doctor.js';
 import type { AuditEntry } from '../store/store.js';
 import { DEFAULT_COLUMNS } from './io.js';
 import {
@@ -179,10 +180,6 @@ const MARK: Record<DoctorCheck['status'], [string, Tone]> = {
 };
 
 export function renderDoctor(checks: DoctorCheck[], color = false): string {
-  return checks
-    .map((c) => {
-      const [mark, tone] = MARK[c.status];
-      return `${paint(mark, tone, color)}  ${c.name}: ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`;
-    })
-    .join('\n');
+  // The one rendering of a check (src/domain/doctor.ts), Slack's too; only the mark is painted here.
+  return checks.map((c) => doctorLine(c, (mark) => paint(mark, MARK[c.status][1], color))).join('\n');
 }

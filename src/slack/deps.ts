@@ -2,6 +2,7 @@ import type { OrganizationDirectory } from '../aws/organization.js';
 import type { Logger } from '../log.js';
 import type { Authorizer, RootTasks } from '../workflow/ports.js';
 import type { BreakglassWorkflow } from '../workflow/workflow.js';
+import type { Doctor } from './doctor/doctor.js';
 
 /** What the Slack listeners call. They stay thin: parse, ack, call, reply. */
 export interface SlackDeps {
@@ -16,6 +17,8 @@ export interface SlackDeps {
    * the event loop that must keep acking within 3 s.
    */
   limitAws: <T>(work: () => Promise<T>) => Promise<T>;
+  /** `/breakglass doctor`, and its last result on the App Home (absent: neither) */
+  doctor?: Doctor;
 }
 
 /** Answers within Slack's 3-second deadline even when the work behind it is slow. */

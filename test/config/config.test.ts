@@ -220,6 +220,8 @@ const METHOD_SCOPES: Record<string, string | string[] | null> = {
   // The approvals channel may be public or private: each needs its own history scope.
   'conversations.history': ['channels:history', 'groups:history'],
   'conversations.replies': ['channels:history', 'groups:history'],
+  // doctor: is the bot in the approvals channel (public or private)
+  'conversations.info': ['channels:read', 'groups:read'],
 };
 
 function sourceFiles(dir: string): string[] {
@@ -256,6 +258,7 @@ describe('manifest.yml scopes', () => {
         'usergroups.users.list',
         'users.info',
         'auth.test',
+        'conversations.info',
       ]),
     );
   });

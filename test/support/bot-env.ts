@@ -62,7 +62,8 @@ export function botEnvironment(
 
 export async function startBotEnv(
   overrides: Record<string, string> = {},
-  options: { aws?: FakeAws; socketMode?: SocketModeOptions } = {},
+  /** startupDoctor: run the doctor at start (off by default here: its Slack calls would mix with what tests count) */
+  options: { aws?: FakeAws; socketMode?: SocketModeOptions; startupDoctor?: boolean } = {},
 ): Promise<BotEnv> {
   const aws = options.aws ?? (await FakeAws.start());
   if (!options.aws) seedMembers(aws, 5, 0);
@@ -90,6 +91,7 @@ export async function startBotEnv(
       aws: awsSettingsFromEnv(env),
       log,
       slackClientOptions: { retryConfig: { retries: 0 }, rejectRateLimitedCalls: true },
+      startupDoctor: options.startupDoctor ?? false,
     });
   let bot = await boot();
   const clientOf = (b: Bot) =>

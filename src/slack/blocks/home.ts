@@ -1,11 +1,14 @@
 /**
  * The App Home tab: what the viewer can act on, what is open, what happened.
- * An approver sees every request; anyone else only their own. Pure.
+ * An approver sees every request and the last setup check; anyone else only
+ * their own requests. Pure.
  */
 import type { HomeView, KnownBlock } from '@slack/types';
+import type { DoctorResult } from '../../domain/doctor.js';
 import type { BreakglassRequest } from '../../domain/request.js';
 import type { Overview } from '../../workflow/workflow.js';
 import { ACTIONS } from '../ids.js';
+import { doctorHomeBlocks } from './doctor.js';
 import { button, context, header, mrkdwnSection } from './kit.js';
 import { requestSummary, statusLine } from './request-message.js';
 
@@ -19,7 +22,11 @@ function done(r: BreakglassRequest) {
     : undefined;
 }
 
-export function homeView(overview: Overview): HomeView {
+/**
+ * `doctor`: the doctor's last result (cached: rendering never runs a check),
+ * shown to approvers only, after what they act on.
+ */
+export function homeView(overview: Overview, doctor?: { last: DoctorResult | undefined }): HomeView {
   const section = (title: string, requests: BreakglassRequest[], empty: string): KnownBlock[] => [
     header(title),
     ...(requests.length
@@ -43,6 +50,7 @@ export function homeView(overview: Overview): HomeView {
       ...section('Waiting for your approval', overview.toApprove, 'Nothing to approve.'),
       ...section('Open root windows', overview.active, 'No root access is open.'),
       ...section('Recent requests', overview.recent, `No requests yet. ${ask}`),
+      ...(doctor ? doctorHomeBlocks(doctor.last) : []),
     ],
   };
 }

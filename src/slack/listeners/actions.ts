@@ -18,11 +18,11 @@ import {
   type Replacement,
   withdrawnReplacement,
 } from '../blocks/extension.js';
-import { homeView } from '../blocks/home.js';
 import { denyModal, policyModal, requestModal } from '../blocks/modals.js';
 import type { ApproveValue } from '../blocks/request-message.js';
 import { replaceClicked, tellClicker } from '../click-replies.js';
 import type { SlackDeps } from '../deps.js';
+import { publishHome } from '../home-tab.js';
 import { ACTIONS } from '../ids.js';
 import { openThenCheck } from './open-first.js';
 
@@ -129,7 +129,7 @@ export async function doneClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
   const reply = await deps.workflow.actions.finish(args.action.value ?? '', user);
   if (args.body.container?.type === 'view') {
     // The App Home: no response_url there; the republished tab shows what happened.
-    await args.client.views.publish({ user_id: user, view: homeView(await deps.workflow.overview(user)) });
+    await publishHome(args.client, deps, user);
     return;
   }
   if (reply.ok) await replace(args, deps, finishedReplacement(reply.request, reply.text));

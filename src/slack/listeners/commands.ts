@@ -10,6 +10,7 @@ import { recordLines, requestSummary, statusLine } from '../blocks/request-messa
 import type { SlackDeps } from '../deps.js';
 import { COMMAND } from '../ids.js';
 import { escapeMrkdwn } from '../text.js';
+import { doctorCommand } from './doctor-command.js';
 import { openThenCheck } from './open-first.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -20,6 +21,7 @@ export const HELP = [
   '*`/breakglass list`* lists recent requests (yours; approvers see all).',
   '*`/breakglass cancel <id>`* withdraws a pending request, or ends an open root window now (cleanup runs).',
   '*`/breakglass audit <account-id>`* shows the root credentials of an account (read-only, only you see it).',
+  '*`/breakglass doctor`* checks the AWS and Slack setup and says how to fix what fails (only you see it).',
   '*`/breakglass help`* shows this.',
 ].join('\n');
 
@@ -139,6 +141,9 @@ export async function breakglassCommand(
       }
       return;
     }
+    case 'doctor':
+      await doctorCommand(command.user_id, respond, deps);
+      return;
     default:
       await reply(sub.toLowerCase() === 'help' ? HELP : `Unknown command \`${escapeMrkdwn(sub)}\`.\n${HELP}`);
   }

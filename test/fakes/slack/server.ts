@@ -12,9 +12,19 @@
  * Retry-After, an HTTP 5xx, a channel the bot cannot post to, or an outage.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parse } from 'yaml';
 import { refuseMessageBlocks, refuseView } from './block-kit.js';
+
+/** The bot scopes manifest.yml asks for: what an installed app was granted, unless a test says otherwise. */
+export function manifestScopes(): string[] {
+  const manifest = parse(readFileSync(new URL('../../../manifest.yml', import.meta.url), 'utf8')) as {
+    oauth_config: { scopes: { bot: string[] } };
+  };
+  return manifest.oauth_config.scopes.bot;
+}
 
 export interface SlackCall {
   method: string;
@@ -90,6 +100,22 @@ export class FakeSlack {
   readonly missingScopes = new Set<string>();
   /** channels that are private (their history needs groups:history) */
   readonly privateChannels = new Set<string>();
+  /**
+   * The bot scopes the token was granted (default: manifest.yml's), sent as Slack
+   * does in the `x-oauth-scopes` header of every Web API answer, minus `missingScopes`.
+   */
+  readonly grantedScopes = new Set<string>(manifestScopes());
+  /**
+   * Channels the bot is not a member of: conversations.info says `is_member: false`
+   * and chat.postMessage answers `not_in_channel`. Any other well-formed channel id
+   * exists with the bot in it (as posts to it succeed); `failChannel(id,
+   * 'channel_not_found')` makes one unknown.
+   */
+  readonly notMemberOf = new Set<string>();
+  /** users.info answers `deleted: true` for these (deactivated accounts) */
+  readonly deactivated = new Set<string>();
+  /** App Home → Home tab; when off, views.publish of a home view answers `not_enabled` (views.publish reference) */
+  homeTabEnabled = true;
   /** called for every call as it arrives (the demo prints them) */
   onCall: ((call: SlackCall) => void) | undefined;
   private ts = 0;
@@ -339,9 +365,20 @@ export class FakeSlack {
     res
       .writeHead(answer.status, {
         'content-type': typeof answer.body === 'string' ? 'text/html' : 'application/json',
+        ...this.scopeHeader(call),
         ...answer.headers,
       })
       .end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+  }
+
+  /**
+   * `x-oauth-scopes`: the token's granted scopes, on Web API answers to a token
+   * Slack accepted (not while down, not to response_url posts).
+   */
+  private scopeHeader(call: SlackCall): Record<string, string> {
+    if (!call.path.startsWith('/api/') || this.isDown || this.refuseToken(call.token)) return {};
+    const granted = [...this.grantedScopes].filter((scope) => !this.missingScopes.has(scope));
+    return { 'x-oauth-scopes': granted.join(',') };
   }
 
   private record(call: SlackCall, answer: Answer): void {
@@ -382,12 +419,16 @@ export class FakeSlack {
       const refused = this.useTrigger(String(args.trigger_id ?? ''));
       if (refused) return slackError(refused);
     }
-    const scope = HISTORY_METHODS.has(method) ? this.historyScope(String(args.channel ?? '')) : undefined;
-    if (scope && this.missingScopes.has(scope))
+    const scope = scopeOf(method, String(args.channel ?? ''), this.privateChannels);
+    if (scope && (this.missingScopes.has(scope) || !this.grantedScopes.has(scope)))
       return {
         status: 200,
         body: { ok: false, error: 'missing_scope', needed: scope, provided: this.providedScopes() },
       };
+    if (method === 'chat.postMessage' && this.notMemberOf.has(String(args.channel)))
+      return slackError('not_in_channel');
+    if (method === 'views.publish' && !this.homeTabEnabled && isHomeView(args.view))
+      return slackError('not_enabled');
     if (MESSAGE_METHODS.has(method)) {
       const refused = refuseMessageBlocks(args.blocks) ?? refuseMetadata(args.metadata);
       if (refused) return { status: 200, body: refused };
@@ -413,15 +454,8 @@ export class FakeSlack {
     return undefined;
   }
 
-  /** Private channels need groups:history, public ones channels:history (ids alone do not tell: both start with C today). */
-  private historyScope(channel: string): string {
-    return this.privateChannels.has(channel) || channel.startsWith('G')
-      ? 'groups:history'
-      : 'channels:history';
-  }
-
   private providedScopes(): string {
-    return GRANTED_SCOPES.filter((s) => !this.missingScopes.has(s)).join(',');
+    return [...this.grantedScopes].filter((s) => !this.missingScopes.has(s)).join(',');
   }
 
   private storeMessage(channel: string, ts: string, args: Record<string, unknown>, botId: string): void {
@@ -490,6 +524,21 @@ export class FakeSlack {
       }
       case 'conversations.history':
         return this.history(args, (m) => !m.thread_ts || m.thread_ts === m.ts);
+      case 'conversations.info': {
+        const id = String(args.channel ?? '');
+        if (!/^[CG][A-Z0-9]{2,}$/.test(id)) return { ok: false, error: 'channel_not_found' };
+        return {
+          ok: true,
+          channel: {
+            id,
+            name: id.toLowerCase(),
+            is_channel: true,
+            is_private: id.startsWith('G'),
+            is_archived: false,
+            is_member: !this.notMemberOf.has(id),
+          },
+        };
+      }
       case 'conversations.replies': {
         const parent = String(args.ts ?? '');
         const thread = (this.messages.get(String(args.channel)) ?? []).filter(
@@ -514,7 +563,7 @@ export class FakeSlack {
             id,
             team_id: 'T0TEAM',
             name: id.toLowerCase(),
-            deleted: false,
+            deleted: this.deactivated.has(id),
             is_bot: false,
             is_restricted: guest !== undefined,
             is_ultra_restricted: guest === 'single-channel',
@@ -530,15 +579,25 @@ export class FakeSlack {
 }
 
 const HISTORY_METHODS = new Set(['conversations.history', 'conversations.replies']);
-/** What `provided` lists in a missing_scope answer: the scopes the manifest asks for. */
-const GRANTED_SCOPES = [
-  'commands',
-  'chat:write',
-  'usergroups:read',
-  'channels:history',
-  'groups:history',
-  'users:read',
-];
+
+/**
+ * The bot scope a method needs, per Slack's method reference (for those whose
+ * missing scope the fake refuses): history and conversations.info need the
+ * public-channel scope or the private-channel one (ids do not tell: private
+ * channels created today start with C too).
+ */
+function scopeOf(method: string, channel: string, privateChannels: ReadonlySet<string>): string | undefined {
+  const isPrivate = privateChannels.has(channel) || channel.startsWith('G');
+  if (HISTORY_METHODS.has(method)) return isPrivate ? 'groups:history' : 'channels:history';
+  if (method === 'conversations.info') return isPrivate ? 'groups:read' : 'channels:read';
+  if (method === 'usergroups.users.list') return 'usergroups:read';
+  if (method === 'users.info') return 'users:read';
+  return undefined;
+}
+
+function isHomeView(view: unknown): boolean {
+  return typeof view === 'object' && view !== null && (view as { type?: unknown }).type === 'home';
+}
 
 /** Slack refuses metadata that is not an object with an event_type string and an event_payload object. */
 function refuseMetadata(metadata: unknown): Record<string, unknown> | undefined {
