@@ -126,7 +126,7 @@ if (wanted('cleanup')) {
 if (wanted('auditlag')) {
   const lag = await benchAuditLag();
   console.log(
-    `cleanup lag while an org-wide audit of 1,000 accounts runs (500 req/s throttle, 20 ms per call, tick ${lag.tickMs} ms), ${lag.windows} windows: ` +
+    `cleanup lag while an org-wide audit of 1,000 accounts runs (150 req/s throttle, 20 ms per call, tick ${lag.tickMs} ms), ${lag.windows} windows: ` +
       `without the audit p50 ${lag.without.p50} ms, max ${lag.without.max} ms; during it p50 ${lag.during.p50} ms, max ${lag.during.max} ms ` +
       `(${lag.endedDuringAudit} of ${lag.windows} verified while it ran; audit ${lag.auditSeconds.toFixed(1)} s, ${lag.throttled} throttled answers)`,
   );
