@@ -69,7 +69,7 @@ function lastUpdate(e: BotEnv): SlackCall | undefined {
 
 describe('/breakglass audit all', () => {
   it('reports every account exactly once, under throttling and SCP denials, with progress in place and one CSV', async () => {
-    const org = await organization(300, { throttlePerSecond: 250, latencyMs: 5 });
+    const org = await organization(300, { throttlePerSecond: 150, latencyMs: 5 });
     aws = org.fake;
     // One account AWS keeps throttling: throttled after retries.
     aws.failNext('GetAccountSummary', 'Throttling', {
@@ -116,7 +116,8 @@ describe('/breakglass audit all', () => {
       openWindow: 'BG-OPENWIN1',
     });
     expect(byId.get(memberId(10))).toMatchObject({ status: 'present', openWindow: '' });
-    expect(aws.stats.throttled).toBeGreaterThan(0);
+    // AWS answered Throttling (the account it keeps throttling at least; the global throttle too when the machine is fast enough).
+    expect(aws.refused.filter((r) => r.endsWith(' Throttling')).length).toBeGreaterThanOrEqual(3);
 
     // One summary, updated in place, with the same counts as the CSV.
     expect(summaryPosts(env)).toHaveLength(1);
