@@ -37,9 +37,16 @@ export async function startLiveBot(options: {
   durations: string;
   tick: string;
   awsLatencyMs?: number;
+  /** AWS requests per second over all services (excess answered with Throttling) */
+  awsThrottlePerSecond?: number;
+  /** every n-th account has root credentials (0: none) */
+  credentialsEvery?: number;
 }): Promise<LiveBot> {
-  const aws = await FakeAws.start({ latencyMs: options.awsLatencyMs ?? 0 });
-  seedMembers(aws, options.accounts, 0);
+  const aws = await FakeAws.start({
+    latencyMs: options.awsLatencyMs ?? 0,
+    ...(options.awsThrottlePerSecond ? { throttlePerSecond: options.awsThrottlePerSecond } : {}),
+  });
+  seedMembers(aws, options.accounts, options.credentialsEvery ?? 0);
   const slack = await FakeSlack.start();
   const dbFile = join(mkdtempSync(join(tmpdir(), 'bg-live-')), 'breakglass.db');
   const env = botEnvironment(aws, slack, dbFile, {

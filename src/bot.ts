@@ -7,8 +7,10 @@ import { WebClient, type WebClientOptions } from '@slack/web-api';
 import pLimit from 'p-limit';
 import { AwsClients } from './aws/clients.js';
 import { DryRunRootTasks } from './aws/dry-run-root-tasks.js';
+import { auditOrganization, DEFAULT_AUDIT_CONCURRENCY } from './aws/org-audit.js';
 import { OrganizationDirectory } from './aws/organization.js';
 import { OrganizationParents } from './aws/organization-parents.js';
+import { AdaptiveLimiter, PriorityGate } from './aws/priority.js';
 import { RootTaskService } from './aws/root-task-service.js';
 import type { AppConfig } from './config/app-config.js';
 import type { AwsSettings } from './config/aws-settings.js';
@@ -29,13 +31,17 @@ import { registerOptions } from './slack/listeners/options.js';
 import { registerViews } from './slack/listeners/views.js';
 import { InstalledWorkspace, registerWorkspaceGuard } from './slack/listeners/workspace-guard.js';
 import { SlackPeople } from './slack/people.js';
+import { SlackReportAnnouncer } from './slack/report-announcer.js';
 import { SocketConnection, type SocketReport } from './slack/socket-connection.js';
 import { checkSlackToken, type SlackIdentity, type SlackTokenCheck } from './startup-checks.js';
 import { createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
 import { DeliveryWorker } from './workflow/delivery.js';
+import type { BulkAudit } from './workflow/org-audits.js';
 import { organizationAccounts } from './workflow/organization-accounts.js';
 import { PolicyRouting } from './workflow/policy-routing.js';
+import type { RootTasks } from './workflow/ports.js';
+import { prioritizedTasks } from './workflow/prioritized-tasks.js';
 import { Scheduler } from './workflow/scheduler.js';
 import { BreakglassWorkflow } from './workflow/workflow.js';
 
@@ -61,8 +67,7 @@ function boundedSlackClient(config: AppConfig, log: Logger): WebClient {
 }
 
 /** The outbox's own Slack client (the outbox retries, durably). */
-function slackAnnouncer(config: AppConfig, log: Logger): SlackAnnouncer {
-  const client = boundedSlackClient(config, log);
+function slackAnnouncer(config: AppConfig, log: Logger, client: WebClient): SlackAnnouncer {
   const context = {
     approverIds: config.approvers,
     durationsSeconds: config.durationsSeconds,
@@ -73,6 +78,36 @@ function slackAnnouncer(config: AppConfig, log: Logger): SlackAnnouncer {
 
 function slackCallTimeoutMs(config: AppConfig): number {
   return Math.min(SLACK_CALL_TIMEOUT_MS, config.jobLeaseMs / 2);
+}
+
+/**
+ * Org-wide audits in the bulk lane (root work first): their own SDK clients, whose
+ * throttled answers halve the bulk limiter, and a limiter that shrinks to a
+ * quarter while grants, cleanups or Slack-asked audits (the gate) are in flight.
+ */
+function bulkLane(
+  aws: AwsSettings,
+  organization: OrganizationDirectory,
+  gate: PriorityGate,
+  log: Logger,
+  dryRunTasks: RootTasks | undefined,
+): { bulkAudit: BulkAudit; clients: AwsClients; limiter: AdaptiveLimiter } {
+  const limiter = new AdaptiveLimiter({ max: DEFAULT_AUDIT_CONCURRENCY }, gate);
+  const clients = new AwsClients(aws, () => limiter.throttled());
+  const service = dryRunTasks ?? new RootTaskService(clients, organization, log);
+  const bulkAudit: BulkAudit = {
+    async auditAccounts({ skip, shouldStop, onListed, onRow }) {
+      await auditOrganization(service, organization, {
+        limit: (work) => limiter.run(work),
+        skip,
+        shouldStop,
+        onListed,
+        includeInactive: true,
+        onProgress: (_done, _total, row) => onRow(row),
+      });
+    },
+  };
+  return { bulkAudit, clients, limiter };
 }
 
 /** Approver routing from the policy file, with BREAKGLASS_APPROVERS & co. as the default rule. */
@@ -169,15 +204,21 @@ export async function startBot({
   const store = await createStore(config, { region: aws.region, requestTimeoutMs: aws.requestTimeoutMs });
   const clients = new AwsClients(aws);
   const organization = new OrganizationDirectory(clients, { log });
-  const tasks = config.dryRun ? new DryRunRootTasks(log) : new RootTaskService(clients, organization, log);
+  const rawTasks = config.dryRun ? new DryRunRootTasks(log) : new RootTaskService(clients, organization, log);
+  // Root work first: grants, cleanups and Slack-asked audits are priority work; org-wide audits are bulk.
+  const gate = new PriorityGate();
+  const tasks = prioritizedTasks(rawTasks, gate);
+  const bulk = bulkLane(aws, organization, gate, log, config.dryRun ? rawTasks : undefined);
   // Jobs (AWS) and notices (Slack) run in separate loops: a slow or failing Slack never holds up a cleanup.
-  const scheduler = new Scheduler(store, (job) => workflow.runJob(job), {
+  const scheduler = new Scheduler(store, (job, signal) => workflow.runJob(job, signal), {
     tickMs: config.tickMs,
     leaseMs: config.jobLeaseMs,
     log,
   });
-  const delivery = new DeliveryWorker(store, slackAnnouncer(config, log), {
+  const outboxClient = boundedSlackClient(config, log);
+  const delivery = new DeliveryWorker(store, slackAnnouncer(config, log, outboxClient), {
     log,
+    reports: new SlackReportAnnouncer(outboxClient, config.channelId, log),
     tickMs: Math.min(config.tickMs, OUTBOX_TICK_MS),
     leaseMs: config.jobLeaseMs,
     onUndeliverable: (item, error) => workflow.undeliverable(item, error),
@@ -201,6 +242,7 @@ export async function startBot({
     accounts: organizationAccounts(organization),
     auth: people,
     log,
+    bulkAudit: bulk.bulkAudit,
     ...(routing ? { routing } : {}),
     settings: {
       durationsSeconds: config.durationsSeconds,
@@ -221,7 +263,10 @@ export async function startBot({
     organization,
     tasks,
     log,
-    limitAws: pLimit(INTERACTIVE_AWS_CONCURRENCY),
+    limitAws: (() => {
+      const limit = pLimit(INTERACTIVE_AWS_CONCURRENCY);
+      return <T>(work: () => Promise<T>) => limit(() => gate.run(work));
+    })(),
   };
   const doctor = botDoctor({
     config,
@@ -267,6 +312,7 @@ export async function startBot({
     await delivery.stop();
     await app.stop().catch(() => {});
     clients.destroy();
+    bulk.clients.destroy();
     await store.close();
     throw error;
   }
@@ -314,6 +360,7 @@ export async function startBot({
       await delivery.stop();
       await app.stop();
       clients.destroy();
+      bulk.clients.destroy();
       await store.close();
     },
   };

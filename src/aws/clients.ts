@@ -36,7 +36,11 @@ export class AwsClients {
   readonly iam: IAMClient;
   private readonly handler: NodeHttpHandler;
 
-  constructor(readonly settings: AwsSettings) {
+  /** `onThrottle`: told of every throttled answer the SDK retries (a bulk limiter backs off on it) */
+  constructor(
+    readonly settings: AwsSettings,
+    private readonly onThrottle?: () => void,
+  ) {
     // Keep-alive sockets shared by all clients: an org-wide audit opens
     // thousands of short sessions and must not pay a TCP/TLS handshake for each.
     const agentOptions = { keepAlive: true, maxSockets: 128 };
@@ -97,7 +101,26 @@ export class AwsClients {
       maxAttempts: this.settings.maxAttempts,
       authSchemePreference: [],
       userAgentAppId: 'breakglass',
-      retryStrategy: new ConfiguredRetryStrategy(this.settings.maxAttempts, fullJitterDelay),
+      retryStrategy: this.onThrottle
+        ? new ObservedRetryStrategy(this.settings.maxAttempts, this.onThrottle)
+        : new ConfiguredRetryStrategy(this.settings.maxAttempts, fullJitterDelay),
     };
+  }
+}
+
+/** The same retries, telling `onThrottle` of each throttled answer (Throttling, TooManyRequests, SlowDown…). */
+class ObservedRetryStrategy extends ConfiguredRetryStrategy {
+  constructor(
+    maxAttempts: number,
+    private readonly onThrottle: () => void,
+  ) {
+    super(maxAttempts, fullJitterDelay);
+  }
+
+  override async refreshRetryTokenForRetry(
+    ...args: Parameters<ConfiguredRetryStrategy['refreshRetryTokenForRetry']>
+  ): ReturnType<ConfiguredRetryStrategy['refreshRetryTokenForRetry']> {
+    if (args[1].errorType === 'THROTTLING') this.onThrottle();
+    return super.refreshRetryTokenForRetry(...args);
   }
 }

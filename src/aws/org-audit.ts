@@ -30,27 +30,40 @@ export interface OrgAuditReport {
 
 export interface OrgAuditOptions {
   concurrency?: number;
+  /** runs each account's audit (a bulk limiter); default: `concurrency` at a time */
+  limit?: <T>(work: () => Promise<T>) => Promise<T>;
   /** only these accounts (ids), else every ACTIVE member */
   accountIds?: string[];
+  /** accounts already audited (a resumed run): neither audited nor counted */
+  skip?: ReadonlySet<string>;
+  /** rows for SUSPENDED and closing members too, as not auditable (no AWS call) */
+  includeInactive?: boolean;
+  /** checked before each account: true stops starting new ones (the rows so far are returned) */
+  shouldStop?: () => boolean;
+  /** the number of accounts to audit, once the whole account list has been read */
+  onListed?: (total: number) => void;
   onProgress?: (done: number, total: number, row: AccountAuditRow) => void;
 }
 
 export async function auditOrganization(
-  service: RootTaskService,
+  service: AuditService,
   organization: OrganizationDirectory,
   options: OrgAuditOptions = {},
 ): Promise<OrgAuditReport> {
   const started = performance.now();
   const wanted = options.accountIds ? new Set(options.accountIds) : undefined;
-  const limit = pLimit(options.concurrency ?? DEFAULT_AUDIT_CONCURRENCY);
-  const pending: Promise<AccountAuditRow>[] = [];
+  const fixed = pLimit(options.concurrency ?? DEFAULT_AUDIT_CONCURRENCY);
+  const limit: <T>(work: () => Promise<T>) => Promise<T> = options.limit ?? ((work) => fixed(work));
+  const pending: Promise<AccountAuditRow | undefined>[] = [];
   let done = 0;
   // Audits start with the first page of accounts; listing 1,000 accounts alone takes 50 round trips.
-  for await (const page of organization.memberAccountPages()) {
+  for await (const page of organization.memberAccountPages({ inactive: options.includeInactive === true })) {
     for (const account of page) {
       if (wanted && !wanted.has(account.id)) continue;
+      if (options.skip?.has(account.id)) continue;
       pending.push(
         limit(async () => {
+          if (options.shouldStop?.()) return undefined;
           const row = await auditOne(service, account);
           done += 1;
           options.onProgress?.(done, pending.length, row);
@@ -59,7 +72,8 @@ export async function auditOrganization(
       );
     }
   }
-  const rows = await Promise.all(pending);
+  options.onListed?.(pending.length);
+  const rows = (await Promise.all(pending)).filter((r): r is AccountAuditRow => r !== undefined);
   return {
     accounts: rows.length,
     withCredentials: rows.filter((r) => r.ok && r.audit.anyPresent).length,
@@ -69,7 +83,14 @@ export async function auditOrganization(
   };
 }
 
-async function auditOne(service: RootTaskService, account: OrgAccount): Promise<AccountAuditRow> {
+/** The part of the root-task service an audit uses. */
+export type AuditService = Pick<RootTaskService, 'auditRootCredentials'>;
+
+async function auditOne(service: AuditService, account: OrgAccount): Promise<AccountAuditRow> {
+  if (account.state !== 'ACTIVE') {
+    const message = `the account is ${account.state}: AWS allows root sessions in ACTIVE accounts only`;
+    return { account, ok: false, error: { kind: 'not-active', message, remediation: 'Nothing to do.' } };
+  }
   try {
     return { account, ok: true, audit: await service.auditRootCredentials(account.id) };
   } catch (error) {

@@ -182,17 +182,20 @@ export class OrganizationDirectory {
    * org-wide run can start on the first page while the next ones load. A fresh
    * cache is served as one page; a complete listing refreshes the cache.
    */
-  async *memberAccountPages(): AsyncGenerator<OrgAccount[]> {
+  async *memberAccountPages(options: { inactive?: boolean } = {}): AsyncGenerator<OrgAccount[]> {
     const [org, kept] = await Promise.all([this.describeOrganization(), this.protectedAccounts()]);
+    // `inactive`: SUSPENDED and closing members too (an org-wide report says why they were not audited).
+    const wanted = (a: OrgAccount) =>
+      isMember(a, org, kept) || (options.inactive === true && isMember({ ...a, state: 'ACTIVE' }, org, kept));
     if (this.accounts.fresh()) {
-      yield (await this.listAccounts()).filter((a) => isMember(a, org, kept));
+      yield (await this.listAccounts()).filter(wanted);
       return;
     }
     const all: OrgAccount[] = [];
     for await (const page of accountPages(this.client)) {
       this.remember(page);
       all.push(...page);
-      yield page.filter((a) => isMember(a, org, kept));
+      yield page.filter(wanted);
     }
     this.accounts.set(all);
   }

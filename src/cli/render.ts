@@ -1,10 +1,11 @@
 /** Text, CSV and JSON renderings of results; no I/O here. */
-import { stringify } from 'csv-stringify/sync';
 import type { DoctorCheck } from '../aws/doctor.js';
 import type { AccountAuditRow } from '../aws/org-audit.js';
+import { toOrgAuditRow } from '../aws/org-audit-row.js';
 import type { RootCredentialAudit } from '../aws/root-task-results.js';
 import { describeAudit, describeDeletion } from '../aws/root-task-text.js';
 import { doctorLine } from '../domain/doctor.js';
+import { orgAuditCsv } from '../domain/org-audit-csv.js';
 import type { AuditEntry } from '../store/store.js';
 import { DEFAULT_COLUMNS } from './io.js';
 import {
@@ -21,44 +22,6 @@ export { describeAudit, describeDeletion };
 
 export type OutputFormat = 'table' | 'json' | 'csv';
 
-interface FlatAuditRow {
-  accountId: string;
-  name: string;
-  status: 'clean' | 'present' | 'error';
-  password: string;
-  accessKeys: string;
-  signingCertificates: string;
-  mfaDevices: string;
-  detail: string;
-}
-
-function flatten(row: AccountAuditRow): FlatAuditRow {
-  const base = { accountId: row.account.id, name: row.account.name };
-  if (!row.ok) {
-    return {
-      ...base,
-      status: 'error',
-      password: '',
-      accessKeys: '',
-      signingCertificates: '',
-      mfaDevices: '',
-      detail: `${row.error.kind}: ${row.error.message}`,
-    };
-  }
-  const a = row.audit;
-  return {
-    ...base,
-    status: a.anyPresent ? 'present' : 'clean',
-    password: a.passwordPresent ? 'yes' : 'no',
-    accessKeys: a.accessKeys
-      .map((k) => `${k.accessKeyId} (${k.status}${k.lastUsed ? `, used ${k.lastUsed.at.slice(0, 10)}` : ''})`)
-      .join('; '),
-    signingCertificates: a.signingCertificates.map((c) => `${c.certificateId} (${c.status})`).join('; '),
-    mfaDevices: a.mfaDevices.map((d) => `${d.serialNumber}${d.virtual ? ' (virtual)' : ''}`).join('; '),
-    detail: '',
-  };
-}
-
 /** How wide tables are: the terminal's width (100 when stdout is not one), or unlimited with --wide. */
 export function tableView(io: { columns?: number; color: boolean }, wide = false): TableView {
   return { width: wide ? Number.POSITIVE_INFINITY : (io.columns ?? DEFAULT_COLUMNS), color: io.color };
@@ -70,7 +33,11 @@ export interface Rendered {
   note?: string;
 }
 
-const STATUS_TONE: Record<FlatAuditRow['status'], Tone> = { clean: 'good', present: 'warn', error: 'bad' };
+const STATUS_TONE: Record<'clean' | 'present' | 'error', Tone> = {
+  clean: 'good',
+  present: 'warn',
+  error: 'bad',
+};
 
 const DETAIL_COLUMNS: Column[] = [
   { header: 'Account', fixed: true, priority: 9 },
@@ -142,7 +109,8 @@ export function renderAuditRows(
   view: TableView = { width: Number.POSITIVE_INFINITY, color: false },
 ): Rendered {
   if (format === 'json') return { text: JSON.stringify(rows, null, 2) };
-  if (format === 'csv') return { text: stringify(rows.map(flatten), { header: true }).trimEnd() };
+  // The same CSV as the file the bot attaches to its org-wide audit in Slack.
+  if (format === 'csv') return { text: orgAuditCsv(rows.map((r) => toOrgAuditRow(r))).trimEnd() };
   return renderAuditTable(rows, view);
 }
 

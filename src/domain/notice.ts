@@ -65,6 +65,19 @@ export interface ClickReply {
 export type Delivery =
   | { to: 'post' }
   | { to: 'update' }
+  /**
+   * An org-wide audit's summary message (the outbox key is the audit's id):
+   * posted once, then updated in place; rendered from the stored run and rows
+   * at delivery time, so it always shows the newest progress.
+   */
+  | { to: 'audit-post' }
+  | { to: 'audit-update' }
+  /**
+   * A file in the thread of the audit's summary. Its content is regenerated at
+   * delivery time from the rows stored durably with the audit (never stored
+   * whole: a CSV of thousands of accounts would exceed DynamoDB's 400 KB item).
+   */
+  | { to: 'file'; file: { source: 'org-audit-csv'; filename: string; title: string } }
   | { to: 'thread'; notice: Notice }
   | { to: 'channel'; notice: Notice }
   | { to: 'dm'; userId: string; notice: Notice }
@@ -89,6 +102,11 @@ export function describeDelivery(delivery: Delivery): string {
     case 'post':
     case 'update':
       return `${delivery.to} request message`;
+    case 'audit-post':
+    case 'audit-update':
+      return `${delivery.to === 'audit-post' ? 'post' : 'update'} org-wide audit summary`;
+    case 'file':
+      return `file ${delivery.file.filename}`;
     case 'reply':
       return delivery.reply.replaceOriginal ? 'reply replacing the message clicked' : 'reply to a click';
     default:

@@ -10,21 +10,24 @@ import type { Announcer, ClickReply, Notice, NoticeRef } from '../workflow/ports
 import { type NoticeContext, renderNotice } from './blocks/notices.js';
 import { requestMessage } from './blocks/request-message.js';
 import { toDeliveryError } from './delivery-errors.js';
-import { findPosted, noticeMetadata } from './posted-lookup.js';
+import { EarlierPosts } from './earlier-posts.js';
+import { noticeMetadata } from './posted-lookup.js';
 import { postToResponseUrl } from './response-url.js';
 
 /** A response_url answer never waits longer than this (the outbox's own Slack calls are bounded alike). */
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
 
 export class SlackAnnouncer implements Announcer {
-  private botId: Promise<string> | undefined;
+  private readonly earlier: EarlierPosts;
   constructor(
     private readonly client: WebClient,
     private readonly channelId: string,
     private readonly context: NoticeContext,
-    private readonly log?: Logger,
+    log?: Logger,
     private readonly replyTimeoutMs = DEFAULT_REPLY_TIMEOUT_MS,
-  ) {}
+  ) {
+    this.earlier = new EarlierPosts(client, log);
+  }
 
   async reply(reply: ClickReply): Promise<void> {
     await postToResponseUrl(reply, this.replyTimeoutMs);
@@ -101,42 +104,8 @@ export class SlackAnnouncer implements Announcer {
     );
   }
 
-  /**
-   * On a retry, the ts of the message an earlier attempt posted. A lookup Slack
-   * refuses for good (e.g. `missing_scope` for channels:history) must not stop
-   * the notice: it is posted, at worst twice, and the refusal logged. A lookup
-   * that may work later is retried like the post.
-   */
-  private async alreadyPosted(
-    where: { channel: string; threadTs?: string },
-    ref: NoticeRef | undefined,
-  ): Promise<string | undefined> {
-    if (!ref?.retry) return undefined;
-    try {
-      return await findPosted(this.client, where, ref, await this.ownBotId());
-    } catch (error) {
-      const failure = toDeliveryError(error);
-      // A rate-limited look is not retried either: holding the channel for it could
-      // hold every notice behind a lookup Slack keeps refusing.
-      if (failure.failure === 'transient') throw failure;
-      this.log?.warn(
-        { requestId: ref.requestId, slackError: failure.code },
-        'could not check whether an earlier attempt posted this notice; posting it (it may appear twice)',
-      );
-      return undefined;
-    }
-  }
-
-  /** This bot's id (auth.test), asked once: only its own messages can be an earlier post. */
-  private async ownBotId(): Promise<string> {
-    this.botId ??= this.client.auth.test().then(
-      (res) => res.bot_id ?? '',
-      (error: unknown) => {
-        this.botId = undefined;
-        throw error;
-      },
-    );
-    return this.botId;
+  private alreadyPosted(where: { channel: string; threadTs?: string }, ref: NoticeRef | undefined) {
+    return this.earlier.find(where, ref);
   }
 
   private async send<T>(call: () => Promise<T>): Promise<T> {

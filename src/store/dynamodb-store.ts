@@ -7,11 +7,13 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Delivery } from '../domain/notice.js';
+import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
 import { DynamoAudit } from './dynamodb/audit.js';
 import type { TableContext, WriteOp } from './dynamodb/context.js';
 import { cancellationCodes, conflictPause } from './dynamodb/errors.js';
 import { DynamoJobs } from './dynamodb/jobs.js';
+import { DynamoOrgAudits } from './dynamodb/org-audits.js';
 import { DynamoOutbox, noticeWriteOps, reserveSequence } from './dynamodb/outbox.js';
 import { DynamoRequests } from './dynamodb/requests.js';
 import { checkTable, initTable, migrateForward } from './dynamodb/schema.js';
@@ -41,6 +43,7 @@ export class DynamoDbStore implements Store {
   private readonly jobs: DynamoJobs;
   private readonly outbox: DynamoOutbox;
   private readonly audit: DynamoAudit;
+  private readonly orgAudits: DynamoOrgAudits;
 
   private constructor(
     private readonly client: DynamoDBClient,
@@ -52,6 +55,7 @@ export class DynamoDbStore implements Store {
     this.jobs = new DynamoJobs(this.t);
     this.outbox = new DynamoOutbox(this.t);
     this.audit = new DynamoAudit(this.t);
+    this.orgAudits = new DynamoOrgAudits(this.t);
   }
 
   /**
@@ -202,6 +206,38 @@ export class DynamoDbStore implements Store {
 
   listAudit(requestId?: string, limit = 500): Promise<AuditEntry[]> {
     return this.audit.list(requestId, limit);
+  }
+
+  startOrgAudit(
+    run: OrgAuditRun,
+    notify: Delivery[],
+  ): Promise<{ started: true } | { started: false; running: OrgAuditRun }> {
+    return this.orgAudits.start(run, notify);
+  }
+
+  getOrgAudit(id: string): Promise<OrgAuditRun | undefined> {
+    return this.orgAudits.get(id);
+  }
+
+  recordOrgAuditRows(
+    id: string,
+    rows: OrgAuditRow[],
+    progress: { total?: number },
+    notify: Delivery[] = [],
+  ): Promise<void> {
+    return this.orgAudits.record(id, rows, progress, notify);
+  }
+
+  orgAuditRows(id: string): Promise<OrgAuditRow[]> {
+    return this.orgAudits.rows(id);
+  }
+
+  finishOrgAudit(id: string, at: number, notify: Delivery[], error?: string): Promise<boolean> {
+    return this.orgAudits.finish(id, at, notify, error);
+  }
+
+  setOrgAuditMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    return this.orgAudits.setMessage(id, message);
   }
 
   firstTime(key: string, now: number): Promise<boolean> {

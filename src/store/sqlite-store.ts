@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Delivery, deliveryTarget } from '../domain/notice.js';
+import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
 import type {
   AuditEntry,
@@ -89,11 +90,31 @@ CREATE TABLE IF NOT EXISTS seen_keys (
 );
 `;
 
+/** Schema version 2: org-wide audits (one running at a time) and their rows, one per account. */
+const SCHEMA_V2 = `
+CREATE TABLE IF NOT EXISTS org_audits (
+  id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+-- At most one running audit, whichever process starts it.
+CREATE UNIQUE INDEX IF NOT EXISTS org_audits_one_running ON org_audits(state) WHERE state = 'running';
+CREATE TABLE IF NOT EXISTS org_audit_rows (
+  audit_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (audit_id, account_id)
+);
+`;
+
 /**
  * Forward migrations, in order: entry i takes a database from `user_version` i
  * to i + 1. Append, never edit: a database is never migrated backward.
  */
-const MIGRATIONS: ((db: Database.Database) => void)[] = [(db) => db.exec(SCHEMA_V1)];
+const MIGRATIONS: ((db: Database.Database) => void)[] = [
+  (db) => db.exec(SCHEMA_V1),
+  (db) => db.exec(SCHEMA_V2),
+];
 
 /** The schema version this code writes (`PRAGMA user_version`). */
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -403,6 +424,102 @@ export class SqliteStore implements Store {
       ...(r.request_id ? { requestId: r.request_id } : {}),
       ...(r.details ? { details: JSON.parse(r.details) as Record<string, unknown> } : {}),
     }));
+  }
+
+  async startOrgAudit(
+    run: OrgAuditRun,
+    notify: Delivery[],
+  ): Promise<{ started: true } | { started: false; running: OrgAuditRun }> {
+    return this.db
+      .transaction((): { started: true } | { started: false; running: OrgAuditRun } => {
+        const running = this.prepare<[], { body: string }>(
+          "SELECT body FROM org_audits WHERE state = 'running'",
+        ).get();
+        if (running) return { started: false, running: JSON.parse(running.body) as OrgAuditRun };
+        this.prepare('INSERT INTO org_audits (id, state, body) VALUES (?, ?, ?)').run(
+          run.id,
+          run.state,
+          JSON.stringify(run),
+        );
+        this.applyEffects(run.id, { schedule: [{ kind: 'org-audit', dueAt: run.startedAt }], notify });
+        return { started: true };
+      })
+      .immediate();
+  }
+
+  async getOrgAudit(id: string): Promise<OrgAuditRun | undefined> {
+    const row = this.prepare<[string], { body: string }>('SELECT body FROM org_audits WHERE id = ?').get(id);
+    return row ? (JSON.parse(row.body) as OrgAuditRun) : undefined;
+  }
+
+  async recordOrgAuditRows(
+    id: string,
+    rows: OrgAuditRow[],
+    progress: { total?: number },
+    notify: Delivery[] = [],
+  ): Promise<void> {
+    this.db
+      .transaction(() => {
+        const put = this.prepare(
+          'INSERT INTO org_audit_rows (audit_id, account_id, body) VALUES (?, ?, ?) ON CONFLICT (audit_id, account_id) DO UPDATE SET body = excluded.body',
+        );
+        for (const row of rows) put.run(id, row.accountId, JSON.stringify(row));
+        const run = this.getOrgAuditSync(id);
+        if (!run) return;
+        const done = this.prepare<[string], { n: number }>(
+          'SELECT COUNT(*) AS n FROM org_audit_rows WHERE audit_id = ?',
+        ).get(id)?.n;
+        const next: OrgAuditRun = {
+          ...run,
+          done: done ?? run.done,
+          ...(progress.total !== undefined ? { total: progress.total } : {}),
+        };
+        this.prepare('UPDATE org_audits SET body = ? WHERE id = ?').run(JSON.stringify(next), id);
+        this.enqueueSync(id, notify);
+      })
+      .immediate();
+  }
+
+  private getOrgAuditSync(id: string): OrgAuditRun | undefined {
+    const row = this.prepare<[string], { body: string }>('SELECT body FROM org_audits WHERE id = ?').get(id);
+    return row ? (JSON.parse(row.body) as OrgAuditRun) : undefined;
+  }
+
+  async orgAuditRows(id: string): Promise<OrgAuditRow[]> {
+    return this.prepare<[string], { body: string }>(
+      'SELECT body FROM org_audit_rows WHERE audit_id = ? ORDER BY account_id',
+    )
+      .all(id)
+      .map((r) => JSON.parse(r.body) as OrgAuditRow);
+  }
+
+  async finishOrgAudit(id: string, at: number, notify: Delivery[], error?: string): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const run = this.getOrgAuditSync(id);
+        if (run?.state !== 'running') return false;
+        const next: OrgAuditRun = { ...run, state: 'done', finishedAt: at, ...(error ? { error } : {}) };
+        this.prepare("UPDATE org_audits SET state = 'done', body = ? WHERE id = ? AND state = 'running'").run(
+          JSON.stringify(next),
+          id,
+        );
+        this.enqueueSync(id, notify);
+        return true;
+      })
+      .immediate();
+  }
+
+  async setOrgAuditMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    this.db
+      .transaction(() => {
+        const run = this.getOrgAuditSync(id);
+        if (!run) return;
+        this.prepare('UPDATE org_audits SET body = ? WHERE id = ?').run(
+          JSON.stringify({ ...run, message }),
+          id,
+        );
+      })
+      .immediate();
   }
 
   async firstTime(key: string, now: number): Promise<boolean> {

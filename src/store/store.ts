@@ -3,6 +3,7 @@
  * follow the SQLite one. Every write that decides something is a compare-and-set.
  */
 import type { Delivery } from '../domain/notice.js';
+import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
 
 export interface StoredRequest {
@@ -13,7 +14,7 @@ export interface StoredRequest {
   message?: { channel: string; ts: string };
 }
 
-export type JobKind = 'preview' | 'execute' | 'nudge' | 'expire' | 'remind' | 'cleanup';
+export type JobKind = 'preview' | 'execute' | 'nudge' | 'expire' | 'remind' | 'cleanup' | 'org-audit';
 
 /**
  * What a request change causes, written in the same transaction: jobs to
@@ -122,6 +123,37 @@ export interface Store {
 
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(requestId?: string, limit?: number): Promise<AuditEntry[]>;
+
+  /**
+   * Starts an org-wide audit unless one is running (across replicas): the run,
+   * its job (kind `org-audit`, due now, keyed by the run id) and its first
+   * notices commit together. Otherwise nothing is written and the running one
+   * is returned.
+   */
+  startOrgAudit(
+    run: OrgAuditRun,
+    notify: Delivery[],
+  ): Promise<{ started: true } | { started: false; running: OrgAuditRun }>;
+  getOrgAudit(id: string): Promise<OrgAuditRun | undefined>;
+  /**
+   * Stores rows of a running audit (one per account: a row stored again
+   * replaces it), sets its progress (`done` = rows stored; `total` when given)
+   * and enqueues `notify` (a progress update), together.
+   */
+  recordOrgAuditRows(
+    id: string,
+    rows: OrgAuditRow[],
+    progress: { total?: number },
+    notify?: Delivery[],
+  ): Promise<void>;
+  /** Every row of an audit, in account-id order. */
+  orgAuditRows(id: string): Promise<OrgAuditRow[]>;
+  /**
+   * Ends a running audit and enqueues its final notices, together; frees the
+   * lock for the next one. False (nothing written) when it was not running.
+   */
+  finishOrgAudit(id: string, at: number, notify: Delivery[], error?: string): Promise<boolean>;
+  setOrgAuditMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
 
   /** True the first time a key is seen (Slack redeliveries, double clicks), false after. */
   firstTime(key: string, now: number): Promise<boolean>;

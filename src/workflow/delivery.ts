@@ -8,11 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { deliveryTarget, describeDelivery } from '../domain/notice.js';
+import { orgAuditCsv } from '../domain/org-audit-csv.js';
 import type { Logger } from '../log.js';
 import { emitMetric } from '../metrics.js';
 import type { OutboxItem, Store } from '../store/store.js';
 import { DeliveryError } from './delivery-error.js';
-import type { Announcer } from './ports.js';
+import type { Announcer, NoticeRef, ReportAnnouncer } from './ports.js';
 import { errorText, LoopWorker, WorkLoop } from './work-loop.js';
 
 /** Long enough for one Slack call with its own timeout (the announcer's timeout must stay below it). */
@@ -44,6 +45,8 @@ export interface DeliveryOptions {
   concurrency?: number;
   /** how long a claimed notice is held; a killed process's notice is sent after this */
   leaseMs?: number;
+  /** sends org-wide audit summaries and their files */
+  reports?: ReportAnnouncer;
   /** told once of each notice Slack refused for good */
   onUndeliverable?: (item: OutboxItem, error: DeliveryError) => Promise<void>;
 }
@@ -102,6 +105,8 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     };
     if (d.to === 'channel') return this.announcer.channel(d.notice, ref);
     if (d.to === 'dm') return this.announcer.dm(d.userId, d.notice, ref);
+    if (d.to === 'audit-post' || d.to === 'audit-update' || d.to === 'file')
+      return this.sendReport(item, ref);
     if (d.to === 'reply') {
       // Slack takes a response_url for 30 minutes; after that the clicker has moved on.
       if (this.now() < d.reply.expiresAt) return this.announcer.reply(d.reply);
@@ -117,6 +122,24 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     if (stored.message) return this.announcer.update(stored);
     // Not posted yet: `post` posts; an `update` before the post exists has nothing to update.
     if (d.to === 'post') await this.store.setMessage(item.requestId, await this.announcer.post(stored, ref));
+  }
+
+  /** An org-wide audit's summary or file, rendered from what is stored now (the outbox key is the audit's id). */
+  private async sendReport(item: OutboxItem, ref: NoticeRef): Promise<void> {
+    const reports = this.options.reports;
+    if (!reports) throw new Error('bug: no report announcer for an org-wide audit notice');
+    const d = item.delivery;
+    const run = await this.store.getOrgAudit(item.requestId);
+    if (!run) return;
+    const rows = await this.store.orgAuditRows(run.id);
+    if (d.to === 'file') {
+      const where = run.message ? { channel: run.message.channel, threadTs: run.message.ts } : {};
+      const file = { filename: d.file.filename, title: d.file.title, content: orgAuditCsv(rows) };
+      return reports.uploadFile(where, file, ref);
+    }
+    if (run.message) return reports.updateAudit({ run, rows });
+    if (d.to === 'audit-post')
+      await this.store.setOrgAuditMessage(run.id, await reports.postAudit({ run, rows }, ref));
   }
 
   private heldUntil(target: string): number | undefined {

@@ -16,6 +16,7 @@ import { CLEANUP_ALERT_AFTER_FAILURES, cleanupRetryDelayMs, reminderAt } from '.
 import { emitMetric } from '../metrics.js';
 import type { Job } from '../store/store.js';
 import { UPDATE_MESSAGE, type WorkflowCore } from './core.js';
+import { OrgAudits } from './org-audits.js';
 
 const ACTOR = 'scheduler';
 const NO_EVIDENCE = { requestIds: [], rootSessions: [] };
@@ -23,15 +24,22 @@ const NO_EVIDENCE = { requestIds: [], rootSessions: [] };
 type JobResult = { retryAt?: number };
 
 export class JobRunner {
-  constructor(private readonly core: WorkflowCore) {}
+  private readonly orgAudits: OrgAudits;
+
+  constructor(private readonly core: WorkflowCore) {
+    this.orgAudits = new OrgAudits(core);
+  }
 
   private get deps() {
     return this.core.deps;
   }
 
   /** Runs one claimed job; returns a time to run it again, or nothing when it is done. */
-  async run(job: Job): Promise<JobResult> {
+  async run(job: Job, signal?: AbortSignal): Promise<JobResult> {
     switch (job.kind) {
+      case 'org-audit':
+        // `requestId` is the audit's id; a shutdown (signal) stops it between accounts, to resume later.
+        return this.orgAudits.run(job.requestId, job.attempts, signal);
       case 'preview':
         return this.preview(job.requestId);
       case 'execute':

@@ -12,6 +12,7 @@ import type {
   RootCredentialAudit,
 } from '../aws/root-task-results.js';
 import type { ClickReply, Notice } from '../domain/notice.js';
+import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { StoredRequest } from '../store/store.js';
 
 /** The root-task operations the workflow runs (RootTaskService, or its dry-run stand-in). */
@@ -86,4 +87,26 @@ export interface NoticeRef {
   /** when the notice was written, epoch ms */
   since: number;
   retry: boolean;
+}
+
+/** An org-wide audit as its summary message renders it: the run and the rows stored so far. */
+export interface OrgAuditView {
+  run: OrgAuditRun;
+  rows: OrgAuditRow[];
+}
+
+/**
+ * Sends org-wide reports to Slack (only the delivery worker calls it): the
+ * audit's summary message, posted once and updated in place, and files in its
+ * thread. Failures are thrown as DeliveryError, as with Announcer.
+ */
+export interface ReportAnnouncer {
+  postAudit(view: OrgAuditView, ref?: NoticeRef): Promise<{ channel: string; ts: string }>;
+  updateAudit(view: OrgAuditView): Promise<void>;
+  /** uploads a file into a thread (or the channel when `threadTs` is absent) */
+  uploadFile(
+    where: { channel?: string; threadTs?: string },
+    file: { filename: string; title: string; content: string },
+    ref?: NoticeRef,
+  ): Promise<void>;
 }

@@ -23,12 +23,14 @@ export class Scheduler extends LoopWorker<{ job: Job; token: string }> {
   readonly workerId = `worker-${randomUUID().slice(0, 8)}`;
   protected readonly loop: WorkLoop<{ job: Job; token: string }>;
   private claims = 0;
+  /** aborted on stop: a long job (an org-wide audit) stops between steps and is resumed later */
+  private stopping = new AbortController();
   private readonly now: () => number;
   private readonly leaseMs: number;
 
   constructor(
     private readonly store: Store,
-    private readonly run: (job: Job) => Promise<{ retryAt?: number }>,
+    private readonly run: (job: Job, signal: AbortSignal) => Promise<{ retryAt?: number }>,
     private readonly options: {
       tickMs: number;
       log: Logger;
@@ -56,6 +58,17 @@ export class Scheduler extends LoopWorker<{ job: Job; token: string }> {
     });
   }
 
+  /** Stops claiming; running jobs finish, and a long one (an org-wide audit) stops between steps to resume later. */
+  override async stop(): Promise<void> {
+    this.stopping.abort();
+    await super.stop();
+  }
+
+  override start(): void {
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
+    super.start();
+  }
+
   /** False when the loop has not tried to claim a job for STALLED_AFTER_TICKS ticks. */
   healthy(wallNow = Date.now()): boolean {
     return wallNow - this.loop.lastPollAt <= this.options.tickMs * STALLED_AFTER_TICKS + 1000;
@@ -72,7 +85,7 @@ export class Scheduler extends LoopWorker<{ job: Job; token: string }> {
       this.store.renewClaim(job.id, token, this.now() + this.leaseMs).catch(() => {});
     }, this.leaseMs / 3);
     try {
-      const { retryAt } = await this.run(job);
+      const { retryAt } = await this.run(job, this.stopping.signal);
       if (retryAt === undefined) await this.store.completeJob(job.id, token);
       else await this.store.retryJob(job.id, retryAt, token);
     } catch (error) {

@@ -4,17 +4,21 @@ import type { Job, OutboxItem, StoredRequest } from '../store/store.js';
 import { WorkflowCore, type WorkflowDeps } from './core.js';
 import type { DeliveryError } from './delivery-error.js';
 import { JobRunner } from './jobs.js';
+import { OrgAudits } from './org-audits.js';
 import { RequestActions } from './request-actions.js';
 import { handleUndeliverable } from './undeliverable.js';
 
 export class BreakglassWorkflow {
   readonly core: WorkflowCore;
   readonly actions: RequestActions;
+  /** org-wide audits (`/breakglass audit all`) */
+  readonly orgAudits: OrgAudits;
   private readonly jobs: JobRunner;
 
   constructor(deps: WorkflowDeps) {
     this.core = new WorkflowCore(deps);
     this.actions = new RequestActions(this.core);
+    this.orgAudits = new OrgAudits(this.core);
     this.jobs = new JobRunner(this.core);
   }
 
@@ -32,8 +36,8 @@ export class BreakglassWorkflow {
     return this.core.approversOf(request);
   }
 
-  runJob(job: Job): Promise<{ retryAt?: number }> {
-    return this.jobs.run(job);
+  runJob(job: Job, signal?: AbortSignal): Promise<{ retryAt?: number }> {
+    return this.jobs.run(job, signal);
   }
 
   /** Slack refused a notice for good: cancel what cannot go on, tell a person another way. */

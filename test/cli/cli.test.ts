@@ -42,7 +42,9 @@ describe('breakglass audit', () => {
     const io = recordingIo();
     expect(await run(['audit', '--all', '--csv'], io)).toBe(1);
     const csv = io.stdout.join('\n').split('\n');
-    expect(csv[0]).toBe('accountId,name,status,password,accessKeys,signingCertificates,mfaDevices,detail');
+    expect(csv[0]).toBe(
+      'accountId,name,status,password,accessKeys,signingCertificates,mfaDevices,errorKind,detail,openWindow',
+    );
     expect(csv).toHaveLength(26);
     expect(csv.find((l) => l.startsWith(memberId(3)))).toMatch(/,error,.*blocked-by-scp/);
   });

@@ -222,6 +222,9 @@ const METHOD_SCOPES: Record<string, string | string[] | null> = {
   'conversations.replies': ['channels:history', 'groups:history'],
   // doctor: is the bot in the approvals channel (public or private)
   'conversations.info': ['channels:read', 'groups:read'],
+  // files.uploadV2 (WebClient.filesUploadV2) calls these two (and posts the bytes to the URL the first returns).
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
 };
 
 function sourceFiles(dir: string): string[] {
@@ -240,6 +243,10 @@ function webApiMethods(): Set<string> {
   for (const file of sourceFiles('src')) {
     for (const match of readFileSync(file, 'utf8').matchAll(/[cC]lient\.((?:[a-z]+\.)+[a-zA-Z]+)\(/g)) {
       if (match[1]) methods.add(match[1]);
+    }
+    if (/[cC]lient\.filesUploadV2\(/.test(readFileSync(file, 'utf8'))) {
+      methods.add('files.getUploadURLExternal');
+      methods.add('files.completeUploadExternal');
     }
   }
   return methods;

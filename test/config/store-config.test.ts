@@ -122,7 +122,7 @@ describe('starting on a store it cannot use', () => {
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
-        /^store: the SQLite database .* has schema version 99, newer than this breakglass knows \(1\)/,
+        /^store: the SQLite database .* has schema version 99, newer than this breakglass knows \(2\)/,
       ),
     ]);
   });

@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHANNEL_TARGET, type Notice } from '../../src/domain/notice.js';
+import type { OrgAuditRow, OrgAuditRun } from '../../src/domain/org-audit.js';
 import type { Store } from '../../src/store/store.js';
 import { requestFixture as request } from '../support/fixtures.js';
 
@@ -22,6 +23,25 @@ const LEASE = 30_000;
 /** More than any test here claims: a claim loop that reaches it is claiming something twice. */
 const MAX_CLAIMS = 100;
 const nudge = (id: string): Notice => ({ kind: 'nudge', request: request(id) });
+const auditRun = (id: string, at = 1_000): OrgAuditRun => ({
+  id,
+  requestedBy: 'U1',
+  startedAt: at,
+  state: 'running',
+  done: 0,
+});
+const auditRow = (accountId: string, status: OrgAuditRow['status'] = 'clean'): OrgAuditRow => ({
+  accountId,
+  name: `n-${accountId}`,
+  status,
+  password: status === 'error' ? '' : 'no',
+  accessKeys: '',
+  signingCertificates: '',
+  mfaDevices: '',
+  errorKind: status === 'error' ? 'blocked-by-scp' : '',
+  detail: '',
+  openWindow: '',
+});
 
 export function describeStoreContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
   describe(`${name} store contract`, () => {
@@ -502,6 +522,82 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         const other = await another();
         const answers = await Promise.all([store.firstTime('view:9', 5), other.firstTime('view:9', 5)]);
         expect(answers.sort()).toEqual([false, true]);
+      });
+    });
+
+    describe('org-wide audits', () => {
+      it('starts one at a time across instances, with its job and first notice; the loser learns which runs', async () => {
+        const other = await another();
+        const [a, b] = await Promise.all([
+          store.startOrgAudit(auditRun('OA-A'), [{ to: 'audit-post' }]),
+          other.startOrgAudit(auditRun('OA-B'), [{ to: 'audit-post' }]),
+        ]);
+        const winner = a.started ? 'OA-A' : 'OA-B';
+        expect([a.started, b.started].sort()).toEqual([false, true]);
+        const loser = a.started ? b : a;
+        expect(loser.started === false && loser.running.id).toBe(winner);
+        expect(await store.getOrgAudit(a.started ? 'OA-B' : 'OA-A')).toBeUndefined();
+        expect((await store.pendingJobs(winner)).map((j) => j.kind)).toEqual(['org-audit']);
+        expect((await store.listDeliveries(winner)).map((d) => d.delivery.to)).toEqual(['audit-post']);
+      });
+
+      it('stores one row per account however often it is written, counts them, and enqueues the update with them', async () => {
+        await store.startOrgAudit(auditRun('OA-1'), []);
+        await store.recordOrgAuditRows('OA-1', [auditRow('200000000002'), auditRow('200000000001')], {});
+        await store.recordOrgAuditRows('OA-1', [auditRow('200000000002', 'error')], { total: 3 }, [
+          { to: 'audit-update' },
+        ]);
+        expect(await store.getOrgAudit('OA-1')).toMatchObject({ done: 2, total: 3, state: 'running' });
+        const rows = await store.orgAuditRows('OA-1');
+        expect(rows.map((r) => [r.accountId, r.status])).toEqual([
+          ['200000000001', 'clean'],
+          ['200000000002', 'error'],
+        ]);
+        expect((await store.listDeliveries('OA-1')).map((d) => d.delivery.to)).toEqual(['audit-update']);
+      });
+
+      it('holds rows of several hundred accounts (each its own item)', async () => {
+        await store.startOrgAudit(auditRun('OA-BIG'), []);
+        const rows = Array.from({ length: 260 }, (_, i) => auditRow(String(300_000_000_000 + i)));
+        await store.recordOrgAuditRows('OA-BIG', rows, { total: 260 });
+        expect(await store.orgAuditRows('OA-BIG')).toHaveLength(260);
+        expect((await store.getOrgAudit('OA-BIG'))?.done).toBe(260);
+      });
+
+      it('finishes once, with its notices, and then lets the next audit start', async () => {
+        await store.startOrgAudit(auditRun('OA-1'), []);
+        await store.setOrgAuditMessage('OA-1', { channel: 'C1', ts: '1.000001' });
+        const fileDelivery = {
+          to: 'file' as const,
+          file: { source: 'org-audit-csv' as const, filename: 'a.csv', title: 'A' },
+        };
+        const other = await another();
+        const finished = await Promise.all([
+          store.finishOrgAudit('OA-1', 5_000, [{ to: 'audit-update' }, fileDelivery]),
+          other.finishOrgAudit('OA-1', 5_001, [{ to: 'audit-update' }, fileDelivery]),
+        ]);
+        expect(finished.sort()).toEqual([false, true]);
+        expect(await store.getOrgAudit('OA-1')).toMatchObject({
+          state: 'done',
+          message: { channel: 'C1', ts: '1.000001' },
+        });
+        expect((await store.listDeliveries('OA-1')).map((d) => d.delivery.to)).toEqual([
+          'audit-update',
+          'file',
+        ]);
+        expect((await store.startOrgAudit(auditRun('OA-2', 6_000), [])).started).toBe(true);
+      });
+
+      it('keeps the reason a run ended early', async () => {
+        await store.startOrgAudit(auditRun('OA-1'), []);
+        expect(await store.finishOrgAudit('OA-1', 2_000, [], 'the account list could not be read')).toBe(
+          true,
+        );
+        expect(await store.getOrgAudit('OA-1')).toMatchObject({
+          state: 'done',
+          finishedAt: 2_000,
+          error: 'the account list could not be read',
+        });
       });
     });
   });

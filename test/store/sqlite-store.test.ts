@@ -59,7 +59,11 @@ describe('sqlite store', () => {
     })();
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).kind).toBe('newer-schema');
-    expect((error as StoreError).message).toMatch(/schema version 2, newer than this breakglass knows \(1\)/);
+    expect((error as StoreError).message).toMatch(
+      new RegExp(
+        `schema version ${SQLITE_SCHEMA_VERSION + 1}, newer than this breakglass knows \\(${SQLITE_SCHEMA_VERSION}\\)`,
+      ),
+    );
     expect((error as StoreError).message).not.toContain('\n');
   });
 });

@@ -38,7 +38,7 @@ export interface BotEnv {
 
 /** The bot's environment pointing at the fakes: fast ticks, test approvers, a fresh database. */
 export function botEnvironment(
-  aws: FakeAws,
+  aws: Pick<FakeAws, 'env'>,
   slack: FakeSlack,
   dbFile: string,
   overrides: Record<string, string> = {},

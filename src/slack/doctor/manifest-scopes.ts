@@ -12,5 +12,6 @@ export const MANIFEST_BOT_SCOPES: readonly string[] = [
   'groups:history',
   'channels:read',
   'groups:read',
+  'files:write',
   'users:read',
 ];

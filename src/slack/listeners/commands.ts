@@ -10,6 +10,7 @@ import { recordLines, requestSummary, statusLine } from '../blocks/request-messa
 import type { SlackDeps } from '../deps.js';
 import { COMMAND } from '../ids.js';
 import { escapeMrkdwn } from '../text.js';
+import { auditAllReply } from './audit-all.js';
 import { doctorCommand } from './doctor-command.js';
 import { openThenCheck } from './open-first.js';
 
@@ -22,6 +23,7 @@ export const HELP = [
   '*`/breakglass cancel <id>`* withdraws a pending request, or ends an open root window now (cleanup runs).',
   '*`/breakglass audit <account-id>`* shows the root credentials of an account (read-only, only you see it).',
   '*`/breakglass doctor`* checks the AWS and Slack setup and says how to fix what fails (only you see it).',
+  '*`/breakglass audit all`* audits every account; the summary and a CSV go to the approvals channel.',
   '*`/breakglass help`* shows this.',
 ].join('\n');
 
@@ -105,13 +107,17 @@ export async function breakglassCommand(
     }
     case 'audit': {
       if (!rest[0]) {
-        await reply('Usage: `/breakglass audit <12-digit account id>`.');
+        await reply('Usage: `/breakglass audit <12-digit account id>` or `/breakglass audit all`.');
         return;
       }
       // Read-only, but who has root credentials where is sensitive: requesters and approvers only.
       const user = command.user_id;
       if (!(await deps.people.isApprover(user)) && !(await deps.people.mayRequest(user))) {
         await reply('Only break-glass requesters and approvers can audit accounts.');
+        return;
+      }
+      if (rest[0].toLowerCase() === 'all') {
+        await reply(await auditAllReply(deps, user));
         return;
       }
       const account = checkAccountId(rest[0]);

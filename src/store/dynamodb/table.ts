@@ -17,6 +17,9 @@
  * | target hold         | `TARGET#<target>`    | `HOLD`              |                            |                              |
  * | seen key            | `SEEN#<key>`         | `SEEN`              |                            |                              |
  * | audit entry         | `AUDIT#<request id>` | `<at>#<writer>#<n>` |                            | `AUDIT` / same as sk         |
+ * | org-audit lock      | `ORGAUDIT`           | `LOCK`              |                            |                              |
+ * | org-wide audit run  | `ORGAUDIT#<id>`      | `RUN`               |                            |                              |
+ * | org-audit row       | `ORGAUDIT#<id>`      | `ROW#<account>`     |                            |                              |
  *
  * Access patterns:
  * - get a request: GetItem `REQ#<id>`/`REQ` (strongly consistent).
@@ -47,6 +50,11 @@
  *   the bot (the infra role denies UpdateItem/DeleteItem on `AUDIT#*` leading
  *   keys). By request: Query `AUDIT#<id>` ascending; all, newest first: Query
  *   gsi2 `AUDIT` descending.
+ *
+ * - org-wide audits (dynamodb/org-audits.ts): start and finish are transactions
+ *   conditioned on the lock's `runningId`; rows are BatchWriteItem puts (one item
+ *   per account, replaced if written again) read back with a Query on the run's
+ *   partition. An audit's job and notices use the run id as their request id.
  *
  * Why one "open jobs" partition rather than sharding: open jobs are few (a
  * handful per live request; requests are rare, human-paced events), one Query

@@ -60,6 +60,8 @@ export interface StoredMessage {
   text?: string;
   thread_ts?: string;
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  /** files shared with the message (files.completeUploadExternal) */
+  files?: { id: string; name: string; title: string }[];
 }
 
 /** Errors Slack answers for a channel the bot cannot post to. */
@@ -70,6 +72,26 @@ export type ChannelError = 'not_in_channel' | 'channel_not_found' | 'is_archived
  * reset before any answer (as when Slack cannot be reached).
  */
 export type DownMode = '503' | 'reset';
+
+/**
+ * A file upload as Slack's external upload flow keeps it: files.getUploadURLExternal
+ * reserves it (declared `length`), the upload URL receives its bytes, and
+ * files.completeUploadExternal shares it (in `channel_id`, as a reply when `thread_ts`).
+ */
+export interface FakeFile {
+  id: string;
+  filename: string;
+  length: number;
+  /** the bytes received at the upload URL */
+  content?: Buffer;
+  title?: string;
+  completed: boolean;
+  channel?: string;
+  threadTs?: string;
+}
+
+/** Methods of the external upload flow, and the scope they need (files:write). */
+const FILE_METHODS = new Set(['files.getUploadURLExternal', 'files.completeUploadExternal']);
 
 /** How many times Slack takes one response_url. */
 export const RESPONSE_URL_USES = 5;
@@ -116,6 +138,8 @@ export class FakeSlack {
   readonly deactivated = new Set<string>();
   /** App Home → Home tab; when off, views.publish of a home view answers `not_enabled` (views.publish reference) */
   homeTabEnabled = true;
+  /** uploads by file id, in the order reserved */
+  readonly files = new Map<string, FakeFile>();
   /** called for every call as it arrives (the demo prints them) */
   onCall: ((call: SlackCall) => void) | undefined;
   private ts = 0;
@@ -343,6 +367,10 @@ export class FakeSlack {
     }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (path.startsWith('/upload/')) {
+      await this.upload(req, res, path, Buffer.concat(chunks));
+      return;
+    }
     const raw = Buffer.concat(chunks).toString('utf8');
     const args = parseBody(raw, String(req.headers['content-type'] ?? ''));
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
@@ -381,6 +409,84 @@ export class FakeSlack {
     return { 'x-oauth-scopes': granted.join(',') };
   }
 
+  /**
+   * The upload URL files.getUploadURLExternal handed out: takes the bytes raw or
+   * multipart-encoded and answers HTTP 200 (Slack: "Slack will return HTTP 200
+   * if the upload is successful"); a URL it never handed out is not found.
+   */
+  private async upload(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): Promise<void> {
+    const call: SlackCall = { method: 'upload', args: {}, path, at: Date.now() };
+    const file = this.files.get(decodeURIComponent(path.slice('/upload/'.length)));
+    if (this.isDown || !file || file.completed) {
+      const status = this.isDown ? 503 : 404;
+      this.record(call, { status, body: 'error' });
+      res
+        .writeHead(status, { 'content-type': 'text/plain' })
+        .end(this.isDown ? 'Slack is down' : 'not found');
+      return;
+    }
+    const type = String(req.headers['content-type'] ?? '');
+    let content = body;
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
+      const part = [...form.values()].find((v) => typeof v !== 'string') as Blob | undefined;
+      content = part ? Buffer.from(await part.arrayBuffer()) : Buffer.alloc(0);
+    }
+    file.content = content;
+    call.args = { file_id: file.id, bytes: content.length };
+    this.record(call, { status: 200, body: `OK - ${content.length}` });
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${content.length}`);
+  }
+
+  /** files.getUploadURLExternal and files.completeUploadExternal, as their reference pages describe them. */
+  private fileMethod(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    if (method === 'files.getUploadURLExternal') {
+      const length = Number(args.length);
+      if (
+        typeof args.filename !== 'string' ||
+        !args.filename ||
+        args.length === undefined ||
+        Number.isNaN(length)
+      )
+        return { ok: false, error: 'invalid_arguments' };
+      // "missing_argument: … Typically only occurs when the length provided is 0."
+      if (length <= 0) return { ok: false, error: 'missing_argument' };
+      const id = `F${String(this.files.size + 1).padStart(9, '0')}`;
+      this.files.set(id, { id, filename: args.filename, length, completed: false });
+      return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+    }
+    const files = Array.isArray(args.files) ? (args.files as { id?: unknown; title?: unknown }[]) : undefined;
+    if (!files?.length) return { ok: false, error: 'invalid_arguments' };
+    const found = files.map((f) => this.files.get(String(f.id)));
+    if (found.some((f) => !f || f.content === undefined || f.completed))
+      return { ok: false, error: 'file_not_found' };
+    const channel = typeof args.channel_id === 'string' ? args.channel_id : undefined;
+    const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
+    const shared = files.map((f, i) => {
+      const file = found[i] as FakeFile;
+      file.completed = true;
+      file.title = typeof f.title === 'string' ? f.title : file.filename;
+      if (channel) file.channel = channel;
+      if (threadTs) file.threadTs = threadTs;
+      return { id: file.id, name: file.filename, title: file.title };
+    });
+    if (channel) {
+      // Sharing posts a message with the files (a thread reply with thread_ts), as history and replies show it.
+      this.ts += 1;
+      const ts = `${Math.floor(Date.now() / 1000)}.${String(this.ts).padStart(6, '0')}`;
+      const list = this.messages.get(channel) ?? [];
+      list.push({ ts, ...(threadTs ? { thread_ts: threadTs } : {}), files: shared });
+      this.messages.set(channel, list);
+    }
+    return { ok: true, files: shared };
+  }
+
+  /** Slack refuses chat.update of a message it does not have (`message_not_found`). */
+  private unknownMessage(args: Record<string, unknown>): boolean {
+    const ts = String(args.ts ?? '');
+    return !(this.messages.get(String(args.channel ?? '')) ?? []).some((m) => m.ts === ts);
+  }
+
   private record(call: SlackCall, answer: Answer): void {
     const body = answer.body as { ok?: boolean; error?: string } | undefined;
     const ok = answer.status === 200 && body?.ok !== false;
@@ -407,7 +513,8 @@ export class FakeSlack {
     if (programmed) return programmedAnswer(programmed);
     const served = this.served.get(method);
     if (served) return { status: 200, body: served(call) };
-    const channelError = typeof args.channel === 'string' ? this.channels.get(args.channel) : undefined;
+    const channelArg = typeof args.channel === 'string' ? args.channel : args.channel_id;
+    const channelError = typeof channelArg === 'string' ? this.channels.get(channelArg) : undefined;
     if (channelError) return slackError(channelError);
     if (method === 'response_url') {
       // Slack takes a response_url up to 5 times.
@@ -429,9 +536,22 @@ export class FakeSlack {
       return slackError('not_in_channel');
     if (method === 'views.publish' && !this.homeTabEnabled && isHomeView(args.view))
       return slackError('not_enabled');
+    if (
+      FILE_METHODS.has(method) &&
+      (this.missingScopes.has('files:write') || !this.grantedScopes.has('files:write'))
+    )
+      return {
+        status: 200,
+        body: { ok: false, error: 'missing_scope', needed: 'files:write', provided: this.providedScopes() },
+      };
     if (MESSAGE_METHODS.has(method)) {
       const refused = refuseMessageBlocks(args.blocks) ?? refuseMetadata(args.metadata);
       if (refused) return { status: 200, body: refused };
+    }
+    if (method === 'chat.update' && this.unknownMessage(args)) return slackError('message_not_found');
+    if (FILE_METHODS.has(method)) {
+      const body = this.fileMethod(method, args);
+      return { status: 200, body };
     }
     if (VIEW_METHODS.has(method)) {
       const refused = refuseView(args.view);

@@ -1,0 +1,32 @@
+/** An account's audit result as the flat row of the org-wide report (Slack's CSV and the CLI's). */
+import type { OrgAuditRow } from '../domain/org-audit.js';
+import type { AccountAuditRow } from './org-audit.js';
+
+export function toOrgAuditRow(row: AccountAuditRow, openWindow = ''): OrgAuditRow {
+  const base = { accountId: row.account.id, name: row.account.name, openWindow };
+  if (!row.ok) {
+    return {
+      ...base,
+      status: 'error',
+      password: '',
+      accessKeys: '',
+      signingCertificates: '',
+      mfaDevices: '',
+      errorKind: row.error.kind,
+      detail: `${row.error.kind}: ${row.error.message}`,
+    };
+  }
+  const a = row.audit;
+  return {
+    ...base,
+    status: a.anyPresent ? 'present' : 'clean',
+    password: a.passwordPresent ? 'yes' : 'no',
+    accessKeys: a.accessKeys
+      .map((k) => `${k.accessKeyId} (${k.status}${k.lastUsed ? `, used ${k.lastUsed.at.slice(0, 10)}` : ''})`)
+      .join('; '),
+    signingCertificates: a.signingCertificates.map((c) => `${c.certificateId} (${c.status})`).join('; '),
+    mfaDevices: a.mfaDevices.map((d) => `${d.serialNumber}${d.virtual ? ' (virtual)' : ''}`).join('; '),
+    errorKind: '',
+    detail: '',
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The outbox's ReportAnnouncer, in Slack: an org-wide audit's summary message
+ * in the approvals channel (posted once, updated in place with chat.update) and
+ * its CSV in the message's thread (files.uploadV2: files.getUploadURLExternal,
+ * the upload, files.completeUploadExternal with channel_id and thread_ts).
+ * Uses the delivery worker's own client: no retries of its own, a timeout.
+ */
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../log.js';
+import type { NoticeRef, OrgAuditView, ReportAnnouncer } from '../workflow/ports.js';
+import { orgAuditMessage } from './blocks/org-audit.js';
+import { toDeliveryError } from './delivery-errors.js';
+import { EarlierPosts } from './earlier-posts.js';
+import { noticeMetadata } from './posted-lookup.js';
+
+interface ThreadMessage {
+  files?: { title?: string; name?: string }[];
+}
+
+export class SlackReportAnnouncer implements ReportAnnouncer {
+  private readonly earlier: EarlierPosts;
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly channelId: string,
+    log?: Logger,
+  ) {
+    this.earlier = new EarlierPosts(client, log);
+  }
+
+  async postAudit(view: OrgAuditView, ref?: NoticeRef): Promise<{ channel: string; ts: string }> {
+    const earlier = await this.earlier.find({ channel: this.channelId }, ref);
+    if (earlier) {
+      const message = { channel: this.channelId, ts: earlier };
+      await this.updateAudit({ ...view, run: { ...view.run, message } });
+      return message;
+    }
+    const res = await this.send(() =>
+      this.client.chat.postMessage({
+        channel: this.channelId,
+        ...orgAuditMessage(view),
+        ...(ref ? { metadata: noticeMetadata(ref) } : {}),
+        unfurl_links: false,
+      }),
+    );
+    if (!res.ts || !res.channel) throw new Error('chat.postMessage returned no ts');
+    return { channel: res.channel, ts: res.ts };
+  }
+
+  async updateAudit(view: OrgAuditView): Promise<void> {
+    const message = view.run.message;
+    if (!message) return;
+    await this.send(() =>
+      this.client.chat.update({ channel: message.channel, ts: message.ts, ...orgAuditMessage(view) }),
+    );
+  }
+
+  async uploadFile(
+    where: { channel?: string; threadTs?: string },
+    file: { filename: string; title: string; content: string },
+    ref?: NoticeRef,
+  ): Promise<void> {
+    const channel = where.channel ?? this.channelId;
+    // A retry after a lost answer: the file may be in the thread already (its title names the audit).
+    if (
+      ref?.retry &&
+      where.threadTs &&
+      (await this.earlier.look(ref.requestId, () => this.inThread(channel, where.threadTs ?? '', file.title)))
+    )
+      return;
+    await this.send(() =>
+      where.threadTs
+        ? this.client.filesUploadV2({
+            channel_id: channel,
+            thread_ts: where.threadTs,
+            content: file.content,
+            filename: file.filename,
+            title: file.title,
+          })
+        : this.client.filesUploadV2({
+            channel_id: channel,
+            content: file.content,
+            filename: file.filename,
+            title: file.title,
+          }),
+    );
+  }
+
+  private async inThread(channel: string, threadTs: string, title: string): Promise<boolean> {
+    const res = await this.client.conversations.replies({ channel, ts: threadTs, limit: 200 });
+    return ((res.messages ?? []) as ThreadMessage[]).some((m) => m.files?.some((f) => f.title === title));
+  }
+
+  private async send<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw toDeliveryError(error);
+    }
+  }
+}

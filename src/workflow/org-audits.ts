@@ -1,0 +1,213 @@
+/**
+ * Org-wide audits asked for in Slack: one at a time across replicas (a
+ * store-level lock taken with the run, its job and its first notice), run as a
+ * durable job that stores each account's row as it is audited. A run stopped
+ * half-way (SIGTERM, a crash) resumes where it stopped: accounts with a stored
+ * row are neither audited nor counted again, so the summary and the CSV
+ * report every account exactly once. Progress goes to the outbox at most every
+ * PROGRESS_EVERY_MS; the end writes the final summary and the file with the
+ * run's close, in one transaction.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AccountAuditRow } from '../aws/org-audit.js';
+import { toOrgAuditRow } from '../aws/org-audit-row.js';
+import type { Delivery } from '../domain/notice.js';
+import {
+  estimatedFinish,
+  type OrgAuditRow,
+  type OrgAuditRun,
+  PROGRESS_EVERY_MS,
+  summarize,
+} from '../domain/org-audit.js';
+import type { WorkflowCore } from './core.js';
+
+/** Rows are stored at least this often while an audit runs (what a crash can cost: this much re-auditing). */
+const FLUSH_EVERY_MS = 500;
+const FLUSH_ROWS = 100;
+/** A run whose account list cannot be read is retried this many times, then closed with what it has. */
+const MAX_ATTEMPTS = 3;
+const RETRY_MS = 30_000;
+/** Open windows are read again this often while the audit runs. */
+const WINDOWS_EVERY_MS = 2_000;
+const ID_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** Audits accounts in bulk (the bot's bulk lane: its own concurrency budget, backing off first). */
+export interface BulkAudit {
+  auditAccounts(options: {
+    skip: ReadonlySet<string>;
+    shouldStop: () => boolean;
+    onListed: (total: number) => void;
+    onRow: (row: AccountAuditRow) => void;
+  }): Promise<void>;
+}
+
+export type StartAudit =
+  | { started: true; run: OrgAuditRun }
+  | { started: false; running: OrgAuditRun; finishAt?: number };
+
+export function newOrgAuditId(): string {
+  return `OA-${[...randomBytes(6)].map((b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('')}`;
+}
+
+export function csvFile(run: OrgAuditRun): Delivery {
+  const day = new Date(run.startedAt).toISOString().slice(0, 10);
+  return {
+    to: 'file',
+    file: {
+      source: 'org-audit-csv',
+      filename: `root-credentials-${day}-${run.id}.csv`,
+      title: `Root credentials, every account (${run.id})`,
+    },
+  };
+}
+
+export class OrgAudits {
+  constructor(private readonly core: WorkflowCore) {}
+
+  private get store() {
+    return this.core.deps.store;
+  }
+
+  /** Starts an audit, or says which one runs and when it should finish. */
+  async start(userId: string): Promise<StartAudit> {
+    const run: OrgAuditRun = {
+      id: newOrgAuditId(),
+      requestedBy: userId,
+      startedAt: this.core.now(),
+      state: 'running',
+      done: 0,
+    };
+    const result = await this.store.startOrgAudit(run, [{ to: 'audit-post' }]);
+    if (!result.started) {
+      const finishAt = estimatedFinish(result.running, this.core.now());
+      return { started: false, running: result.running, ...(finishAt !== undefined ? { finishAt } : {}) };
+    }
+    this.core.deps.wake?.();
+    this.core.deps.wakeOutbox?.();
+    await this.core.audit(run.id, userId, 'org-wide audit started');
+    return { started: true, run };
+  }
+
+  /** The `org-audit` job: audits the accounts not audited yet; returns a time to go on when stopped. */
+  async run(id: string, attempt: number, signal?: AbortSignal): Promise<{ retryAt?: number }> {
+    const run = await this.store.getOrgAudit(id);
+    if (run?.state !== 'running') return {};
+    const bulk = this.core.deps.bulkAudit;
+    if (!bulk) throw new Error('bug: no bulk audit configured for org-wide audits');
+    const skip = new Set((await this.store.orgAuditRows(id)).map((r) => r.accountId));
+    const progress = new Progress(this.core, id);
+    await progress.refreshWindows();
+    let stopped = false;
+    try {
+      await bulk.auditAccounts({
+        skip,
+        shouldStop: () => {
+          stopped ||= signal?.aborted === true;
+          return stopped;
+        },
+        onListed: (total) => progress.listed(skip.size + total),
+        onRow: (row) => progress.add(row),
+      });
+      await progress.flush();
+    } catch (error) {
+      await progress.flush().catch(() => {});
+      const message = error instanceof Error ? error.message : String(error);
+      this.core.deps.log.error({ auditId: id, err: message, attempt }, 'org-wide audit failed');
+      if (attempt < MAX_ATTEMPTS) return { retryAt: this.core.now() + RETRY_MS };
+      return this.finish(id, `the audit stopped: ${message}`);
+    }
+    // Stopped (shutdown): what was audited is stored; the next process goes on from there.
+    if (stopped) return { retryAt: this.core.now() };
+    return this.finish(id);
+  }
+
+  private async finish(id: string, error?: string): Promise<{ retryAt?: number }> {
+    const run = await this.store.getOrgAudit(id);
+    if (!run) return {};
+    const closed = await this.store.finishOrgAudit(
+      id,
+      this.core.now(),
+      [{ to: 'audit-update' }, csvFile(run)],
+      error,
+    );
+    this.core.deps.wakeOutbox?.();
+    if (closed) {
+      const summary = summarize(await this.store.orgAuditRows(id));
+      const { reasons, ...counts } = summary;
+      await this.core.audit(id, 'scheduler', 'org-wide audit finished', {
+        ...counts,
+        notAuditable: Object.fromEntries(reasons.map((r) => [r.kind, r.count])),
+        ...(error ? { error } : {}),
+      });
+    }
+    return {};
+  }
+}
+
+/** Buffers rows and stores them in order, with a progress update at most every PROGRESS_EVERY_MS. */
+class Progress {
+  private buffer: OrgAuditRow[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private total: number | undefined;
+  private lastFlush: number;
+  private lastUpdate: number;
+  private windows = new Map<string, string>();
+  private windowsAt = 0;
+
+  constructor(
+    private readonly core: WorkflowCore,
+    private readonly id: string,
+  ) {
+    this.lastFlush = core.now();
+    this.lastUpdate = core.now();
+  }
+
+  /** Accounts with an open break-glass window (executing, active or cleaning): their credentials are expected. */
+  async refreshWindows(): Promise<void> {
+    const open = await this.core.deps.store.listRequests({
+      states: ['executing', 'active', 'cleaning'],
+      limit: 500,
+    });
+    this.windows = new Map(open.map((s) => [s.request.accountId, s.request.id]));
+    this.windowsAt = this.core.now();
+  }
+
+  listed(total: number): void {
+    this.total = total;
+    this.schedule();
+  }
+
+  add(row: AccountAuditRow): void {
+    this.buffer.push(toOrgAuditRow(row, this.windows.get(row.account.id) ?? ''));
+    if (this.buffer.length >= FLUSH_ROWS || this.core.now() - this.lastFlush >= FLUSH_EVERY_MS)
+      this.schedule();
+  }
+
+  /** Stores what is buffered, after any store already under way. */
+  flush(): Promise<void> {
+    this.schedule();
+    return this.chain;
+  }
+
+  private schedule(): void {
+    this.lastFlush = this.core.now();
+    this.chain = this.chain.then(() => this.write());
+  }
+
+  private async write(): Promise<void> {
+    const rows = this.buffer.splice(0);
+    const now = this.core.now();
+    const update = now - this.lastUpdate >= PROGRESS_EVERY_MS;
+    if (!rows.length && !update && this.total === undefined) return;
+    if (update) this.lastUpdate = now;
+    const notify: Delivery[] = update ? [{ to: 'audit-update' }] : [];
+    await this.core.deps.store.recordOrgAuditRows(
+      this.id,
+      rows,
+      this.total !== undefined ? { total: this.total } : {},
+      notify,
+    );
+    if (update) this.core.deps.wakeOutbox?.();
+    if (now - this.windowsAt >= WINDOWS_EVERY_MS) await this.refreshWindows();
+  }
+}
