@@ -6,7 +6,7 @@ import type {
   SlackActionMiddlewareArgs,
   StaticSelectAction,
 } from '@slack/bolt';
-import { TASK_KINDS } from '../../domain/request.js';
+import { onlyApprovers, TASK_KINDS } from '../../domain/request.js';
 import { afterPendingAcks } from '../ack-first.js';
 import {
   approvedReplacement,
@@ -116,7 +116,10 @@ export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
     allowed: async () =>
       stored.request.requesterId === user ||
       (await deps.people.isApprover(user, deps.workflow.approversOf(stored.request))),
-    refusal: { title: 'Deny request', text: 'Only approvers can deny break-glass requests.' },
+    refusal: {
+      title: 'Deny request',
+      text: `${capitalize(onlyApprovers(stored.request, 'deny break-glass requests'))}.`,
+    },
     tell: (text) => tell(args, deps, text),
     log: deps.log,
   });
@@ -218,4 +221,8 @@ export async function taskChosen(args: SelectArgs, deps: SlackDeps): Promise<voi
     hash: view.hash,
     view: requestModal({ task, ...deps.workflow.choices() }),
   });
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
