@@ -155,6 +155,11 @@ export interface RequestPreview {
   rootEmail?: string;
   /** for unlocks: the policy that will be removed (null: there is none) */
   policy?: string | null;
+  /**
+   * SQS unlocks: when the queue was last changed (GetQueueAttributes
+   * LastModifiedTimestamp, ISO 8601), a bound on the policy's last change. S3 gives no date.
+   */
+  queueLastModifiedAt?: string;
   error?: string;
 }
 
@@ -178,6 +183,8 @@ export function approvalContent(r: BreakglassRequest): unknown[] {
     r.preview?.rootEmail ?? null,
     // Only when routed, so that the hash of a request stored before routing stays the same.
     ...(r.route ? [r.route.rule, r.route.matched ?? null, r.route.approvers] : []),
+    // Only when known, for the same reason.
+    ...(r.preview?.queueLastModifiedAt ? [{ queueLastModifiedAt: r.preview.queueLastModifiedAt }] : []),
   ];
 }
 

@@ -40,6 +40,8 @@ const ROUTES: Record<string, (args: ButtonArgs & SelectArgs, deps: SlackDeps) =>
   [ACTIONS.withdrawExtension]: extensionWithdrawn,
   [ACTIONS.taskSelect]: taskChosen,
   [ACTIONS.viewPolicy]: viewPolicyClicked,
+  [ACTIONS.showMailbox]: showMailboxClicked,
+  [ACTIONS.readAgain]: readAgainClicked,
 };
 
 export function registerActions(app: App, deps: SlackDeps): void {
@@ -207,6 +209,46 @@ export async function viewPolicyClicked(args: ButtonArgs, deps: SlackDeps): Prom
     return;
   }
   await args.client.views.open({ trigger_id: args.body.trigger_id, view: policyModal(stored.request) });
+}
+
+/**
+ * The root mailbox's address, to the request's approvers alone (an ephemeral
+ * answer): the channel message says only that whoever reads it can sign in.
+ */
+export async function showMailboxClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  await afterPendingAcks();
+  const user = args.body.user.id;
+  const stored = await deps.workflow.get(args.action.value ?? '');
+  if (!stored) {
+    await tell(args, deps, 'That request does not exist any more.');
+    return;
+  }
+  const r = stored.request;
+  if (!(await deps.people.isApprover(user, deps.workflow.approversOf(r)))) {
+    await tell(args, deps, `Not shown: ${onlyApprovers(r, 'see the root mailbox')}.`);
+    return;
+  }
+  const email = r.preview?.rootEmail;
+  await deps.workflow.core.audit(r.id, user, 'root mailbox shown', { shown: Boolean(email) });
+  await tell(
+    args,
+    deps,
+    email
+      ? `The root mailbox of ${r.accountName} (${r.accountId}) is ${email}. Whoever reads it can sign in as root once ${r.id} is approved.`
+      : `The address of the root mailbox of ${r.accountName} (${r.accountId}) could not be read; it is the account's email in AWS Organizations.`,
+  );
+}
+
+/** Reads the account's state again after a failed read; Approve shows once it has loaded. */
+export async function readAgainClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  await afterPendingAcks();
+  const reply = await deps.workflow.actions.readAgain(
+    (args.action.value ?? '').trim().toUpperCase(),
+    args.body.user.id,
+  );
+  await tell(args, deps, reply.text);
 }
 
 /** The modal shows the fields the chosen task needs. */
