@@ -11,7 +11,7 @@ import { recordFacts, stateWording, windowText } from '../../domain/state-wordin
 import type { Notice } from '../../workflow/ports.js';
 import { ACTIONS } from '../ids.js';
 import { clipMrkdwn, mention, mentionAll, SLACK_FORMAT, safeMrkdwn, slackTime } from '../text.js';
-import { extensionAskButtons, extensionValue } from './extension.js';
+import { extensionAskButtons, extensionValue, grantControlsId } from './extension.js';
 import { mrkdwnSection } from './kit.js';
 
 export interface NoticeContext {
@@ -45,7 +45,14 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
         '4. When you are done, press *Done, clean up now* below (also in the App Home, or `/breakglass cancel ' +
         r.id +
         '`). At the end of the window the bot deletes the root password, access keys, signing certificates and MFA devices, and verifies.';
-      return { text, blocks: [mrkdwnSection(text), windowControls(r, ctx.durationsSeconds)] };
+      // The controls carry the grant DM's block id: a click on them keeps these instructions.
+      return {
+        text,
+        blocks: [
+          mrkdwnSection(text),
+          { ...windowControls(r, ctx.durationsSeconds), block_id: grantControlsId(r.id) },
+        ],
+      };
     }
     case 'executed': {
       // The state first (a task that ran and failed says failed, not a green check), then what it did.

@@ -6,16 +6,20 @@ import type {
   SlackActionMiddlewareArgs,
   StaticSelectAction,
 } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
 import { onlyApprovers, TASK_KINDS } from '../../domain/request.js';
 import { afterPendingAcks } from '../ack-first.js';
 import {
   approvedReplacement,
+  askedInGrant,
   askedReplacement,
   declineExtensionModal,
   type ExtensionValue,
   finishedReplacement,
+  grantControlsId,
   parseExtensionValue,
   type Replacement,
+  withdrawnInGrant,
   withdrawnReplacement,
 } from '../blocks/extension.js';
 import { homeView } from '../blocks/home.js';
@@ -64,6 +68,20 @@ function clickedRequestId(args: ButtonArgs | SelectArgs): string | undefined {
 
 function clickOf(args: ButtonArgs | SelectArgs, deps: SlackDeps) {
   return { deps, requestId: clickedRequestId(args), responseUrl: args.body.response_url };
+}
+
+/**
+ * The grant DM the click came from (its controls carry the grant block id), as
+ * Slack sent it with the click; undefined for any other message.
+ */
+function clickedGrant(args: ButtonArgs | SelectArgs, requestId: string): Replacement | undefined {
+  if ((args.action as { block_id?: string }).block_id !== grantControlsId(requestId)) return undefined;
+  const message = args.body.message as { text?: unknown; blocks?: unknown } | undefined;
+  if (!message || !Array.isArray(message.blocks)) return undefined;
+  return {
+    text: typeof message.text === 'string' ? message.text : '',
+    blocks: message.blocks as KnownBlock[],
+  };
 }
 
 /** Only the clicking user sees the answer (through the outbox, retried while Slack cannot take it). */
@@ -146,8 +164,13 @@ export async function extendChosen(args: SelectArgs, deps: SlackDeps): Promise<v
   await afterPendingAcks();
   const [id = '', seconds = ''] = args.action.selected_option.value.split('|');
   const reply = await deps.workflow.actions.requestExtension(id, args.body.user.id, Number(seconds));
-  if (reply.ok) await replace(args, deps, askedReplacement(reply.request));
-  else await tell(args, deps, reply.text);
+  if (!reply.ok) {
+    await tell(args, deps, reply.text);
+    return;
+  }
+  // From the grant DM: keep its sign-in steps, replace only its controls. From the reminder: replace it.
+  const grant = clickedGrant(args, reply.request.id);
+  await replace(args, deps, grant ? askedInGrant(grant, reply.request) : askedReplacement(reply.request));
 }
 
 /**
@@ -194,8 +217,18 @@ export async function extensionDeclineClicked(args: ButtonArgs, deps: SlackDeps)
 export async function extensionWithdrawn(args: ButtonArgs, deps: SlackDeps): Promise<void> {
   await onExtensionClick(args, deps, async (value, user) => {
     const reply = await deps.workflow.actions.withdrawExtension(value.id, user, value);
-    if (reply.ok) await replace(args, deps, withdrawnReplacement(reply.request, value.seconds));
-    else await tell(args, deps, reply.text);
+    if (!reply.ok) {
+      await tell(args, deps, reply.text);
+      return;
+    }
+    const grant = clickedGrant(args, reply.request.id);
+    await replace(
+      args,
+      deps,
+      grant
+        ? withdrawnInGrant(grant, reply.request, value.seconds)
+        : withdrawnReplacement(reply.request, value.seconds),
+    );
   });
 }
 
