@@ -226,18 +226,27 @@ export class RootTaskService {
     };
   }
 
-  /** The policy an unlock would remove (null: none), read in the unlock's own task session. */
+  /**
+   * The policy an unlock would remove (null: none), read in the unlock's own task
+   * session. For a queue also when it was last changed (LastModifiedTimestamp,
+   * which bounds the policy's last change); S3 gives no date for a bucket policy.
+   */
   async readPolicy(
     accountId: string,
     task: 'unlock-s3' | 'unlock-sqs',
     target: string,
-  ): Promise<{ policy: string | null; evidence: Evidence }> {
+  ): Promise<{ policy: string | null; lastModifiedAt?: string; evidence: Evidence }> {
     const evidence = new EvidenceLog();
-    const { previousPolicy } =
-      task === 'unlock-s3'
-        ? await this.openBucket(accountId, target, evidence)
-        : await this.openQueue(accountId, target, evidence);
-    return { policy: previousPolicy, evidence: evidence.snapshot() };
+    if (task === 'unlock-s3') {
+      const { previousPolicy } = await this.openBucket(accountId, target, evidence);
+      return { policy: previousPolicy, evidence: evidence.snapshot() };
+    }
+    const { previousPolicy, lastModifiedAt } = await this.openQueue(accountId, target, evidence);
+    return {
+      policy: previousPolicy,
+      ...(lastModifiedAt ? { lastModifiedAt } : {}),
+      evidence: evidence.snapshot(),
+    };
   }
 
   /**
@@ -367,9 +376,16 @@ export class RootTaskService {
     const sqs = session.sqs(queue.value.region);
     const QueueUrl = queue.value.url;
     const current = await evidence.call(`sqs:GetQueueAttributes on ${QueueUrl}`, () =>
-      sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['Policy'] })),
+      sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['Policy', 'LastModifiedTimestamp'] }),
+      ),
     );
-    return { sqs, QueueUrl, previousPolicy: current.Attributes?.Policy || null };
+    return {
+      sqs,
+      QueueUrl,
+      previousPolicy: current.Attributes?.Policy || null,
+      lastModifiedAt: epochSecondsToIso(current.Attributes?.LastModifiedTimestamp),
+    };
   }
 
   private async open(accountId: string, task: RootTask, evidence: EvidenceLog): Promise<RootSession> {
@@ -659,4 +675,12 @@ function failClosed(reported: ReportedSummary): CredentialSummary {
     signingCertificates: reported.signingCertificates ?? true,
     mfa: reported.mfa ?? true,
   };
+}
+
+/** SQS timestamps are epoch seconds as text; anything else is no date. */
+function epochSecondsToIso(value: string | undefined): string | undefined {
+  const seconds = Number(value);
+  return value && Number.isFinite(seconds) && seconds > 0
+    ? new Date(seconds * 1000).toISOString()
+    : undefined;
 }

@@ -155,6 +155,11 @@ export interface RequestPreview {
   rootEmail?: string;
   /** for unlocks: the policy that will be removed (null: there is none) */
   policy?: string | null;
+  /**
+   * SQS unlocks: when the queue was last changed (GetQueueAttributes
+   * LastModifiedTimestamp, ISO 8601), a bound on the policy's last change. S3 gives no date.
+   */
+  queueLastModifiedAt?: string;
   error?: string;
 }
 
@@ -178,6 +183,8 @@ export function approvalContent(r: BreakglassRequest): unknown[] {
     r.preview?.rootEmail ?? null,
     // Only when routed, so that the hash of a request stored before routing stays the same.
     ...(r.route ? [r.route.rule, r.route.matched ?? null, r.route.approvers] : []),
+    // Only when known, for the same reason.
+    ...(r.preview?.queueLastModifiedAt ? [{ queueLastModifiedAt: r.preview.queueLastModifiedAt }] : []),
   ];
 }
 
@@ -191,6 +198,15 @@ export function stateName(r: BreakglassRequest): RequestState | 'withdrawn' {
   if (r.state === 'denied' && r.denial?.userId === r.requesterId) return 'withdrawn';
   if (r.state === 'cancelled' && r.cancelledBy?.userId === r.requesterId) return 'withdrawn';
   return r.state;
+}
+
+/**
+ * Why someone who may not decide is refused: "only approvers can <action>", and
+ * for a routed request the rule whose approvers decide it.
+ */
+export function onlyApprovers(request: BreakglassRequest, action: string): string {
+  const rule = request.route ? `; you are not an approver under rule ${request.route.rule}` : '';
+  return `only approvers can ${action}${rule}`;
 }
 
 export type ApprovalDecision =
@@ -212,7 +228,10 @@ export function decideApproval(
   if (userId === request.requesterId)
     return { kind: 'refused', reason: 'you cannot approve your own request' };
   if (!context.isApprover)
-    return { kind: 'refused', reason: 'you are not an approver for break-glass requests' };
+    return {
+      kind: 'refused',
+      reason: `you are not an approver ${request.route ? `under rule ${request.route.rule}` : 'for break-glass requests'}`,
+    };
   if (context.contentHash !== request.contentHash) {
     return {
       kind: 'refused',
@@ -233,7 +252,7 @@ export function decideDenial(
   if (request.state !== 'pending')
     return { ok: false, reason: `this request is already ${stateName(request)}` };
   if (!context.isApprover && userId !== request.requesterId) {
-    return { ok: false, reason: 'only approvers can deny break-glass requests' };
+    return { ok: false, reason: onlyApprovers(request, 'deny break-glass requests') };
   }
   if (!context.reason.trim()) return { ok: false, reason: 'give a reason for the denial' };
   return { ok: true };
@@ -313,7 +332,11 @@ export function decideExtensionApproval(
   context: { isApprover: boolean; maxTotalSeconds: number; now: number },
 ): { ok: true; windowEndsAt: number } | { ok: false; reason: string } {
   if (userId === request.requesterId) return { ok: false, reason: 'you cannot approve your own extension' };
-  if (!context.isApprover) return { ok: false, reason: 'you are not an approver' };
+  if (!context.isApprover)
+    return {
+      ok: false,
+      reason: `you are not an approver${request.route ? ` under rule ${request.route.rule}` : ''}`,
+    };
   const clicked = askClicked(request, click);
   if (!clicked.ok) return clicked;
   return decideExtension(request, clicked.ask.seconds, context);
@@ -328,7 +351,7 @@ export function decideExtensionDecline(
 ): { ok: true } | { ok: false; reason: string } {
   if (userId === request.requesterId)
     return { ok: false, reason: 'you cannot decline your own ask; withdraw it instead' };
-  if (!context.isApprover) return { ok: false, reason: 'only approvers can decline an extension' };
+  if (!context.isApprover) return { ok: false, reason: onlyApprovers(request, 'decline an extension') };
   const clicked = askClicked(request, click);
   if (!clicked.ok) return clicked;
   if (!context.reason.trim()) return { ok: false, reason: 'give a reason for declining' };

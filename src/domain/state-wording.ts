@@ -5,6 +5,7 @@
  * format for people, times and untrusted text, so the surfaces cannot drift apart.
  * Pure: no Slack, no AWS.
  */
+import { checkQueueUrl } from './aws-identifiers.js';
 import { formatDuration } from './durations.js';
 import {
   type BreakglassRequest,
@@ -79,6 +80,12 @@ export function stateWording(r: BreakglassRequest, f: WordingFormat): StateWordi
     case 'pending':
       if (r.preview?.status === 'loading')
         return { icon: ':hourglass_flowing_sand:', headline: 'Loading the current state of the account…' };
+      if (r.preview?.status === 'failed')
+        return {
+          icon: ':warning:',
+          headline:
+            "Not ready for approval: the account's current state could not be read, and approvers must see it before they approve. Read it again from the request message.",
+        };
       return {
         icon: ':hourglass_flowing_sand:',
         headline: `Waiting for approval: ${r.approvals.length}/${REQUIRED_APPROVALS} approvals${by ? ` (${by})` : ''}`,
@@ -205,12 +212,11 @@ export function credentialLine(c: CredentialItem, f: WordingFormat): string {
 /**
  * What approving means, for the approvers to read before they approve: who can
  * sign in, for how long, and what is deleted (password recovery); exactly what
- * is removed (deletion); the policy's date where AWS gives none (unlocks).
+ * is removed (deletion); when the policy last changed, as far as AWS says (unlocks).
+ * The root mailbox's address is not here: the channel reads this, and the address
+ * is for approvers only (Show root mailbox) and the requester's grant DM.
  */
-export function consequences(
-  r: BreakglassRequest,
-  f: WordingFormat & { code(text: string): string },
-): string[] {
+export function consequences(r: BreakglassRequest, f: WordingFormat): string[] {
   const p = r.preview;
   const items = p?.status === 'ready' ? (p.credentials ?? []) : undefined;
   const now =
@@ -220,27 +226,55 @@ export function consequences(
         ? items.map((c) => `\n• ${credentialLine(c, f)}`).join('')
         : 'none';
   switch (r.task) {
-    case 'password-recovery': {
-      const mailbox = p?.rootEmail
-        ? `the root mailbox ${f.code(f.text(p.rootEmail, 300))}`
-        : "the account's root mailbox (its address is in AWS Organizations)";
+    case 'password-recovery':
       return [
-        `*Who can sign in:* whoever reads ${mailbox} can reset the root password and sign in to the console as root, with full control of the account.`,
+        "*Who can sign in:* whoever reads the account's root mailbox can reset the root password and sign in to the console as root, with full control of the account. Approvers can see its address with *Show root mailbox*.",
         `*For how long:* ${windowText(r)} from the second approval; the requester can end it sooner.`,
         '*At the end:* *all* root credentials present then are deleted (password, access keys, signing certificates, MFA devices), including any that existed before this request, and the deletion is verified.',
         `*Root credentials now* (deleted at the end too): ${now}`,
       ];
-    }
     case 'delete-credentials':
       return [
         `*What will be removed:* every root credential present when the task runs (MFA devices are deactivated). Present now: ${now}`,
       ];
     case 'unlock-s3':
-    case 'unlock-sqs':
       return [
-        '*Policy last changed:* AWS does not report when this policy was last changed (CloudTrail records who set it).',
+        '*Policy last changed:* AWS does not report when a bucket policy was last changed (CloudTrail records who set it).',
       ];
+    case 'unlock-sqs': {
+      const at = p?.status === 'ready' ? p.queueLastModifiedAt : undefined;
+      return [
+        at
+          ? `*Policy last changed:* no later than ${f.time(Date.parse(at))}: the queue was last changed then (covers the policy; CloudTrail records who set it).`
+          : '*Policy last changed:* AWS did not report when the queue was last changed (CloudTrail records who set the policy).',
+      ];
+    }
   }
+}
+
+/** The heading of the root credentials read before approval: "now" only while there is still a decision to make. */
+export function credentialsHeading(r: BreakglassRequest): string {
+  return r.state === 'pending' ? 'Root credentials now' : 'Root credentials at request time';
+}
+
+/** The heading of an unlock's policy: what will be removed, what was removed, or what would have been. */
+export function policyHeading(r: BreakglassRequest): string {
+  switch (r.state) {
+    case 'pending':
+    case 'executing':
+      return 'Policy that will be removed';
+    case 'completed':
+      return 'Policy removed';
+    default:
+      return 'Policy that would have been removed';
+  }
+}
+
+/** An unlock whose target had no policy when it was read. */
+export function noPolicyText(r: BreakglassRequest): string {
+  return r.state === 'pending' || r.state === 'executing'
+    ? 'Policy to remove: none (nothing will change)'
+    : 'Policy at request time: none (nothing to remove)';
 }
 
 /** The confirmation an approver sees on Approve: account, task and window, in plain text. */
@@ -249,10 +283,20 @@ export function approvalConfirmation(r: BreakglassRequest): { title: string; tex
   const what = opensWindow(r.task)
     ? ` for ${windowText(r)}. Whoever reads the root mailbox can sign in as root; all root credentials are deleted at the end.`
     : r.target
-      ? ` on ${PLAIN_FORMAT.text(r.target, 80)}. It runs once, right after the second approval.`
+      ? `: ${targetText(r)}. It runs once, right after the second approval.`
       : '. It runs once, right after the second approval.';
   return {
     title: `Approve ${r.id}?`,
     text: `${TASK_LABELS[r.task]} on ${account}${what}`,
   };
+}
+
+/** An unlock's target in a few words: the bucket, or the queue's name and region (its URL is too long to read). */
+function targetText(r: BreakglassRequest): string {
+  const target = r.target ?? '';
+  if (r.task !== 'unlock-sqs') return `bucket ${PLAIN_FORMAT.text(target, 80)}`;
+  const queue = checkQueueUrl(target);
+  return queue.ok
+    ? `queue ${queue.value.name} in ${queue.value.region}`
+    : `queue ${PLAIN_FORMAT.text(target, 80)}`;
 }

@@ -19,6 +19,8 @@ export const ACTIONS = {
   declineExtension: 'bg_extend_decline',
   withdrawExtension: 'bg_extend_withdraw',
   viewPolicy: 'bg_view_policy',
+  showMailbox: 'bg_show_mailbox',
+  readAgain: 'bg_read_again',
 } as const;
 
 /** Input blocks of the request modal; field errors are keyed by these. */

@@ -20,6 +20,9 @@ import { OrgAudits } from './org-audits.js';
 
 const ACTOR = 'scheduler';
 const NO_EVIDENCE = { requestIds: [], rootSessions: [] };
+/** A deletion that reported no error but could not verify that nothing is left. */
+const UNVERIFIED_REMEDIATION =
+  'Some root credentials may remain: request the deletion again, and check the bot with `breakglass doctor` if it fails again.';
 
 type JobResult = { retryAt?: number };
 
@@ -90,9 +93,16 @@ export class JobRunner {
         await this.core.audit(r.id, ACTOR, 'previewed', {
           rootCredentials,
           policy: read.policy,
+          ...(read.lastModifiedAt ? { queueLastModifiedAt: read.lastModifiedAt } : {}),
           evidence: [audit.evidence, read.evidence],
         });
-        return { status: 'ready', rootCredentials, credentials, policy: read.policy };
+        return {
+          status: 'ready',
+          rootCredentials,
+          credentials,
+          policy: read.policy,
+          ...(read.lastModifiedAt ? { queueLastModifiedAt: read.lastModifiedAt } : {}),
+        };
       }
       // Password recovery: approvers see whose mailbox can sign in (the address from Organizations).
       const rootEmail = r.task === 'password-recovery' ? await this.rootEmail(r.accountId) : undefined;
@@ -159,11 +169,21 @@ export class JobRunner {
         state: outcome.ok ? 'completed' : 'failed',
         outcome: { ok: outcome.ok, summary: outcome.summary + this.dryRunNote(), at: now },
       };
-      return {
-        next,
-        effects: { notify: [UPDATE_MESSAGE, { to: 'thread', notice: executedNotice(next) }] },
-        value: undefined,
-      };
+      const notify: Delivery[] = [UPDATE_MESSAGE, { to: 'thread', notice: executedNotice(next) }];
+      // A task that ran and failed is told to the requester as one that threw is, with the same write.
+      if (!outcome.ok)
+        notify.push({
+          to: 'dm',
+          userId: cur.requesterId,
+          notice: {
+            kind: 'execution-failed',
+            request: next,
+            error: outcome.summary,
+            remediation: outcome.remediation ?? UNVERIFIED_REMEDIATION,
+            cleanupScheduled: false,
+          },
+        });
+      return { next, effects: { notify }, value: undefined };
     });
     return {};
   }
@@ -315,9 +335,12 @@ export class JobRunner {
       case 'delete-credentials': {
         const res = await tasks.deleteRootCredentials(r.accountId);
         const ok = res.verified && !res.error;
+        const errors = res.errors.length ? res.errors : res.error ? [res.error] : [];
+        const hints = [...new Set(errors.map((e) => e.remediation))].join(' ');
         return {
           ok,
           summary: describeDeletion(res),
+          ...(hints ? { remediation: hints } : {}),
           details: { removed: res.removed, verified: res.verified, error: res.error, evidence: res.evidence },
         };
       }
@@ -494,6 +517,8 @@ export class JobRunner {
 interface TaskOutcome {
   ok: boolean;
   summary: string;
+  /** what to do when `ok` is false */
+  remediation?: string;
   details: Record<string, unknown>;
 }
 

@@ -37,7 +37,7 @@ export interface RootTasks {
     accountId: string,
     task: 'unlock-s3' | 'unlock-sqs',
     target: string,
-  ): Promise<{ policy: string | null; evidence: Evidence }>;
+  ): Promise<{ policy: string | null; lastModifiedAt?: string; evidence: Evidence }>;
 }
 
 export interface Accounts {

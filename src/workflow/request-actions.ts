@@ -6,6 +6,7 @@ import { formatDuration } from '../domain/durations.js';
 import { checkIncidentLink } from '../domain/incident-link.js';
 import type { Delivery, Notice } from '../domain/notice.js';
 import { type EffectiveRule, refusedChoice, routeOf } from '../domain/policy.js';
+import { withPreview } from '../domain/preview.js';
 import {
   type BreakglassRequest,
   decideApproval,
@@ -179,6 +180,12 @@ export class RequestActions {
     const result = await this.core.mutate<string>(id, (r) => {
       if (r.preview?.status === 'loading')
         return { refuse: 'wait until the current state of the account has loaded' };
+      // Approvers approve what they saw: nothing, until the account's state has been read.
+      if (r.preview?.status === 'failed' && r.state === 'pending')
+        return {
+          refuse:
+            "the account's current state could not be read; press Read again on the request message and approve once it shows",
+        };
       const decision = decideApproval(r, userId, { isApprover, contentHash: seenHash, now });
       if (decision.kind === 'refused') return { refuse: decision.reason };
       if (decision.kind === 'duplicate') return { unchanged: 'Your approval was already counted.' };
@@ -208,6 +215,35 @@ export class RequestActions {
     if (result.changed) {
       await this.core.audit(id, userId, 'approved', { approvals: result.stored.request.approvals.length });
     }
+    return { ok: true, text: result.value };
+  }
+
+  /**
+   * Reads the account's current state again after a failed read (Read again on
+   * the request message): the preview job runs again, and Approve shows once it
+   * succeeds. The requester and the request's approvers may ask.
+   */
+  async readAgain(id: string, userId: string): Promise<Reply> {
+    const stored = await this.deps.store.getRequest(id);
+    if (!stored) return { ok: false, text: `There is no request ${id}.` };
+    const mayAsk =
+      stored.request.requesterId === userId ||
+      (await this.deps.auth.isApprover(userId, this.core.approversOf(stored.request)));
+    if (!mayAsk) return { ok: false, text: 'Only the requester or an approver can read the account again.' };
+    const now = this.core.now();
+    const result = await this.core.mutate<string>(id, (r) => {
+      if (r.state !== 'pending') return { refuse: `it is already ${stateName(r)}` };
+      if (r.preview?.status === 'loading') return { unchanged: 'Already reading the account again.' };
+      if (r.preview?.status !== 'failed') return { unchanged: "The account's state is already shown." };
+      const { request: next } = withPreview(r, { status: 'loading' });
+      return {
+        next,
+        effects: { schedule: [{ kind: 'preview', dueAt: now }], notify: [UPDATE_MESSAGE] },
+        value: "Reading the account's current state again; Approve shows once it has loaded.",
+      };
+    });
+    if (!result.ok) return { ok: false, text: `Not read again: ${result.reason}.` };
+    if (result.changed) await this.core.audit(id, userId, 'preview requested again');
     return { ok: true, text: result.value };
   }
 

@@ -6,6 +6,8 @@ import {
   decideApproval,
   decideDenial,
   decideExtension,
+  decideExtensionApproval,
+  decideExtensionDecline,
   FINAL_STATES,
   longestWindowSeconds,
   opensWindow,
@@ -133,6 +135,34 @@ describe('refusals say why', () => {
     expect(decideExtension(active, 3600, { maxTotalSeconds: 7200, now: 1000 })).toEqual({
       ok: true,
       windowEndsAt: 1000 + 7_200_000,
+    });
+  });
+
+  it("names the request's rule when a routed request refuses someone who is not its approver", () => {
+    const route = { rule: 'production', approvers: ['UP'], durationsSeconds: [3600] };
+    const routed: BreakglassRequest = { ...pending, route };
+    const active: BreakglassRequest = {
+      ...routed,
+      state: 'active',
+      grantedAt: 1000,
+      windowEndsAt: 1000 + 3_600_000,
+      extensionRequest: { seconds: 60, at: 2000, nonce: 'n' },
+    };
+    const click = { seconds: 60, nonce: 'n' };
+    expect(decideApproval(routed, 'UX', { isApprover: false, contentHash: 'h', now: 1 })).toEqual({
+      kind: 'refused',
+      reason: 'you are not an approver under rule production',
+    });
+    expect(decideDenial(routed, 'UX', { isApprover: false, reason: 'no' })).toEqual({
+      ok: false,
+      reason: 'only approvers can deny break-glass requests; you are not an approver under rule production',
+    });
+    expect(
+      decideExtensionApproval(active, 'UX', click, { isApprover: false, maxTotalSeconds: 7200, now: 3000 }),
+    ).toEqual({ ok: false, reason: 'you are not an approver under rule production' });
+    expect(decideExtensionDecline(active, 'UX', click, { isApprover: false, reason: 'no' })).toEqual({
+      ok: false,
+      reason: 'only approvers can decline an extension; you are not an approver under rule production',
     });
   });
 

@@ -5,7 +5,10 @@ import {
   approvalConfirmation,
   consequences,
   credentialLine,
+  credentialsHeading,
+  noPolicyText,
   PLAIN_FORMAT,
+  policyHeading,
   recordFacts,
   statusLine,
   windowSeconds,
@@ -233,13 +236,13 @@ describe('what approving means', () => {
   it('password recovery: who can sign in, the window, and that every credential is deleted', () => {
     const r = { ...base, preview: { status: 'ready' as const, credentials, rootEmail: 'root@example.com' } };
     const text = consequences(r, code).join('\n');
-    expect(text).toContain('whoever reads the root mailbox `root@example.com` can reset the root password');
+    expect(text).toContain("whoever reads the account's root mailbox can reset the root password");
+    // The channel reads this: the address is for approvers only (Show root mailbox).
+    expect(text).not.toContain('root@example.com');
+    expect(text).toContain('*Show root mailbox*');
     expect(text).toContain('*For how long:* 30m');
     expect(text).toContain('*all* root credentials present then are deleted');
     expect(text).toContain('• access key AKIA1 (Active), created 2024-01-02, last used 2025-06-01');
-    expect(consequences(base, code).join('\n')).toMatch(
-      /root mailbox \(its address is in AWS Organizations\)/,
-    );
   });
 
   it('deletion: exactly what will be removed; unlock: no invented date', () => {
@@ -250,7 +253,42 @@ describe('what approving means', () => {
     };
     expect(consequences(r, code).join('\n')).toMatch(/What will be removed:.*\n• password, set 2024-01-02/);
     const unlock = consequences({ ...base, task: 'unlock-s3' }, code).join('\n');
-    expect(unlock).toContain('AWS does not report when this policy was last changed');
+    expect(unlock).toContain('AWS does not report when a bucket policy was last changed');
+  });
+
+  it("SQS unlock: the queue's last change bounds the policy's, when AWS gave it", () => {
+    const sqs: BreakglassRequest = {
+      ...base,
+      task: 'unlock-sqs',
+      target: 'https://sqs.eu-west-1.amazonaws.com/200000000003/orders',
+      preview: { status: 'ready', policy: '{}', queueLastModifiedAt: '2025-03-04T05:06:07.000Z' },
+    };
+    expect(consequences(sqs, F)).toEqual([
+      '*Policy last changed:* no later than 2025-03-04T05:06:07.000Z: the queue was last changed then (covers the policy; CloudTrail records who set it).',
+    ]);
+    const unknown = { ...sqs, preview: { status: 'ready' as const, policy: '{}' } };
+    expect(consequences(unknown, F).join('')).toContain('AWS did not report when the queue was last changed');
+  });
+
+  it('headings stop speaking in the present once the request is decided', () => {
+    expect(credentialsHeading(base)).toBe('Root credentials now');
+    expect(credentialsHeading({ ...base, state: 'denied' })).toBe('Root credentials at request time');
+    const unlock: BreakglassRequest = { ...base, task: 'unlock-s3', target: 'b' };
+    expect(policyHeading(unlock)).toBe('Policy that will be removed');
+    expect(policyHeading({ ...unlock, state: 'completed' })).toBe('Policy removed');
+    for (const state of ['denied', 'expired', 'cancelled', 'failed'] as const)
+      expect(policyHeading({ ...unlock, state })).toBe('Policy that would have been removed');
+    expect(noPolicyText(unlock)).toBe('Policy to remove: none (nothing will change)');
+    expect(noPolicyText({ ...unlock, state: 'completed' })).toBe(
+      'Policy at request time: none (nothing to remove)',
+    );
+  });
+
+  it('a pending request whose state could not be read is not "waiting for approval"', () => {
+    const failed = { ...base, preview: { status: 'failed' as const, error: 'AccessDenied' } };
+    expect(line(failed)).toMatch(
+      /^:warning: Not ready for approval: the account's current state could not be read/,
+    );
   });
 
   it('the Approve confirmation restates account, task and window within its limits', () => {
@@ -264,5 +302,21 @@ describe('what approving means', () => {
       target: `https://sqs/${'q'.repeat(500)}`,
     });
     expect(long.text.length).toBeLessThanOrEqual(300);
+  });
+
+  it('names the queue and its region in the confirmation, not a clipped URL', () => {
+    const name = `orders-${'x'.repeat(73)}`;
+    const c = approvalConfirmation({
+      ...base,
+      task: 'unlock-sqs',
+      target: `https://sqs.eu-west-1.amazonaws.com/200000000003/${name}`,
+    });
+    expect(c.text).toBe(
+      `Unlock SQS queue policy on payments-prod (200000000003): queue ${name} in eu-west-1. It runs once, right after the second approval.`,
+    );
+    expect(c.text.length).toBeLessThanOrEqual(300);
+    expect(approvalConfirmation({ ...base, task: 'unlock-s3', target: 'logs' }).text).toContain(
+      ': bucket logs.',
+    );
   });
 });

@@ -8,7 +8,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fullyCredentialed, memberId } from '../fakes/aws/sample-org.js';
 import type { SlackCall } from '../fakes/slack/server.js';
-import { APPROVER_A, APPROVER_B, type BotEnv, REQUESTER, startBotEnv, waitFor } from '../support/bot-env.js';
+import {
+  APPROVER_A,
+  APPROVER_B,
+  type BotEnv,
+  OUTSIDER,
+  REQUESTER,
+  startBotEnv,
+  waitFor,
+} from '../support/bot-env.js';
 import {
   approveValue,
   buttonValue,
@@ -16,6 +24,7 @@ import {
   clickReply,
   command,
   dmsTo,
+  modalValues,
   submitRequest,
   waitForState,
 } from '../support/bot-flows.js';
@@ -89,7 +98,19 @@ describe('password recovery, from the approvers’ view to the closed record', (
 
     // Before approval: who can sign in, the window, that everything is deleted, each credential with dates.
     const pending = await messageShows(e, id, 'Who can sign in');
-    expect(pending).toContain(`the root mailbox \`aws+${ACCOUNT}@example.com\``);
+    // The channel reads who can sign in, not the address: approvers ask for it, privately.
+    const address = `aws+${ACCOUNT}@example.com`;
+    expect(pending).toContain("whoever reads the account's root mailbox can reset the root password");
+    expect(pending).not.toContain(address);
+    expect(pending).toContain('"action_id":"bg_show_mailbox"');
+    const shown = await clickReply(e, APPROVER_B, 'bg_show_mailbox', { value: id });
+    expect(shown.args).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(String(shown.args.text)).toContain(`is ${address}`);
+    for (const who of [REQUESTER, OUTSIDER]) {
+      const refused = String((await clickReply(e, who, 'bg_show_mailbox', { value: id })).args.text);
+      expect(refused).toBe('Not shown: only approvers can see the root mailbox.');
+    }
+    expect(await auditActions(e, id)).toContain('root mailbox shown');
     expect(pending).toContain('*For how long:* 3s from the second approval');
     expect(pending).toContain('*all* root credentials present then are deleted');
     expect(pending).toContain('password, set <!date^1704164645^{date_short}|2024-01-02>');
@@ -123,14 +144,38 @@ describe('password recovery, from the approvers’ view to the closed record', (
     const grantDm = await waitFor('the grant DM', () =>
       dmsTo(e.slack, REQUESTER).find((t) => t.includes('Forgot password')),
     );
+    // The requester needs the address to sign in: the grant DM keeps it.
+    expect(grantDm).toContain(address);
     expect(grantDm).toContain('bg_done');
     expect(grantDm).toContain('Done, clean up now');
     const homeActive = await home(e, REQUESTER);
     expect(homeActive).toContain(STATE.active);
     expect(homeActive).toContain('bg_done');
 
-    // An extension from the grant DM, approved by one approver: the duration shows the current window.
-    await clickReply(e, REQUESTER, 'bg_extend', { selected_option: { value: `${id}|3` } });
+    // An extension from the grant DM keeps its sign-in steps: only the controls become the ask.
+    const grantPost = e.slack
+      .callsOf('chat.postMessage')
+      .find((c) => c.args.channel === REQUESTER && String(c.args.text).includes('Forgot password'));
+    const asked = await clickReply(
+      e,
+      REQUESTER,
+      'bg_extend',
+      { selected_option: { value: `${id}|3` }, block_id: `grant:${id}` },
+      { text: String(grantPost?.args.text), blocks: grantPost?.args.blocks as unknown[] },
+    );
+    expect(asked.outcome?.ok).not.toBe(false);
+    expect(asked.args.replace_original).toBe(true);
+    const keptDm = JSON.stringify(asked.args);
+    for (const kept of [
+      'Forgot password',
+      address,
+      'You asked the approvers for 3s more',
+      'bg_extend_withdraw',
+    ])
+      expect(keptDm).toContain(kept);
+    expect(keptDm).toContain('"action_id":"bg_done"');
+    expect(keptDm).not.toContain('"action_id":"bg_extend"');
+    // Approved by one approver: the duration shows the current window.
     const ask = await waitFor('the ask in the thread', () => buttonValue(e.slack, 'bg_extend_approve'));
     expect(await click(e, APPROVER_A, 'bg_extend_approve', ask)).toMatch(/approved 3s more/);
     const extended = '6s (3s approved + 3s extension)';
@@ -171,7 +216,47 @@ describe('password recovery, from the approvers’ view to the closed record', (
     expect(await command(e, REQUESTER, `status ${id}`)).toContain(STATE.closed);
     expect(await command(e, APPROVER_B, 'list')).toContain(STATE.closed);
     expect(await home(e, REQUESTER)).toContain(STATE.closed);
+
+    // Nothing the approvals channel received (posts, updates, thread replies) ever held the address.
+    const channelCalls = e.slack.calls.filter((c) => c.args.channel === 'CAPPROVALS1');
+    expect(channelCalls.length).toBeGreaterThan(5);
+    for (const c of channelCalls) expect(JSON.stringify(c.args)).not.toContain(address);
   }, 30_000);
+});
+
+describe('a read of the account that failed', () => {
+  it('offers Read again instead of Approve, refuses approvals, and shows Approve once read', async () => {
+    env = await startBotEnv();
+    const e = env;
+    e.aws.failNext('AssumeRoot', 'AccessDenied', { status: 403, message: 'not allowed to assume root' });
+    const res = await e.client.viewSubmission(REQUESTER, {
+      callback_id: 'bg_request',
+      values: modalValues({ account: ACCOUNT, duration: '1800', justification: 'x' }),
+    });
+    expect(res.status).toBe(200);
+    const failed = await waitFor('the failed read', async () => {
+      const [r] = await e.bot.workflow.list(1);
+      return r?.preview?.status === 'failed' ? r : undefined;
+    });
+    const id = failed.id;
+    const shown = await messageShows(e, id, 'Not ready for approval');
+    expect(shown).toContain('not allowed to assume root');
+    expect(shown).toContain('"action_id":"bg_read_again"');
+    expect(shown).not.toContain('"action_id":"bg_approve"');
+    expect(shown).not.toContain('"action_id":"bg_show_mailbox"');
+    // An Approve click (an older button) approves nothing that approvers could not see.
+    const forged = JSON.stringify({ id, h: failed.contentHash });
+    expect(await click(e, APPROVER_A, 'bg_approve', forged)).toMatch(/could not be read; press Read again/);
+    expect(await click(e, OUTSIDER, 'bg_read_again', id)).toMatch(/Only the requester or an approver/);
+    expect(await click(e, APPROVER_A, 'bg_read_again', id)).toMatch(
+      /Reading the account's current state again/,
+    );
+    await waitFor('the Approve button', () => approveValue(e.slack, id));
+    await messageShows(e, id, 'Waiting for approval: 0/2');
+    expect(await auditActions(e, id)).toEqual(
+      expect.arrayContaining(['preview failed', 'preview requested again', 'previewed']),
+    );
+  });
 });
 
 describe('withdrawal is not a denial', () => {
@@ -228,8 +313,9 @@ describe('failures say failed first, then what cleanup did', () => {
   it('a grant refused before anything was granted: failed, nothing to clean up', async () => {
     env = await startBotEnv();
     const e = env;
-    e.aws.account(ACCOUNT).scpDeniesRoot = true;
     const { id } = await submitRequest(e, { account: ACCOUNT, duration: '1800', justification: 'x' });
+    // An SCP that arrives after approvers saw the account (one there before hides Approve).
+    e.aws.account(ACCOUNT).scpDeniesRoot = true;
     const value = approveValue(e.slack, id) ?? '';
     await click(e, APPROVER_A, 'bg_approve', value);
     await click(e, APPROVER_B, 'bg_approve', value);

@@ -66,6 +66,7 @@ const PREVIEW_FIELDS: { [K in keyof RequestPreview]-?: Change<RequestPreview> } 
     ],
   }),
   rootEmail: (p) => ({ ...p, rootEmail: 'other-root@example.com' }),
+  queueLastModifiedAt: (p) => ({ ...p, queueLastModifiedAt: '2025-05-06T07:08:09.000Z' }),
 };
 
 const POLICY = '{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*"}]}';
@@ -156,8 +157,8 @@ describe('the content hash covers everything approvers see', () => {
         'preview.credentials',
         'preview.error',
         'preview.policy',
+        'preview.queueLastModifiedAt',
         'preview.rootCredentials',
-        'preview.rootEmail',
         'preview.status',
         'requesterId',
         'target',

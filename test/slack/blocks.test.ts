@@ -48,6 +48,16 @@ function request(overrides: Partial<BreakglassRequest> = {}): BreakglassRequest 
   };
 }
 
+/** The action ids of every button and select, in order. */
+function actionIds(blocks: KnownBlock[]): string[] {
+  return blocks
+    .flatMap((b) => [
+      ...(b.type === 'actions' ? b.elements : []),
+      ...(b.type === 'section' && b.accessory ? [b.accessory] : []),
+    ])
+    .flatMap((e) => ('action_id' in e && e.action_id ? [e.action_id] : []));
+}
+
 /** All mrkdwn a reader sees in blocks, in order. */
 /** Text Slack interprets (mrkdwn): where mentions and links would come alive. */
 function mrkdwnOf(blocks: KnownBlock[]): string[] {
@@ -180,6 +190,60 @@ describe('the request message with the most hostile input the modal accepts', ()
     });
     const deny = buttons.find((e) => 'action_id' in e && e.action_id === ACTIONS.deny);
     expect(deny && 'confirm' in deny).toBe(false);
+  });
+
+  it('shows no root mailbox address in the channel message: approvers ask for it with Show root mailbox', () => {
+    const email = 'root-mailbox@example.com';
+    const r = request({
+      preview: { status: 'ready', rootCredentials: 'none', credentials: [], rootEmail: email },
+    });
+    const blocks = requestBlocks(r, CTX);
+    expect(blockProblems(blocks, 'message')).toEqual([]);
+    expect(JSON.stringify(requestMessage(r, CTX))).not.toContain(email);
+    expect(actionIds(blocks)).toEqual([ACTIONS.approve, ACTIONS.deny, ACTIONS.showMailbox]);
+    expect(actionIds(requestBlocks({ ...r, task: 'delete-credentials' }, CTX))).not.toContain(
+      ACTIONS.showMailbox,
+    );
+  });
+
+  it('hides Approve while the state of the account could not be read, and offers Read again', () => {
+    for (const task of TASK_KINDS) {
+      const failed = request({
+        task,
+        ...(task.startsWith('unlock') ? { target: 'b' } : {}),
+        preview: { status: 'failed', error: repeatTo(HOSTILE, 600) },
+      });
+      const blocks = requestBlocks(failed, CTX);
+      expect(blockProblems(blocks, 'message')).toEqual([]);
+      expect(actionIds(blocks)).toEqual([ACTIONS.readAgain, ACTIONS.deny]);
+      expect(JSON.stringify(blocks)).toContain('Not ready for approval');
+      // Once decided, the failure stays on the record without buttons.
+      expect(actionIds(requestBlocks({ ...failed, state: 'denied' }, CTX))).toEqual([]);
+    }
+  });
+
+  it('words what approvers saw in the past tense once the request is decided', () => {
+    const creds = request({ accountName: 'a' });
+    expect(JSON.stringify(requestBlocks(creds, CTX))).toContain('*Root credentials now:*');
+    const decided = JSON.stringify(requestBlocks({ ...creds, state: 'expired' }, CTX));
+    expect(decided).toContain('*Root credentials at request time:*');
+    expect(decided).not.toContain('Root credentials now');
+    const unlock = request({
+      task: 'unlock-s3',
+      target: 'b',
+      preview: { status: 'ready', rootCredentials: 'none', policy: '{"Statement":[]}' },
+    });
+    const policyLine = (r: BreakglassRequest) =>
+      mrkdwnOf(requestBlocks(r, CTX)).find((t) => /^\*Policy (that|removed)/.test(t));
+    expect(policyLine(unlock)).toMatch(/^\*Policy that will be removed:\*/);
+    expect(policyLine({ ...unlock, state: 'completed' })).toMatch(/^\*Policy removed:\*/);
+    expect(policyLine({ ...unlock, state: 'denied' })).toMatch(/^\*Policy that would have been removed:\*/);
+    expect(policyLine({ ...unlock, state: 'failed' })).toMatch(/^\*Policy that would have been removed:\*/);
+    const long = { ...unlock, preview: { status: 'ready' as const, policy: 'x'.repeat(40_000) } };
+    expect(JSON.stringify(requestBlocks({ ...long, state: 'completed' }, CTX))).not.toContain(
+      'before you approve',
+    );
+    expect(JSON.stringify(policyModal({ ...long, state: 'completed' }))).toContain('*Policy removed* by');
   });
 
   it('offers in the reminder only the extensions that fit, and says so at the longest duration', () => {
@@ -406,5 +470,57 @@ describe('every other surface', () => {
       expect(rendered.text).not.toContain('<!channel>');
       expect(rendered.text).not.toContain('<@U123>');
     }
+  });
+
+  it('words the executed, failed and expired notices from the state wording', () => {
+    const ended = request({
+      accountName: 'payments-prod',
+      task: 'delete-credentials',
+      state: 'failed',
+      approvals: [
+        { userId: 'UAPPROVERA1', at: 1 },
+        { userId: 'UAPPROVERB1', at: 2 },
+      ],
+      outcome: {
+        ok: false,
+        summary: '200000000001: removed password; NOT verified: credentials remain',
+        at: 3,
+      },
+    });
+    const executed = renderNotice({ kind: 'executed', request: ended }, CTX).text;
+    expect(executed).toBe(
+      ':x: BG-ABCDEFGH: Failed: 200000000001: removed password; NOT verified: credentials remain.',
+    );
+    expect(executed).not.toContain('white_check_mark');
+    const done = renderNotice(
+      {
+        kind: 'executed',
+        request: { ...ended, state: 'completed', outcome: { ok: true, summary: 'verified clean', at: 3 } },
+      },
+      CTX,
+    ).text;
+    expect(done).toBe(
+      ':white_check_mark: BG-ABCDEFGH: Done. Approved by <@UAPPROVERA1> and <@UAPPROVERB1>. verified clean',
+    );
+    const failedDm = renderNotice(
+      {
+        kind: 'execution-failed',
+        request: ended,
+        error: 'x',
+        remediation: 'Try again.',
+        cleanupScheduled: false,
+      },
+      CTX,
+    ).text;
+    expect(failedDm).toMatch(
+      /^:x: Delete root credentials on .* failed \(BG-ABCDEFGH\)\. Failed: .*credentials remain\./,
+    );
+    expect(failedDm).toContain('*What to do:* Try again.');
+    const expired = renderNotice(
+      { kind: 'expired', request: { ...ended, state: 'expired', approvals: [] } },
+      CTX,
+    );
+    expect(expired.text).toContain(': Expired without enough approvals (0/2). Ask again');
+    expect(expired.text).toMatch(/^:zzz: /);
   });
 });

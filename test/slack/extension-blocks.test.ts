@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { BreakglassRequest } from '../../src/domain/request.js';
 import {
   approvedReplacement,
+  askedInGrant,
   askedReplacement,
   declinedReplacement,
   declineExtensionModal,
@@ -10,8 +11,10 @@ import {
   finishedReplacement,
   parseDeclineMetadata,
   parseExtensionValue,
+  withdrawnInGrant,
   withdrawnReplacement,
 } from '../../src/slack/blocks/extension.js';
+import { renderNotice } from '../../src/slack/blocks/notices.js';
 import { blockProblems, viewProblems } from '../fakes/slack/block-kit.js';
 import { requestFixture } from '../support/fixtures.js';
 
@@ -73,5 +76,32 @@ describe('replacements and the decline modal', () => {
     expect(viewProblems(modal)).toEqual([]);
     expect(parseDeclineMetadata(modal.private_metadata ?? '')).toEqual(metadata);
     expect(parseDeclineMetadata(JSON.stringify(value))).toBeUndefined();
+  });
+});
+
+describe('an extension asked for from the grant DM', () => {
+  const ctx = { approverIds: ['UA'], durationsSeconds: [1800, 3600], pendingTtlSeconds: 3600 };
+  const { extensionRequest: _, ...granted } = r;
+  const dm = renderNotice({ kind: 'granted', request: granted, rootEmail: 'root@example.com' }, ctx);
+  const original = { text: dm.text, blocks: dm.blocks ?? [] };
+  const ids = (blocks: unknown[]) => JSON.stringify(blocks).match(/"action_id":"[a-z_]+"/g);
+
+  it('keeps the sign-in steps and turns only the controls into the ask, with Done and Withdraw', () => {
+    const asked = askedInGrant(original, r);
+    expect(blockProblems(asked.blocks, 'message')).toEqual([]);
+    expect(asked.text).toBe(dm.text);
+    expect(asked.blocks[0]).toEqual(dm.blocks?.[0]);
+    expect(JSON.stringify(asked.blocks)).toContain('root@example.com');
+    expect(JSON.stringify(asked.blocks)).toContain('You asked the approvers for 30m more');
+    expect(ids(asked.blocks)).toEqual(['"action_id":"bg_done"', '"action_id":"bg_extend_withdraw"']);
+  });
+
+  it('keeps them again when the ask is withdrawn from there, and offers Done', () => {
+    const withdrawn = withdrawnInGrant(askedInGrant(original, r), granted, 1800);
+    expect(blockProblems(withdrawn.blocks, 'message')).toEqual([]);
+    expect(withdrawn.blocks[0]).toEqual(dm.blocks?.[0]);
+    expect(JSON.stringify(withdrawn.blocks)).toContain('You withdrew your ask for 30m more');
+    expect(JSON.stringify(withdrawn.blocks)).not.toContain('You asked the approvers');
+    expect(ids(withdrawn.blocks)).toEqual(['"action_id":"bg_done"']);
   });
 });

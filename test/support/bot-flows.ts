@@ -82,10 +82,16 @@ export async function clickReply(
   env: BotEnv,
   user: string,
   actionId: string,
-  action: { value?: string; selected_option?: { value: string } },
+  action: { value?: string; selected_option?: { value: string }; block_id?: string },
+  /** the message clicked on, when the bot reads it back (e.g. the grant DM) */
+  message?: { text: string; blocks: unknown[] },
 ): Promise<SlackCall> {
   const before = env.slack.callsOf('response_url').length;
-  const res = await env.client.blockAction(user, { action_id: actionId, ...action });
+  const res = await env.client.blockAction(
+    user,
+    { action_id: actionId, ...action },
+    message ? { message } : {},
+  );
   expect(res.status).toBe(200);
   return waitFor(`the reply to ${actionId}`, () => env.slack.callsOf('response_url')[before]);
 }

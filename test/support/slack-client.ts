@@ -132,8 +132,15 @@ export class SlackTestClient {
   /** A click on a button or select in a message (the request message or a DM). */
   blockAction(
     user: string,
-    action: { action_id: string; value?: string; selected_option?: { value: string }; type?: string },
-    options: { retryNum?: number } = {},
+    action: {
+      action_id: string;
+      value?: string;
+      selected_option?: { value: string };
+      type?: string;
+      block_id?: string;
+    },
+    /** `message`: the message clicked on, as Slack sends it back (its text and blocks) */
+    options: { retryNum?: number; message?: { text: string; blocks: unknown[] } } = {},
   ): Promise<SlackResponse> {
     const ts = '1800000000.000001';
     return this.interactive(
@@ -146,7 +153,7 @@ export class SlackTestClient {
         container: { type: 'message', message_ts: ts, channel_id: CHANNEL, is_ephemeral: false },
         trigger_id: newTriggerId(),
         channel: { id: CHANNEL, name: 'breakglass' },
-        message: { type: 'message', ts, text: 'request' },
+        message: { type: 'message', ts, text: 'request', ...options.message },
         response_url: this.responseUrl(`act-${randomUUID()}`),
         actions: [
           {

@@ -266,18 +266,42 @@ describe('an unlock removes only the policy approvers saw', () => {
     expect(queues.get('orders')).toBeNull();
   });
 
-  it('removes nothing when approvers never saw the policy (its read failed)', async () => {
+  it('cannot be approved, and removes nothing, when approvers never saw the policy (its read failed)', async () => {
     const bucket = env.aws.fake.account(ACCOUNT).buckets;
     bucket.set('locked-bucket', POLICY);
     env.aws.fake.failNext('GetBucketPolicy', 'AccessDenied', { status: 403 });
     const r = await submitRequest(env, ACCOUNT, { task: 'unlock-s3', target: 'locked-bucket' });
     expect(r.preview?.status).toBe('failed');
     expect(r.policyHash).toBeUndefined();
-    await approveByBoth(env, r);
-    const failed = await current(r.id);
-    expect(failed.state).toBe('failed');
-    expect(failed.outcome?.summary).toMatch(/never saw the policy/);
+    for (const approver of [APPROVER_A, APPROVER_B])
+      expect(await env.workflow.actions.approve(r.id, approver, r.contentHash)).toEqual({
+        ok: false,
+        text: "Not approved: the account's current state could not be read; press Read again on the request message and approve once it shows.",
+      });
+    await env.runDue();
+    expect((await current(r.id)).state).toBe('pending');
+    expect((await current(r.id)).approvals).toEqual([]);
     expect(bucket.get('locked-bucket')).toBe(POLICY);
+  });
+
+  it('reads the policy again on Read again, and then binds approvals to it', async () => {
+    const bucket = env.aws.fake.account(ACCOUNT).buckets;
+    bucket.set('locked-bucket', POLICY);
+    env.aws.fake.failNext('GetBucketPolicy', 'AccessDenied', { status: 403 });
+    const r = await submitRequest(env, ACCOUNT, { task: 'unlock-s3', target: 'locked-bucket' });
+    expect(await env.workflow.actions.readAgain(r.id, REQUESTER)).toMatchObject({ ok: true });
+    expect((await current(r.id)).preview?.status).toBe('loading');
+    await env.runDue();
+    const read = await current(r.id);
+    expect(read.preview).toMatchObject({ status: 'ready', policy: POLICY });
+    expect(read.policyHash).toBeDefined();
+    expect(await env.workflow.actions.readAgain(r.id, REQUESTER)).toEqual({
+      ok: true,
+      text: "The account's state is already shown.",
+    });
+    await approveByBoth(env, read);
+    expect((await current(r.id)).state).toBe('completed');
+    expect(bucket.get('locked-bucket')).toBeNull();
   });
 });
 

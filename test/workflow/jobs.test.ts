@@ -149,8 +149,9 @@ describe('execute: delete root credentials', () => {
     expect(failed.state).toBe('failed');
     expect(failed.outcome).toMatchObject({ ok: false });
     expect(failed.outcome?.summary).toContain('NOT verified: credentials remain');
-    expect(env.announcer.kinds()).toEqual(['thread:executed']);
-    expect(env.announcer.said.at(-1)).toMatchObject({ requestId: r.id, state: 'failed' });
+    // The thread hears the failed state, and the requester a DM, as for a task that threw.
+    expect(env.announcer.kinds()).toEqual(['thread:executed', 'dm:execution-failed']);
+    expect(env.announcer.said.at(-1)).toMatchObject({ requestId: r.id, state: 'failed', userId: REQUESTER });
   });
 });
 
@@ -173,15 +174,18 @@ describe('preview', () => {
     env.aws.fake.account(ACCOUNT).queues.set('orders', policy);
     const target = `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/orders`;
     const r = await submitRequest(env, ACCOUNT, { task: 'unlock-sqs', target });
+    // The queue's last change (LastModifiedTimestamp) bounds the policy's; the fake's queue last changed then.
+    const lastChanged = '2024-01-02T03:04:05.000Z';
     expect(r.preview).toEqual({
       status: 'ready',
       rootCredentials: 'no root credentials',
       credentials: [],
       policy,
+      queueLastModifiedAt: lastChanged,
     });
     expect((await env.store.listAudit(r.id)).at(-1)).toMatchObject({
       action: 'previewed',
-      details: { policy },
+      details: { policy, queueLastModifiedAt: lastChanged },
     });
     const recovery = await submitRequest(env, ACCOUNT);
     expect(recovery.preview).not.toHaveProperty('policy');

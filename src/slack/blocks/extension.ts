@@ -65,11 +65,76 @@ export function finishedReplacement(r: BreakglassRequest, reply: string): Replac
   return plainMessage(`:broom: ${r.id} on ${account(r)}: ${safeMrkdwn(reply, 500)}`);
 }
 
+/** The block id of the grant DM's controls (Done, Extend): a click there keeps the DM's sign-in steps. */
+export function grantControlsId(requestId: string): string {
+  return `grant:${requestId}`;
+}
+
+/** The block id of the "you asked for more" line inside the grant DM. */
+function grantAskId(requestId: string): string {
+  return `grant-ask:${requestId}`;
+}
+
+function askedText(r: BreakglassRequest): string {
+  const seconds = formatDuration(extensionValue(r)?.seconds ?? 0);
+  return `:hourglass_flowing_sand: You asked the approvers for ${seconds} more on ${account(r)} (${r.id}). You will hear here when one decides.`;
+}
+
+/**
+ * The grant DM after Extend: its sign-in steps stay as they were (the requester
+ * still needs them); only its controls become the ask, with Done and Withdraw.
+ */
+export function askedInGrant(original: Replacement, r: BreakglassRequest): Replacement {
+  const value = extensionValue(r);
+  const kept = original.blocks.filter(
+    (b) => b.block_id !== grantControlsId(r.id) && b.block_id !== grantAskId(r.id),
+  );
+  return {
+    text: original.text || askedText(r),
+    blocks: [
+      ...kept,
+      { ...mrkdwnSection(askedText(r)), block_id: grantAskId(r.id) },
+      actions(
+        [
+          button({ actionId: ACTIONS.done, style: 'primary', text: 'Done, clean up now', value: r.id }),
+          ...(value
+            ? [
+                button({
+                  actionId: ACTIONS.withdrawExtension,
+                  text: 'Withdraw the ask',
+                  value: JSON.stringify(value),
+                }),
+              ]
+            : []),
+        ],
+        grantControlsId(r.id),
+      ),
+    ],
+  };
+}
+
+/** The grant DM after the ask was withdrawn from it: the sign-in steps stay, with Done. */
+export function withdrawnInGrant(original: Replacement, r: BreakglassRequest, seconds: number): Replacement {
+  const kept = original.blocks.filter(
+    (b) => b.block_id !== grantControlsId(r.id) && b.block_id !== grantAskId(r.id),
+  );
+  return {
+    text: original.text || withdrawnText(r, seconds),
+    blocks: [
+      ...kept,
+      { ...mrkdwnSection(withdrawnText(r, seconds)), block_id: grantAskId(r.id) },
+      actions(
+        [button({ actionId: ACTIONS.done, style: 'primary', text: 'Done, clean up now', value: r.id })],
+        grantControlsId(r.id),
+      ),
+    ],
+  };
+}
+
 /** Replaces the reminder after Extend: the ask is waiting, and the requester can withdraw it. */
 export function askedReplacement(r: BreakglassRequest): Replacement {
   const value = extensionValue(r);
-  const seconds = formatDuration(value?.seconds ?? 0);
-  const text = `:hourglass_flowing_sand: You asked the approvers for ${seconds} more on ${account(r)} (${r.id}). You will hear here when one decides.`;
+  const text = askedText(r);
   if (!value) return plainMessage(text);
   return {
     text,
@@ -107,9 +172,11 @@ export function declinedReplacement(
 
 /** Replaces the requester's "asked" message once they withdrew the ask. */
 export function withdrawnReplacement(r: BreakglassRequest, seconds: number): Replacement {
-  return plainMessage(
-    `:leftwards_arrow_with_hook: You withdrew your ask for ${formatDuration(seconds)} more on ${account(r)} (${r.id}).`,
-  );
+  return plainMessage(withdrawnText(r, seconds));
+}
+
+function withdrawnText(r: BreakglassRequest, seconds: number): string {
+  return `:leftwards_arrow_with_hook: You withdrew your ask for ${formatDuration(seconds)} more on ${account(r)} (${r.id}).`;
 }
 
 /** What the decline modal carries: the ask, and where to replace the ask's message afterwards. */

@@ -3,6 +3,7 @@ import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { formatDuration } from '../../domain/durations.js';
 import { MAX_INCIDENT_LINK } from '../../domain/incident-link.js';
 import { type BreakglassRequest, TASK_KINDS, TASK_LABELS, type TaskKind } from '../../domain/request.js';
+import { noPolicyText, policyHeading } from '../../domain/state-wording.js';
 import { ACTIONS, DENY_BLOCK, DENY_INPUT, REQUEST_BLOCKS, REQUEST_INPUTS, VIEWS } from '../ids.js';
 import { displayedLength, escapeMrkdwn, safeMrkdwn, splitMrkdwn } from '../text.js';
 import { LIMITS, mrkdwnSection } from './kit.js';
@@ -162,7 +163,7 @@ export function policyModal(r: BreakglassRequest): ModalView {
   const where = r.target ? ` on \`${safeMrkdwn(r.target, 1000)}\`` : '';
   const blocks: KnownBlock[] = [];
   if (policy === null || policy === undefined || policy === '') {
-    blocks.push(mrkdwnSection(`Request *${r.id}* has no policy to remove${where}.`));
+    blocks.push(mrkdwnSection(`*${r.id}*${where}: ${noPolicyText(r)}.`));
   } else {
     const pieces = splitMrkdwn(escapeMrkdwn(policy), POLICY_PIECE);
     const room = LIMITS.modalBlocks - 1;
@@ -170,7 +171,7 @@ export function policyModal(r: BreakglassRequest): ModalView {
     const shown = fitsAll ? pieces : pieces.slice(0, room - 1);
     blocks.push(
       mrkdwnSection(
-        `The policy that *${r.id}* (${TASK_LABELS[r.task]}) will remove${where}, ${policy.length} characters. Approvals bind to exactly this text.`,
+        `*${policyHeading(r)}* by *${r.id}* (${TASK_LABELS[r.task]})${where}, ${policy.length} characters.${r.state === 'pending' ? ' Approvals bind to exactly this text.' : ''}`,
       ),
       ...shown.map((piece) => mrkdwnSection(`\`\`\`${piece}\`\`\``)),
     );
@@ -187,7 +188,7 @@ export function policyModal(r: BreakglassRequest): ModalView {
     type: 'modal',
     callback_id: VIEWS.policy,
     private_metadata: r.id,
-    title: plain('Policy to remove'),
+    title: plain('Unlock policy'),
     close: plain('Close'),
     blocks,
   };

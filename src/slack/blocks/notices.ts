@@ -5,14 +5,13 @@ import {
   type BreakglassRequest,
   extensionFits,
   longestWindowSeconds,
-  REQUIRED_APPROVALS,
   TASK_LABELS,
 } from '../../domain/request.js';
 import { recordFacts, stateWording, windowText } from '../../domain/state-wording.js';
 import type { Notice } from '../../workflow/ports.js';
 import { ACTIONS } from '../ids.js';
 import { clipMrkdwn, mention, mentionAll, SLACK_FORMAT, safeMrkdwn, slackTime } from '../text.js';
-import { extensionAskButtons, extensionValue } from './extension.js';
+import { extensionAskButtons, extensionValue, grantControlsId } from './extension.js';
 import { mrkdwnSection } from './kit.js';
 
 export interface NoticeContext {
@@ -46,19 +45,32 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
         '4. When you are done, press *Done, clean up now* below (also in the App Home, or `/breakglass cancel ' +
         r.id +
         '`). At the end of the window the bot deletes the root password, access keys, signing certificates and MFA devices, and verifies.';
-      return { text, blocks: [mrkdwnSection(text), windowControls(r, ctx.durationsSeconds)] };
-    }
-    case 'executed':
-      return { text: `:white_check_mark: ${safeMrkdwn(r.outcome?.summary ?? 'Done.', 2000)}` };
-    case 'execution-failed':
+      // The controls carry the grant DM's block id: a click on them keeps these instructions.
       return {
-        text:
-          `:x: ${TASK_LABELS[r.task]} on ${account} failed: ${safeMrkdwn(notice.error, 1500)}\n` +
-          `*What to do:* ${safeMrkdwn(notice.remediation, 1000)}` +
-          (notice.cleanupScheduled
-            ? '\nAccess may have been granted before the failure, so cleanup runs now.'
-            : ''),
+        text,
+        blocks: [
+          mrkdwnSection(text),
+          { ...windowControls(r, ctx.durationsSeconds), block_id: grantControlsId(r.id) },
+        ],
       };
+    }
+    case 'executed': {
+      // The state first (a task that ran and failed says failed, not a green check), then what it did.
+      const { icon, headline } = stateWording(r, SLACK_FORMAT);
+      const did = r.outcome?.ok ? ` ${safeMrkdwn(r.outcome.summary, 2000)}` : '';
+      return { text: clipMrkdwn(`${icon} ${r.id}: ${headline}${did}`, 3000) };
+    }
+    case 'execution-failed': {
+      // The state's own words (failed first, then what cleanup does), then what to do.
+      const { icon, headline } = stateWording(r, SLACK_FORMAT);
+      return {
+        text: clipMrkdwn(
+          `${icon} ${TASK_LABELS[r.task]} on ${account} failed (${r.id}). ${headline}\n` +
+            `*What to do:* ${safeMrkdwn(notice.remediation, 1000)}`,
+          3000,
+        ),
+      };
+    }
     case 'reminder':
       return {
         text: `:alarm_clock: Your root window on ${account} ends ${slackTime(r.windowEndsAt ?? 0)} (${r.id}).`,
@@ -66,18 +78,21 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
       };
     case 'nudge': {
       const expireAt = r.createdAt + ctx.pendingTtlSeconds * 1000;
+      const { headline } = stateWording(r, SLACK_FORMAT);
       return {
-        text: `${approvers} ${r.id} is still waiting for approval (${r.approvals.length}/${REQUIRED_APPROVALS}); it expires ${slackTime(expireAt)}.`,
+        text: `${approvers} ${r.id}: ${sentence(headline)} It expires ${slackTime(expireAt)}.`,
       };
     }
     case 'denied': {
       const { icon, headline } = stateWording(r, SLACK_FORMAT);
       return { text: `${icon} Your request ${r.id} (${account}): ${headline}` };
     }
-    case 'expired':
+    case 'expired': {
+      const { icon, headline } = stateWording(r, SLACK_FORMAT);
       return {
-        text: `:zzz: Your request ${r.id} (${account}) expired without two approvals. Ask again with \`/breakglass\` if you still need it.`,
+        text: `${icon} Your request ${r.id} (${account}): ${headline} Ask again with \`/breakglass\` if you still need it.`,
       };
+    }
     case 'extension-requested': {
       const value = extensionValue(r);
       const text = `${mention(r.requesterId)} asks for ${formatDuration(value?.seconds ?? 0)} more on ${account} (${r.id}). One approver (not the requester) can approve or decline. ${approvers}`;
@@ -122,6 +137,11 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
         text: `:warning: Slack refused to deliver ${safeMrkdwn(notice.what, 200)} for ${r.id} (${account}): \`${safeMrkdwn(notice.error, 200)}\`. ${deliveryRemedy(notice.error)}`,
       };
   }
+}
+
+/** A headline as a sentence: it ends in a full stop (or an ellipsis) either way. */
+function sentence(text: string): string {
+  return /[.…]$/.test(text) ? text : `${text}.`;
 }
 
 /** What a person can do about a Slack error that retrying cannot fix. */

@@ -5,6 +5,9 @@ import { type BreakglassRequest, opensWindow, TASK_LABELS } from '../../domain/r
 import {
   approvalConfirmation,
   consequences,
+  credentialsHeading,
+  noPolicyText,
+  policyHeading,
   recordFacts,
   windowText,
   statusLine as wordedStatus,
@@ -122,29 +125,42 @@ export function requestBlocks(r: BreakglassRequest, ctx?: RequestMessageContext)
   ];
   const after: KnownBlock[] = [mrkdwnSection(`${statusLine(r)}${callApprovers(r, ctx, '\n')}`)];
   if (r.state !== 'pending') after.push(context(recordLines(r)));
-  if (r.state === 'pending' && r.preview?.status !== 'loading') {
-    const value: ApproveValue = { id: r.id, h: r.contentHash };
-    after.push(
-      actions(
-        [
-          button({
-            actionId: ACTIONS.approve,
-            style: 'primary',
-            text: 'Approve',
-            value: JSON.stringify(value),
-            confirm: { ...approvalConfirmation(r), confirm: 'Approve', deny: 'Not yet', style: 'primary' },
-          }),
-          button({ actionId: ACTIONS.deny, style: 'danger', text: 'Deny', value: r.id }),
-        ],
-        `decide:${r.id}`,
-      ),
-    );
-  }
+  if (r.state === 'pending' && r.preview?.status !== 'loading') after.push(decisionButtons(r));
   const policy = policyBlocks(r, {
     blocks: LIMITS.messageBlocks - before.length - after.length,
     characters: MESSAGE_TEXT_BUDGET - textLength([...before, ...after]),
   });
   return [...before, ...policy, ...after];
+}
+
+/**
+ * Approve (with its confirmation) only once approvers can see what they approve:
+ * while the account's state could not be read, only Deny (and Read again, beside
+ * the failure). Password recovery: Show root mailbox, for approvers only.
+ */
+function decisionButtons(r: BreakglassRequest): KnownBlock {
+  const value: ApproveValue = { id: r.id, h: r.contentHash };
+  const readable = r.preview?.status !== 'failed';
+  return actions(
+    [
+      ...(readable
+        ? [
+            button({
+              actionId: ACTIONS.approve,
+              style: 'primary',
+              text: 'Approve',
+              value: JSON.stringify(value),
+              confirm: { ...approvalConfirmation(r), confirm: 'Approve', deny: 'Not yet', style: 'primary' },
+            }),
+          ]
+        : []),
+      button({ actionId: ACTIONS.deny, style: 'danger', text: 'Deny', value: r.id }),
+      ...(r.task === 'password-recovery' && readable
+        ? [button({ actionId: ACTIONS.showMailbox, text: 'Show root mailbox', value: r.id })]
+        : []),
+    ],
+    `decide:${r.id}`,
+  );
 }
 
 /**
@@ -169,11 +185,14 @@ function justificationBlocks(justification: string): KnownBlock[] {
 function previewContext(r: BreakglassRequest): KnownBlock[] {
   const p = r.preview;
   if (!p || p.status === 'loading') return [];
-  if (p.status === 'failed')
-    return [
-      context(`:warning: Could not read the account's current state: ${safeMrkdwn(p.error ?? '', 500)}`),
-    ];
-  return [context(`*Root credentials now:* ${safeMrkdwn(p.rootCredentials ?? 'unknown', 500)}`)];
+  if (p.status === 'failed') {
+    const text = `:warning: Could not read the account's current state: ${safeMrkdwn(p.error ?? '', 500)}`;
+    // While it waits for a decision, it can be read again; Approve stays hidden until it is.
+    return r.state === 'pending'
+      ? [mrkdwnSection(text, button({ actionId: ACTIONS.readAgain, text: 'Read again', value: r.id }))]
+      : [context(text)];
+  }
+  return [context(`*${credentialsHeading(r)}:* ${safeMrkdwn(p.rootCredentials ?? 'unknown', 500)}`)];
 }
 
 /** What approving means (who can sign in, for how long, what is deleted), while it is still to decide. */
@@ -186,11 +205,14 @@ function policyBlocks(r: BreakglassRequest, room: { blocks: number; characters: 
   if (r.task !== 'unlock-s3' && r.task !== 'unlock-sqs') return [];
   const p = r.preview;
   if (p?.status !== 'ready') return [];
-  if (p.policy === null || p.policy === undefined)
-    return [mrkdwnSection('*Policy to remove:* none (nothing will change)')];
-  if (p.policy === '') return [mrkdwnSection('*Policy that will be removed:* (empty)')];
+  if (p.policy === null || p.policy === undefined) {
+    const [label, rest] = noPolicyText(r).split(': ');
+    return [mrkdwnSection(`*${label}:* ${rest}`)];
+  }
+  const label = policyHeading(r);
+  if (p.policy === '') return [mrkdwnSection(`*${label}:* (empty)`)];
   const pieces = splitMrkdwn(escapeMrkdwn(p.policy), PIECE);
-  const heading = '*Policy that will be removed:*\n';
+  const heading = `*${label}:*\n`;
   const characters = (n: number) =>
     pieces.slice(0, n).reduce((sum, piece) => sum + piece.length + 6, heading.length);
   const shown = (n: number) =>
@@ -205,10 +227,11 @@ function policyBlocks(r: BreakglassRequest, room: { blocks: number; characters: 
   while (n > 0 && characters(n) + NOTE_ROOM > room.characters) n -= 1;
   const total = p.policy.length;
   const seen = pieces.slice(0, n).reduce((sum, piece) => sum + displayedLength(piece), 0);
+  const see = r.state === 'pending' ? 'See all of it before you approve:' : 'See all of it:';
   const note =
     n > 0
-      ? `The policy is ${total} characters long; the first ${seen} are shown above. See all of it before you approve:`
-      : `*Policy that will be removed:* ${total} characters, too long to show here. See all of it before you approve:`;
+      ? `The policy is ${total} characters long; the first ${seen} are shown above. ${see}`
+      : `*${label}:* ${total} characters, too long to show here. ${see}`;
   return [
     ...shown(n),
     mrkdwnSection(note, button({ actionId: ACTIONS.viewPolicy, text: 'View full policy', value: r.id })),

@@ -6,16 +6,20 @@ import type {
   SlackActionMiddlewareArgs,
   StaticSelectAction,
 } from '@slack/bolt';
-import { TASK_KINDS } from '../../domain/request.js';
+import type { KnownBlock } from '@slack/types';
+import { onlyApprovers, TASK_KINDS } from '../../domain/request.js';
 import { afterPendingAcks } from '../ack-first.js';
 import {
   approvedReplacement,
+  askedInGrant,
   askedReplacement,
   declineExtensionModal,
   type ExtensionValue,
   finishedReplacement,
+  grantControlsId,
   parseExtensionValue,
   type Replacement,
+  withdrawnInGrant,
   withdrawnReplacement,
 } from '../blocks/extension.js';
 import { denyModal, policyModal, requestModal } from '../blocks/modals.js';
@@ -40,6 +44,8 @@ const ROUTES: Record<string, (args: ButtonArgs & SelectArgs, deps: SlackDeps) =>
   [ACTIONS.withdrawExtension]: extensionWithdrawn,
   [ACTIONS.taskSelect]: taskChosen,
   [ACTIONS.viewPolicy]: viewPolicyClicked,
+  [ACTIONS.showMailbox]: showMailboxClicked,
+  [ACTIONS.readAgain]: readAgainClicked,
 };
 
 export function registerActions(app: App, deps: SlackDeps): void {
@@ -62,6 +68,20 @@ function clickedRequestId(args: ButtonArgs | SelectArgs): string | undefined {
 
 function clickOf(args: ButtonArgs | SelectArgs, deps: SlackDeps) {
   return { deps, requestId: clickedRequestId(args), responseUrl: args.body.response_url };
+}
+
+/**
+ * The grant DM the click came from (its controls carry the grant block id), as
+ * Slack sent it with the click; undefined for any other message.
+ */
+function clickedGrant(args: ButtonArgs | SelectArgs, requestId: string): Replacement | undefined {
+  if ((args.action as { block_id?: string }).block_id !== grantControlsId(requestId)) return undefined;
+  const message = args.body.message as { text?: unknown; blocks?: unknown } | undefined;
+  if (!message || !Array.isArray(message.blocks)) return undefined;
+  return {
+    text: typeof message.text === 'string' ? message.text : '',
+    blocks: message.blocks as KnownBlock[],
+  };
 }
 
 /** Only the clicking user sees the answer (through the outbox, retried while Slack cannot take it). */
@@ -116,7 +136,10 @@ export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
     allowed: async () =>
       stored.request.requesterId === user ||
       (await deps.people.isApprover(user, deps.workflow.approversOf(stored.request))),
-    refusal: { title: 'Deny request', text: 'Only approvers can deny break-glass requests.' },
+    refusal: {
+      title: 'Deny request',
+      text: `${capitalize(onlyApprovers(stored.request, 'deny break-glass requests'))}.`,
+    },
     tell: (text) => tell(args, deps, text),
     log: deps.log,
   });
@@ -141,8 +164,13 @@ export async function extendChosen(args: SelectArgs, deps: SlackDeps): Promise<v
   await afterPendingAcks();
   const [id = '', seconds = ''] = args.action.selected_option.value.split('|');
   const reply = await deps.workflow.actions.requestExtension(id, args.body.user.id, Number(seconds));
-  if (reply.ok) await replace(args, deps, askedReplacement(reply.request));
-  else await tell(args, deps, reply.text);
+  if (!reply.ok) {
+    await tell(args, deps, reply.text);
+    return;
+  }
+  // From the grant DM: keep its sign-in steps, replace only its controls. From the reminder: replace it.
+  const grant = clickedGrant(args, reply.request.id);
+  await replace(args, deps, grant ? askedInGrant(grant, reply.request) : askedReplacement(reply.request));
 }
 
 /**
@@ -193,8 +221,18 @@ export async function extensionDeclineClicked(args: ButtonArgs, deps: SlackDeps)
 export async function extensionWithdrawn(args: ButtonArgs, deps: SlackDeps): Promise<void> {
   await onExtensionClick(args, deps, async (value, user) => {
     const reply = await deps.workflow.actions.withdrawExtension(value.id, user, value);
-    if (reply.ok) await replace(args, deps, withdrawnReplacement(reply.request, value.seconds));
-    else await tell(args, deps, reply.text);
+    if (!reply.ok) {
+      await tell(args, deps, reply.text);
+      return;
+    }
+    const grant = clickedGrant(args, reply.request.id);
+    await replace(
+      args,
+      deps,
+      grant
+        ? withdrawnInGrant(grant, reply.request, value.seconds)
+        : withdrawnReplacement(reply.request, value.seconds),
+    );
   });
 }
 
@@ -210,6 +248,46 @@ export async function viewPolicyClicked(args: ButtonArgs, deps: SlackDeps): Prom
   await args.client.views.open({ trigger_id: args.body.trigger_id, view: policyModal(stored.request) });
 }
 
+/**
+ * The root mailbox's address, to the request's approvers alone (an ephemeral
+ * answer): the channel message says only that whoever reads it can sign in.
+ */
+export async function showMailboxClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  await afterPendingAcks();
+  const user = args.body.user.id;
+  const stored = await deps.workflow.get(args.action.value ?? '');
+  if (!stored) {
+    await tell(args, deps, 'That request does not exist any more.');
+    return;
+  }
+  const r = stored.request;
+  if (!(await deps.people.isApprover(user, deps.workflow.approversOf(r)))) {
+    await tell(args, deps, `Not shown: ${onlyApprovers(r, 'see the root mailbox')}.`);
+    return;
+  }
+  const email = r.preview?.rootEmail;
+  await deps.workflow.core.audit(r.id, user, 'root mailbox shown', { shown: Boolean(email) });
+  await tell(
+    args,
+    deps,
+    email
+      ? `The root mailbox of ${r.accountName} (${r.accountId}) is ${email}. Whoever reads it can sign in as root once ${r.id} is approved.`
+      : `The address of the root mailbox of ${r.accountName} (${r.accountId}) could not be read; it is the account's email in AWS Organizations.`,
+  );
+}
+
+/** Reads the account's state again after a failed read; Approve shows once it has loaded. */
+export async function readAgainClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
+  await args.ack();
+  await afterPendingAcks();
+  const reply = await deps.workflow.actions.readAgain(
+    (args.action.value ?? '').trim().toUpperCase(),
+    args.body.user.id,
+  );
+  await tell(args, deps, reply.text);
+}
+
 /** The modal shows the fields the chosen task needs. */
 export async function taskChosen(args: SelectArgs, deps: SlackDeps): Promise<void> {
   await args.ack();
@@ -222,4 +300,8 @@ export async function taskChosen(args: SelectArgs, deps: SlackDeps): Promise<voi
     hash: view.hash,
     view: requestModal({ task, ...deps.workflow.choices() }),
   });
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -54,6 +54,9 @@ export const TASK_POLICY_ACTIONS: Record<TaskPolicyName, ReadonlySet<string>> = 
   ]),
 };
 
+/** When a queue the fake did not change was last changed. */
+export const FAKE_QUEUE_MODIFIED = new Date('2024-01-02T03:04:05.000Z');
+
 /** Where buckets and queues live unless a test says otherwise (the fake's AWS_REGION). */
 export const FAKE_DEFAULT_REGION = 'us-east-1';
 /** The one IAM resource a task policy's NotResource statement leaves usable. */
@@ -126,6 +129,8 @@ export interface FakeAccount {
   bucketRegions: Map<string, string>;
   /** queue name -> the region it lives in (absent: FAKE_DEFAULT_REGION) */
   queueRegions: Map<string, string>;
+  /** queue name -> when its attributes last changed (LastModifiedTimestamp; absent: FAKE_QUEUE_MODIFIED) */
+  queueModified: Map<string, Date>;
   /** an SCP (such as Control Tower's AWS-GR_RESTRICT_ROOT_USER) denies sts:AssumeRoot itself */
   scpDeniesRoot: boolean;
   /**
@@ -176,6 +181,7 @@ export function newAccount(id: string, overrides: Partial<Omit<FakeAccount, 'id'
     queues: new Map(),
     bucketRegions: new Map(),
     queueRegions: new Map(),
+    queueModified: new Map(),
     scpDeniesRoot: false,
     scpDeniesInSession: false,
     ...overrides,

@@ -1,4 +1,4 @@
-import { FAKE_DEFAULT_REGION, type FakeAccount } from './model.js';
+import { FAKE_DEFAULT_REGION, FAKE_QUEUE_MODIFIED, type FakeAccount } from './model.js';
 import { AwsFault, accessDenied, type FakeRequest, requireRoot, stringParam } from './protocol.js';
 import type { FakeAwsState } from './state.js';
 import { escapeXml } from './xml.js';
@@ -90,12 +90,23 @@ export function handleSqs(req: FakeRequest): unknown {
   }
   switch (req.action) {
     case 'GetQueueAttributes': {
+      // As SQS: only the attributes asked for ("All": every one), timestamps in epoch seconds, no empty Policy.
       const policy = account.queues.get(name) ?? null;
-      return { Attributes: policy === null ? {} : { Policy: policy } };
+      const modified = account.queueModified.get(name) ?? FAKE_QUEUE_MODIFIED;
+      const all: Record<string, string> = {
+        ...(policy === null ? {} : { Policy: policy }),
+        CreatedTimestamp: String(Math.floor(FAKE_QUEUE_MODIFIED.getTime() / 1000)),
+        LastModifiedTimestamp: String(Math.floor(modified.getTime() / 1000)),
+      };
+      const names = (req.json.AttributeNames ?? []) as string[];
+      const wanted = names.includes('All') ? Object.keys(all) : names;
+      const Attributes = Object.fromEntries(Object.entries(all).filter(([key]) => wanted.includes(key)));
+      return Object.keys(Attributes).length ? { Attributes } : {};
     }
     case 'SetQueueAttributes': {
       const attributes = (req.json.Attributes ?? {}) as Record<string, string>;
       if ('Policy' in attributes) account.queues.set(name, attributes.Policy ? attributes.Policy : null);
+      account.queueModified.set(name, new Date());
       return {};
     }
     default:
