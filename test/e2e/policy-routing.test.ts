@@ -251,6 +251,14 @@ describe('approver routing by policy file', () => {
     expect(allowed.route?.rule).toBe('production');
   });
 
+  it('routes by the OU even when ListParents answers an empty first page with a NextToken', async () => {
+    const e = await start();
+    e.aws.options.listParentsEmptyFirstPage = true;
+    const request = await submitRequest(e, { account: PROD_ACCOUNT, duration: '900', justification: 'x' });
+    expect(request.route?.rule).toBe('production');
+    expect(request.route?.matched).toEqual({ kind: 'ou', id: PROD_OU });
+  });
+
   it("refuses with a field error when the account's OU cannot be read", async () => {
     const e = await start();
     e.aws.failNext('ListParents', 'AccessDeniedException', { status: 400 });
