@@ -64,12 +64,16 @@ afterEach(async () => {
   aws = undefined;
 });
 
-async function start(overrides: Record<string, string> = {}): Promise<BotEnv> {
+async function start(
+  overrides: Record<string, string> = {},
+  before: (fake: FakeAws) => void = () => {},
+): Promise<BotEnv> {
   aws = await FakeAws.start();
   seedMembers(aws, 5, 0);
   aws.placeIn(TEAM_OU, PROD_OU);
   aws.placeIn(PROD_ACCOUNT, TEAM_OU);
   aws.placeIn(SANDBOX_ACCOUNT, TEAM_OU);
+  before(aws);
   const file = join(mkdtempSync(join(tmpdir(), 'bg-policy-')), 'policy.yaml');
   writeFileSync(file, POLICY);
   env = await startBotEnv({ BREAKGLASS_POLICY: file, ...overrides }, { aws });
@@ -259,9 +263,54 @@ describe('approver routing by policy file', () => {
     expect(request.route?.matched).toEqual({ kind: 'ou', id: PROD_OU });
   });
 
-  it("refuses with a field error when the account's OU cannot be read", async () => {
+  it('warms the OUs with the account list: a submission then makes no ListParents call', async () => {
     const e = await start();
-    e.aws.failNext('ListParents', 'AccessDeniedException', { status: 400 });
+    // The management account, members 1, 2, 3 and 5 (4 is routed by its own rule), TEAM_OU and PROD_OU.
+    await waitFor('the OUs read at start-up', () => e.aws.callsOf('ListParents').length === 7);
+    const request = await submitRequest(e, { account: PROD_ACCOUNT, duration: '900', justification: 'x' });
+    expect(request.route?.rule).toBe('production');
+    expect(e.aws.callsOf('ListParents')).toHaveLength(7);
+  });
+
+  it('answers the modal within 2 s with "try again" while ListParents is slow, and routes once it is known', async () => {
+    const e = await start({}, (fake) => fake.delay('ListParents', 2500));
+    const submit = async () => {
+      const began = Date.now();
+      const res = await e.client.viewSubmission(REQUESTER, {
+        callback_id: 'bg_request',
+        values: modalValues({ account: PROD_ACCOUNT, duration: '900', justification: 'x' }),
+      });
+      return { res, ms: Date.now() - began };
+    };
+    const slow = await submit();
+    expect(slow.ms).toBeLessThan(2000);
+    expect(slow.res.json()).toMatchObject({
+      errors: { account: expect.stringMatching(/Try again in a moment/) },
+    });
+    expect(await e.bot.workflow.list()).toEqual([]);
+    // The lookups go on and fill the cache: a later submission is routed at once.
+    e.aws.delay('ListParents', 0);
+    await waitFor(
+      'the OUs read',
+      async () => {
+        const again = await submit();
+        return again.res.body === '' ? again : undefined;
+      },
+      15_000,
+    );
+    const [request] = await e.bot.workflow.list();
+    expect(request?.route?.rule).toBe('production');
+  });
+
+  it("refuses with a field error when the account's OU cannot be read", async () => {
+    // Refused to the warming at start-up (the management account and members 1, 2, 3, 5), and once more.
+    const e = await start({}, (fake) =>
+      fake.failNext('ListParents', 'AccessDeniedException', { status: 400, times: 6 }),
+    );
+    await waitFor(
+      'the warming refused',
+      () => e.aws.refused.filter((r) => r.includes('ListParents')).length === 5,
+    );
     const res = await e.client.viewSubmission(REQUESTER, {
       callback_id: 'bg_request',
       values: modalValues({ account: PROD_ACCOUNT, duration: '900', justification: 'x' }),
