@@ -80,6 +80,21 @@ async function start(
   return env;
 }
 
+/** The App Home `user` is shown: the view of the views.publish that follows app_home_opened. */
+async function homeOf(e: BotEnv, user: string): Promise<string> {
+  const before = e.slack.callsOf('views.publish').length;
+  await e.client.event({ type: 'app_home_opened', user, tab: 'home', channel: 'D1' });
+  const published = await waitFor('views.publish', () => e.slack.callsOf('views.publish')[before]);
+  return JSON.stringify(published.args.view);
+}
+
+/** Whether the Home offers "Done" for this request (the button's value is the request id). */
+function offersDone(view: string, id: string): boolean {
+  const blocks = (JSON.parse(view) as { blocks: { accessory?: { action_id?: string; value?: string } }[] })
+    .blocks;
+  return blocks.some((b) => b.accessory?.action_id === 'bg_done' && b.accessory.value === id);
+}
+
 function messageOf(e: BotEnv, id: string): SlackCall | undefined {
   return e.slack.calls
     .filter(
@@ -196,6 +211,32 @@ describe('approver routing by policy file', () => {
     expect(String(approved.args.text)).toMatch(/extended|Extension approved|more/i);
     const after = await stateOf(e, request.id);
     expect((after.windowEndsAt ?? 0) - (after.grantedAt ?? 0)).toBe(1800 * 1000);
+  });
+
+  it("offers Done on the App Home only to the requester and the request's own approvers, and says when a Home click is refused", async () => {
+    const e = await start();
+    const request = await submitRequest(e, { account: PROD_ACCOUNT, duration: '900', justification: 'x' });
+    const value = approveValue(e.slack, request.id) ?? '';
+    await click(e, PROD_A, 'bg_approve', value);
+    await click(e, PROD_B, 'bg_approve', value);
+    await waitForState(e, request.id, 'active');
+
+    // A default approver sees the open window (approvers see every request) but may not end it.
+    const defaultApprover = await homeOf(e, APPROVER_A);
+    expect(defaultApprover).toContain(request.id);
+    expect(offersDone(defaultApprover, request.id)).toBe(false);
+    expect(offersDone(await homeOf(e, PROD_A), request.id)).toBe(true);
+    expect(offersDone(await homeOf(e, REQUESTER), request.id)).toBe(true);
+
+    // A stale Home (or a forged click) is refused, and the republished Home says so.
+    const before = e.slack.callsOf('views.publish').length;
+    await e.client.homeAction(APPROVER_A, { action_id: 'bg_done', value: request.id });
+    const republished = await waitFor('the Home republished', () => e.slack.callsOf('views.publish')[before]);
+    expect(republished.args.user_id).toBe(APPROVER_A);
+    expect(JSON.stringify(republished.args.view)).toContain(
+      'Not done: only the requester or an approver can end the window.',
+    );
+    expect((await stateOf(e, request.id)).state).toBe('active');
   });
 
   it("offers every rule's durations in the modal and refuses what the account's rule does not allow", async () => {

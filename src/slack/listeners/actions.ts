@@ -128,8 +128,9 @@ export async function doneClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
   const user = args.body.user.id;
   const reply = await deps.workflow.actions.finish(args.action.value ?? '', user);
   if (args.body.container?.type === 'view') {
-    // The App Home: no response_url there; the republished tab shows what happened.
-    await args.client.views.publish({ user_id: user, view: homeView(await deps.workflow.overview(user)) });
+    // The App Home: no response_url there; the republished tab shows what happened, and a refusal.
+    const view = homeView(await deps.workflow.overview(user), reply.ok ? undefined : reply.text);
+    await args.client.views.publish({ user_id: user, view });
     return;
   }
   if (reply.ok) await replace(args, deps, finishedReplacement(reply.request, reply.text));
