@@ -62,13 +62,13 @@ export function registerPolicy(program: Command, io: CliIo, context: () => CliCo
 }
 
 /** true, or why not: the CLI's own credential chain (its --profile applied), within 5 s. */
-async function credentialsFound(client: OrganizationsClient): Promise<true | string> {
+async function credentialsFound(organizations: OrganizationsClient): Promise<true | string> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve('AWS credentials not found within 5 s'), 5_000);
   });
   try {
-    return await Promise.race([client.config.credentials().then(() => true as const), late]);
+    return await Promise.race([organizations.config.credentials().then(() => true as const), late]);
   } catch {
     return 'no AWS credentials found';
   } finally {
