@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { AwsClients } from './aws/clients.js';
 import { DryRunRootTasks } from './aws/dry-run-root-tasks.js';
 import { auditOrganization, DEFAULT_AUDIT_CONCURRENCY } from './aws/org-audit.js';
-import { OrganizationDirectory } from './aws/organization.js';
+import { type OrgAccount, OrganizationDirectory } from './aws/organization.js';
 import { OrganizationParents } from './aws/organization-parents.js';
 import { AdaptiveLimiter, PriorityGate } from './aws/priority.js';
 import { RootTaskService } from './aws/root-task-service.js';
@@ -111,9 +111,8 @@ function bulkLane(
 }
 
 /** Approver routing from the policy file, with BREAKGLASS_APPROVERS & co. as the default rule. */
-function policyRouting(config: AppConfig, clients: AwsClients): PolicyRouting | undefined {
+function policyRouting(config: AppConfig, parents: OrganizationParents): PolicyRouting | undefined {
   if (!config.policy) return undefined;
-  const parents = new OrganizationParents(clients.organizations);
   return new PolicyRouting(
     config.policy,
     {
@@ -124,6 +123,24 @@ function policyRouting(config: AppConfig, clients: AwsClients): PolicyRouting | 
     },
     (accountId) => parents.ancestors(accountId),
   );
+}
+
+/** Reads the OUs of every ACTIVE account whose rule depends on them; failures are logged, never thrown. */
+function warmOus(
+  routing: PolicyRouting,
+  parents: OrganizationParents,
+  accounts: readonly OrgAccount[],
+  log: Logger,
+): void {
+  const ids = accounts.filter((a) => a.state === 'ACTIVE' && routing.needsOus(a.id)).map((a) => a.id);
+  void parents.warm(ids).then(({ failed }) => {
+    if (failed.length) {
+      log.warn(
+        { failed: failed.length, of: ids.length, example: failed[0] },
+        "could not read some accounts' OUs (organizations:ListParents): their requests read them on submission",
+      );
+    }
+  });
 }
 
 export interface Bot {
@@ -203,7 +220,14 @@ export async function startBot({
   // First, so that a missing table or a newer schema stops the start before anything listens.
   const store = await createStore(config, { region: aws.region, requestTimeoutMs: aws.requestTimeoutMs });
   const clients = new AwsClients(aws);
-  const organization = new OrganizationDirectory(clients, { log });
+  const parents = new OrganizationParents(clients.organizations);
+  const routing = policyRouting(config, parents);
+  // Each time the account list loads (at start-up, then on each refresh), the OUs of the
+  // accounts routed by OU are read too: a request submission then needs no AWS call.
+  const organization = new OrganizationDirectory(clients, {
+    log,
+    ...(routing ? { onAccounts: (accounts) => warmOus(routing, parents, accounts, log) } : {}),
+  });
   const rawTasks = config.dryRun ? new DryRunRootTasks(log) : new RootTaskService(clients, organization, log);
   // Root work first: grants, cleanups and Slack-asked audits are priority work; org-wide audits are bulk.
   const gate = new PriorityGate();
@@ -227,7 +251,6 @@ export async function startBot({
   const health = healthProbe({ store, scheduler, delivery, slack: socket && (() => socket.report()) });
   const slackApp = createSlackApp(config, log, health, { clientOptions: slackClientOptions, socket });
   const app = slackApp.app;
-  const routing = policyRouting(config, clients);
   // Without a request at hand (App Home, list, opening the modal), anyone approving or
   // requesting under some rule counts; a request itself is decided by its own rule.
   const people = new SlackPeople(

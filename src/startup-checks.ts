@@ -1,7 +1,8 @@
 /**
  * What start-up checks outside the process before anything is announced: that
- * Slack accepts the bot token (`auth.test`), and that the AWS SDK finds
- * credentials. A problem is one plain line saying what to do, listed with the
+ * Slack accepts the bot token (`auth.test`), that the AWS SDK finds
+ * credentials, and then that every approver rule relying on a user group
+ * reaches two people. A problem is one plain line saying what to do, listed with the
  * configuration's own problems.
  */
 import { STSClient } from '@aws-sdk/client-sts';
@@ -9,6 +10,7 @@ import { WebClient } from '@slack/web-api';
 import { silentLogger } from './log.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { toDeliveryError } from './slack/delivery-errors.js';
+import { mayActFor } from './slack/people.js';
 
 /** Each check gives up after this long: a start-up never hangs on it. */
 export const STARTUP_CHECK_TIMEOUT_MS = 5_000;
@@ -109,4 +111,108 @@ export async function checkAwsCredentials(
     clearTimeout(timer);
     sts.destroy();
   }
+}
+
+/** An approver rule to check: its name, where it comes from, its approvers (U…/W… users, S… groups). */
+export interface ApproverRule {
+  /** e.g. `the rule "default" (BREAKGLASS_APPROVERS)` */
+  label: string;
+  approvers: readonly string[];
+}
+
+export interface ApproverReachCheck {
+  /** rules that cannot reach two distinct people, one line each naming the rule and its groups */
+  problems: string[];
+  /** rules that could not be checked (Slack did not answer) */
+  warnings: string[];
+}
+
+type Lookup<T> = { ok: true; value: T } | { ok: false; permanent: boolean; code: string };
+
+/**
+ * For every rule whose approvers include a user group: the group's members from
+ * usergroups.users.list, then users.info until two distinct full members
+ * (guests, deactivated users and bots do not count, as at every click) are
+ * found. Fewer than two is a problem; a lookup Slack did not answer is a
+ * warning, never a problem (the bot must still start and clean up).
+ */
+export async function checkApproverReach(
+  token: string,
+  apiUrl: string,
+  rules: readonly ApproverRule[],
+  timeoutMs = STARTUP_CHECK_TIMEOUT_MS,
+): Promise<ApproverReachCheck> {
+  const client = new WebClient(token, {
+    slackApiUrl: apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: timeoutMs,
+    logger: boltLogger(silentLogger),
+  });
+  const ask = async <T>(call: () => Promise<T>): Promise<Lookup<T>> => {
+    try {
+      return { ok: true, value: await call() };
+    } catch (error) {
+      const failure = toDeliveryError(error);
+      return { ok: false, permanent: failure.failure === 'permanent', code: failure.code };
+    }
+  };
+  const groups = new Map<string, Promise<Lookup<string[]>>>();
+  const members = new Map<string, Promise<Lookup<boolean>>>();
+  const groupMembers = (id: string) => {
+    let hit = groups.get(id);
+    if (!hit) {
+      hit = ask(async () => (await client.usergroups.users.list({ usergroup: id })).users ?? []);
+      groups.set(id, hit);
+    }
+    return hit;
+  };
+  const fullMember = (id: string) => {
+    let hit = members.get(id);
+    if (!hit) {
+      hit = ask(async () => mayActFor((await client.users.info({ user: id })).user));
+      members.set(id, hit);
+    }
+    return hit;
+  };
+
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  for (const rule of rules) {
+    const groupIds = rule.approvers.filter((id) => id.startsWith('S'));
+    if (!groupIds.length) continue; // users alone are checked with the configuration
+    const unknown: string[] = [];
+    const groupNotes: string[] = [];
+    const candidates = rule.approvers.filter((id) => !id.startsWith('S'));
+    for (const group of groupIds) {
+      const listed = await groupMembers(group);
+      if (listed.ok) {
+        candidates.push(...listed.value);
+        groupNotes.push(
+          `user group ${group} has ${listed.value.length} member${listed.value.length === 1 ? '' : 's'}`,
+        );
+      } else if (listed.permanent) {
+        groupNotes.push(`user group ${group} cannot be read (${listed.code})`);
+      } else unknown.push(`usergroups.users.list ${group}: ${listed.code}`);
+    }
+    const people: string[] = [];
+    for (const id of new Set(candidates)) {
+      if (people.length >= 2) break;
+      const full = await fullMember(id);
+      if (full.ok && full.value) people.push(id);
+      else if (!full.ok && !full.permanent) unknown.push(`users.info ${id}: ${full.code}`);
+    }
+    if (people.length >= 2) continue;
+    if (unknown.length) {
+      warnings.push(
+        `could not check that ${rule.label} reaches two different approvers (Slack did not answer: ${unknown[0]}); checked again at every click`,
+      );
+      continue;
+    }
+    const who = people.length ? `only one person who may approve (${people[0]})` : 'nobody who may approve';
+    problems.push(
+      `${rule.label} reaches ${who}: ${groupNotes.join('; ')} (guests, deactivated users and bots do not count); two different people must approve, so add members to the group or list more approvers`,
+    );
+  }
+  return { problems, warnings };
 }

@@ -37,8 +37,11 @@ export const ORGANIZATION_READ_ACTIONS = [
   'organizations:DescribeAccount',
   'organizations:ListDelegatedAdministrators',
   'organizations:ListAWSServiceAccessForOrganization',
-  // approver routing by OU (BREAKGLASS_POLICY): an account's OU and its parents
+  // approver routing by OU (BREAKGLASS_POLICY): an account's OU and its parents,
+  // and at start-up, that every OU and root the policy names exists
   'organizations:ListParents',
+  'organizations:DescribeOrganizationalUnit',
+  'organizations:ListRoots',
   'iam:ListOrganizationsFeatures',
   'sts:GetCallerIdentity',
 ] as const;
@@ -130,7 +133,7 @@ export class BreakglassTaskRole extends Construct {
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Read-only calls without resource-level permissions: organizations:ListAccounts, DescribeOrganization, ListDelegatedAdministrators, ListAWSServiceAccessForOrganization, iam:ListOrganizationsFeatures and sts:GetCallerIdentity accept only "*"; DescribeAccount and ListParents are read-only and need any account or OU of the organization.',
+        'Read-only calls without resource-level permissions: organizations:ListAccounts, DescribeOrganization, ListDelegatedAdministrators, ListAWSServiceAccessForOrganization, iam:ListOrganizationsFeatures and sts:GetCallerIdentity accept only "*"; ListRoots accepts only "*" too; DescribeAccount, ListParents and DescribeOrganizationalUnit are read-only and need any account or OU of the organization.',
     });
   }
 }

@@ -41,6 +41,8 @@ export interface OrganizationDirectoryOptions {
   /** to protect the bot's own account (sts:GetCallerIdentity); from AwsClients when given them */
   sts?: STSClient;
   log?: Logger;
+  /** told of every complete listing as it loads (first load and each refresh), e.g. to warm other caches */
+  onAccounts?: (accounts: readonly OrgAccount[]) => void;
 }
 
 const CONFIGURED = 'listed in BREAKGLASS_PROTECTED_ACCOUNTS';
@@ -131,6 +133,7 @@ export class OrganizationDirectory {
   private readonly log: Logger;
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private readonly onAccounts: ((accounts: readonly OrgAccount[]) => void) | undefined;
 
   constructor(source: AwsClients | OrganizationsClient, options: OrganizationDirectoryOptions = {}) {
     const clients = source instanceof AwsClients ? source : undefined;
@@ -140,6 +143,7 @@ export class OrganizationDirectory {
     this.log = options.log ?? silentLogger;
     this.ttlMs = options.ttlMs ?? DEFAULT_ACCOUNT_CACHE_TTL_MS;
     this.now = options.now ?? Date.now;
+    this.onAccounts = options.onAccounts;
     this.accounts = new Cached(() => this.loadAccounts(), this.ttlMs, this.now);
     this.organization = new Cached(() => loadOrganization(this.client), this.ttlMs, this.now);
     this.protection = new Cached(
@@ -198,6 +202,7 @@ export class OrganizationDirectory {
       yield page.filter(wanted);
     }
     this.accounts.set(all);
+    this.listed(all);
   }
 
   /** The account with this id, from a recent listing if there is one. */
@@ -253,7 +258,16 @@ export class OrganizationDirectory {
     const accounts: OrgAccount[] = [];
     for await (const page of accountPages(this.client)) accounts.push(...page);
     this.remember(accounts);
+    this.listed(accounts);
     return accounts;
+  }
+
+  private listed(accounts: readonly OrgAccount[]): void {
+    try {
+      this.onAccounts?.(accounts);
+    } catch (error) {
+      this.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'onAccounts failed');
+    }
   }
 
   /** Configured accounts, then the bot's own and the delegated admins; each lookup may fail alone. */

@@ -10,10 +10,15 @@ export async function publishHome(
   client: WebClient,
   deps: Pick<SlackDeps, 'workflow' | 'doctor'>,
   userId: string,
+  /** what became of the viewer's last click on the Home, shown at its top */
+  notice?: string,
 ): Promise<void> {
   const overview = await deps.workflow.overview(userId);
   await client.views.publish({
     user_id: userId,
-    view: homeView(overview, deps.doctor ? { last: deps.doctor.last } : undefined),
+    view: homeView(overview, {
+      ...(deps.doctor ? { doctor: { last: deps.doctor.last } } : {}),
+      ...(notice ? { notice } : {}),
+    }),
   });
 }

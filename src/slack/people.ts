@@ -14,6 +14,15 @@ import type { Authorizer } from '../workflow/ports.js';
 
 const CACHE_TTL_MS = 5 * 60_000;
 
+/** A full member of the workspace (users.info): not a guest, not deactivated, not a bot. */
+export function mayActFor(
+  user:
+    | { is_restricted?: boolean; is_ultra_restricted?: boolean; deleted?: boolean; is_bot?: boolean }
+    | undefined,
+): boolean {
+  return Boolean(user && !user.is_restricted && !user.is_ultra_restricted && !user.deleted && !user.is_bot);
+}
+
 interface Cached<T> {
   value: Promise<T>;
   expires: number;
@@ -70,9 +79,7 @@ export class SlackPeople implements Authorizer {
       userId,
       async () => {
         const { user } = await this.client.users.info({ user: userId });
-        return Boolean(
-          user && !user.is_restricted && !user.is_ultra_restricted && !user.deleted && !user.is_bot,
-        );
+        return mayActFor(user);
       },
       false,
     );

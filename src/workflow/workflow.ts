@@ -71,11 +71,21 @@ export class BreakglassWorkflow {
     const decides = await Promise.all(
       waiting.map((r) => this.core.deps.auth.isApprover(userId, this.core.approversOf(r))),
     );
+    // "Done" only where this viewer may end the window: their own, or one their rule approves.
+    const open = active.map((s) => s.request).filter((r) => r.state === 'active');
+    const ends = await Promise.all(
+      open.map(
+        async (r) =>
+          r.requesterId === userId ||
+          (isApprover && (await this.core.deps.auth.isApprover(userId, this.core.approversOf(r)))),
+      ),
+    );
     return {
       isApprover,
       toApprove: waiting.filter((_, i) => decides[i]),
       active: active.map((s) => s.request),
       recent: recent.map((s) => s.request),
+      mayEnd: open.filter((_, i) => ends[i]).map((r) => r.id),
     };
   }
 
@@ -120,6 +130,8 @@ export interface Overview {
   toApprove: BreakglassRequest[];
   active: BreakglassRequest[];
   recent: BreakglassRequest[];
+  /** ids of the active windows this viewer may end (theirs, or approved under the request's rule) */
+  mayEnd: string[];
 }
 
 /** Approvers see every request; anyone else only their own. Pure. */

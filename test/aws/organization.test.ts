@@ -32,6 +32,23 @@ describe('OrganizationDirectory', () => {
     expect(env.fake.callsOf('ListAccounts')).toHaveLength(6);
   });
 
+  it('tells onAccounts of the first listing and of each refresh, with the new accounts', async () => {
+    const told: string[][] = [];
+    const watched = new OrganizationDirectory(env.clients.organizations, {
+      ttlMs: 1000,
+      now: () => clock.now,
+      onAccounts: (accounts) => told.push(accounts.map((a) => a.id)),
+    });
+    await watched.listAccounts();
+    await watched.listAccounts();
+    expect(told).toHaveLength(1);
+    env.fake.addAccount(memberId(98), { name: 'another' });
+    clock.now += 1001;
+    await watched.listAccounts();
+    await expect.poll(() => told.length).toBe(2);
+    expect(told[1]).toContain(memberId(98));
+  });
+
   it('does not cache a failure', async () => {
     env.fake.failNext('ListAccounts', 'AccessDeniedException', { status: 400 });
     await expect(directory.listAccounts()).rejects.toThrow(/ListAccounts/);

@@ -2,9 +2,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/program.js';
+import { type FakeAwsEnv, startFakeAwsEnv } from '../support/fake-aws-env.js';
 import { type Recorded, recordingIo } from './recording-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bg-policy-cli-'));
@@ -51,7 +52,48 @@ describe('breakglass policy check', () => {
       `${file}: valid, 2 rules (first match wins: account, then nearest OU, then BREAKGLASS_APPROVERS)`,
       '  payments-prod: accounts 012345678901; approvers 2 users; requesters BREAKGLASS_REQUESTERS; durations 15m; tasks password-recovery',
       '  production: OUs ou-ab12-prod1234, ou-ab12-core5678; approvers 2 users + 1 group; requesters 1 listed; durations 15m, 1h; tasks BREAKGLASS_TASKS',
+      '  accounts and OUs: not checked against AWS Organizations (skipped: no AWS credentials found); the bot checks them at start-up',
     ]);
+  });
+
+  describe('with AWS credentials', () => {
+    let aws: FakeAwsEnv | undefined;
+    afterEach(async () => {
+      await aws?.close();
+      aws = undefined;
+    });
+
+    async function withOrganization(): Promise<FakeAwsEnv> {
+      aws = await startFakeAwsEnv();
+      aws.fake.addAccount('012345678901');
+      aws.fake.placeIn('ou-ab12-core5678', 'ou-ab12-prod1234');
+      return aws;
+    }
+
+    it('checks that the accounts and OUs exist in the organization', async () => {
+      await withOrganization();
+      const file = policyFile(GOOD);
+      const { code, io } = await check(file, process.env);
+      expect(io.stderr).toEqual([]);
+      expect(code).toBe(0);
+      expect(io.stdout.at(-1)).toBe('  accounts and OUs: checked against AWS Organizations');
+    });
+
+    it('refuses an OU or an account that does not exist, exit 1', async () => {
+      const fake = await withOrganization();
+      fake.fake.org.parents.clear();
+      fake.fake.placeIn('ou-ab12-prod1234', 'r-fake');
+      const file = policyFile(GOOD.replace('"012345678901"', '"012345678902"'));
+      const { code, io } = await check(file, process.env);
+      expect(code).toBe(1);
+      const fallsTo = 'a mistyped id never matches, so these accounts would be decided by the default rule';
+      expect(io.stderr).toEqual([
+        `error: ${file}: rules[0] (payments-prod).match.accounts: 012345678902 is not an account of the organization; ${fallsTo}`,
+        `error: ${file}: rules[1] (production).match.ous: ou-ab12-core5678 is not an OU of the organization; ${fallsTo}`,
+        `${file}: 2 problems; the bot would refuse to start with this file`,
+      ]);
+      expect(io.stdout).toEqual([]);
+    });
   });
 
   it("accepts the README's example for an OU layout, warning about the group-only rule", async () => {

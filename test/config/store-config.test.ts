@@ -64,6 +64,8 @@ describe('starting on a store it cannot use', () => {
   beforeAll(async () => {
     local = await startLocalDynamoDb();
     slack = await FakeSlack.start({ tokens: [VALID.SLACK_BOT_TOKEN] });
+    // The approvers' group reaches a second person: only the store is wrong.
+    slack.groups.set('S0123GGGG', ['U0123BBBB']);
   });
   afterAll(async () => {
     await local.close();

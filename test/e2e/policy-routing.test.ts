@@ -64,16 +64,35 @@ afterEach(async () => {
   aws = undefined;
 });
 
-async function start(overrides: Record<string, string> = {}): Promise<BotEnv> {
+async function start(
+  overrides: Record<string, string> = {},
+  before: (fake: FakeAws) => void = () => {},
+): Promise<BotEnv> {
   aws = await FakeAws.start();
   seedMembers(aws, 5, 0);
   aws.placeIn(TEAM_OU, PROD_OU);
   aws.placeIn(PROD_ACCOUNT, TEAM_OU);
   aws.placeIn(SANDBOX_ACCOUNT, TEAM_OU);
+  before(aws);
   const file = join(mkdtempSync(join(tmpdir(), 'bg-policy-')), 'policy.yaml');
   writeFileSync(file, POLICY);
   env = await startBotEnv({ BREAKGLASS_POLICY: file, ...overrides }, { aws });
   return env;
+}
+
+/** The App Home `user` is shown: the view of the views.publish that follows app_home_opened. */
+async function homeOf(e: BotEnv, user: string): Promise<string> {
+  const before = e.slack.callsOf('views.publish').length;
+  await e.client.event({ type: 'app_home_opened', user, tab: 'home', channel: 'D1' });
+  const published = await waitFor('views.publish', () => e.slack.callsOf('views.publish')[before]);
+  return JSON.stringify(published.args.view);
+}
+
+/** Whether the Home offers "Done" for this request (the button's value is the request id). */
+function offersDone(view: string, id: string): boolean {
+  const blocks = (JSON.parse(view) as { blocks: { accessory?: { action_id?: string; value?: string } }[] })
+    .blocks;
+  return blocks.some((b) => b.accessory?.action_id === 'bg_done' && b.accessory.value === id);
 }
 
 function messageOf(e: BotEnv, id: string): SlackCall | undefined {
@@ -194,6 +213,32 @@ describe('approver routing by policy file', () => {
     expect((after.windowEndsAt ?? 0) - (after.grantedAt ?? 0)).toBe(1800 * 1000);
   });
 
+  it("offers Done on the App Home only to the requester and the request's own approvers, and says when a Home click is refused", async () => {
+    const e = await start();
+    const request = await submitRequest(e, { account: PROD_ACCOUNT, duration: '900', justification: 'x' });
+    const value = approveValue(e.slack, request.id) ?? '';
+    await click(e, PROD_A, 'bg_approve', value);
+    await click(e, PROD_B, 'bg_approve', value);
+    await waitForState(e, request.id, 'active');
+
+    // A default approver sees the open window (approvers see every request) but may not end it.
+    const defaultApprover = await homeOf(e, APPROVER_A);
+    expect(defaultApprover).toContain(request.id);
+    expect(offersDone(defaultApprover, request.id)).toBe(false);
+    expect(offersDone(await homeOf(e, PROD_A), request.id)).toBe(true);
+    expect(offersDone(await homeOf(e, REQUESTER), request.id)).toBe(true);
+
+    // A stale Home (or a forged click) is refused, and the republished Home says so.
+    const before = e.slack.callsOf('views.publish').length;
+    await e.client.homeAction(APPROVER_A, { action_id: 'bg_done', value: request.id });
+    const republished = await waitFor('the Home republished', () => e.slack.callsOf('views.publish')[before]);
+    expect(republished.args.user_id).toBe(APPROVER_A);
+    expect(JSON.stringify(republished.args.view)).toContain(
+      'Not done: only the requester or an approver can end the window.',
+    );
+    expect((await stateOf(e, request.id)).state).toBe('active');
+  });
+
   it("offers every rule's durations in the modal and refuses what the account's rule does not allow", async () => {
     const e = await start();
     await e.client.command(REQUESTER, '');
@@ -251,9 +296,62 @@ describe('approver routing by policy file', () => {
     expect(allowed.route?.rule).toBe('production');
   });
 
-  it("refuses with a field error when the account's OU cannot be read", async () => {
+  it('routes by the OU even when ListParents answers an empty first page with a NextToken', async () => {
     const e = await start();
-    e.aws.failNext('ListParents', 'AccessDeniedException', { status: 400 });
+    e.aws.options.listParentsEmptyFirstPage = true;
+    const request = await submitRequest(e, { account: PROD_ACCOUNT, duration: '900', justification: 'x' });
+    expect(request.route?.rule).toBe('production');
+    expect(request.route?.matched).toEqual({ kind: 'ou', id: PROD_OU });
+  });
+
+  it('warms the OUs with the account list: a submission then makes no ListParents call', async () => {
+    const e = await start();
+    // The management account, members 1, 2, 3 and 5 (4 is routed by its own rule), TEAM_OU and PROD_OU.
+    await waitFor('the OUs read at start-up', () => e.aws.callsOf('ListParents').length === 7);
+    const request = await submitRequest(e, { account: PROD_ACCOUNT, duration: '900', justification: 'x' });
+    expect(request.route?.rule).toBe('production');
+    expect(e.aws.callsOf('ListParents')).toHaveLength(7);
+  });
+
+  it('answers the modal within 2 s with "try again" while ListParents is slow, and routes once it is known', async () => {
+    const e = await start({}, (fake) => fake.delay('ListParents', 2500));
+    const submit = async () => {
+      const began = Date.now();
+      const res = await e.client.viewSubmission(REQUESTER, {
+        callback_id: 'bg_request',
+        values: modalValues({ account: PROD_ACCOUNT, duration: '900', justification: 'x' }),
+      });
+      return { res, ms: Date.now() - began };
+    };
+    const slow = await submit();
+    expect(slow.ms).toBeLessThan(2000);
+    expect(slow.res.json()).toMatchObject({
+      errors: { account: expect.stringMatching(/Try again in a moment/) },
+    });
+    expect(await e.bot.workflow.list()).toEqual([]);
+    // The lookups go on and fill the cache: a later submission is routed at once.
+    e.aws.delay('ListParents', 0);
+    await waitFor(
+      'the OUs read',
+      async () => {
+        const again = await submit();
+        return again.res.body === '' ? again : undefined;
+      },
+      15_000,
+    );
+    const [request] = await e.bot.workflow.list();
+    expect(request?.route?.rule).toBe('production');
+  });
+
+  it("refuses with a field error when the account's OU cannot be read", async () => {
+    // Refused to the warming at start-up (the management account and members 1, 2, 3, 5), and once more.
+    const e = await start({}, (fake) =>
+      fake.failNext('ListParents', 'AccessDeniedException', { status: 400, times: 6 }),
+    );
+    await waitFor(
+      'the warming refused',
+      () => e.aws.refused.filter((r) => r.includes('ListParents')).length === 5,
+    );
     const res = await e.client.viewSubmission(REQUESTER, {
       callback_id: 'bg_request',
       values: modalValues({ account: PROD_ACCOUNT, duration: '900', justification: 'x' }),

@@ -19,7 +19,14 @@ import { createLogger } from '../../src/log.js';
 import { seedMembers } from '../fakes/aws/sample-org.js';
 import { FakeAws } from '../fakes/aws/server.js';
 import { FakeSlack } from '../fakes/slack/server.js';
-import { APPROVER_A, BOT_TOKEN, botEnvironment } from '../support/bot-env.js';
+import {
+  APPROVER_A,
+  APPROVER_B,
+  APPROVER_GROUP,
+  BOT_TOKEN,
+  botEnvironment,
+  OUTSIDER,
+} from '../support/bot-env.js';
 
 let aws: FakeAws;
 let slack: FakeSlack;
@@ -33,6 +40,7 @@ beforeAll(async () => {
   aws = await FakeAws.start();
   seedMembers(aws, 2, 0);
   slack = await FakeSlack.start({ tokens: [BOT_TOKEN] });
+  slack.groups.set(APPROVER_GROUP, [APPROVER_B]);
   home = mkdtempSync(join(tmpdir(), 'bg-startup-home-'));
 });
 afterAll(async () => {
@@ -274,6 +282,83 @@ describe('AWS credentials', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe('0');
     expect(run.stdout()).toContain('shutting down: finishing running jobs');
+  });
+});
+
+describe('approver routing, checked against Slack and AWS before anything starts', () => {
+  const PROD_GROUP = 'SPRODAPPR01';
+  const GUEST = 'UGUEST00001';
+
+  function policy(text: string): string {
+    const file = join(mkdtempSync(join(tmpdir(), 'bg-startup-policy-')), 'policy.yaml');
+    writeFileSync(file, text);
+    return file;
+  }
+
+  it('refuses BREAKGLASS_APPROVERS that is a user group of one person', async () => {
+    const own = await FakeSlack.start({ tokens: [BOT_TOKEN] });
+    try {
+      own.groups.set(APPROVER_GROUP, [APPROVER_B]);
+      const result = await refusedStart(
+        environment({ BREAKGLASS_APPROVERS: APPROVER_GROUP }, { slack: own }),
+      );
+      expectPlainRefusal(result);
+      expect(result.lines).toEqual([
+        `slack: the rule "default" (BREAKGLASS_APPROVERS) reaches only one person who may approve (${APPROVER_B}): user group ${APPROVER_GROUP} has 1 member (guests, deactivated users and bots do not count); two different people must approve, so add members to the group or list more approvers`,
+      ]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('lists every problem of the policy file at once: a group without two full members, an OU and an account that do not exist', async () => {
+    const own = await FakeSlack.start({ tokens: [BOT_TOKEN] });
+    aws.placeIn('200000000001', 'ou-ab12-prod1234');
+    try {
+      own.groups.set(APPROVER_GROUP, [APPROVER_B]);
+      // A guest does not count: the group reaches one person.
+      own.groups.set(PROD_GROUP, [OUTSIDER, GUEST]);
+      own.guests.set(GUEST, 'multi-channel');
+      const file = policy(
+        [
+          'rules:',
+          '  - name: production',
+          '    match: { ous: [ou-ab12-prod1234, ou-ab12-prod1243] }',
+          `    approvers: { groups: [${PROD_GROUP}] }`,
+          '  - name: payments',
+          '    match: { accounts: ["200000000001", "299999999999"] }',
+          `    approvers: { users: [${APPROVER_A}, ${APPROVER_B}] }`,
+          '',
+        ].join('\n'),
+      );
+      const result = await refusedStart(environment({ BREAKGLASS_POLICY: file }, { slack: own }));
+      expectPlainRefusal(result);
+      const fallsTo = 'a mistyped id never matches, so these accounts would be decided by the default rule';
+      expect(result.lines).toEqual([
+        `config: BREAKGLASS_POLICY rules[1] (payments).match.accounts: 299999999999 is not an account of the organization; ${fallsTo}`,
+        `config: BREAKGLASS_POLICY rules[0] (production).match.ous: ou-ab12-prod1243 is not an OU of the organization; ${fallsTo}`,
+        `slack: the rule "production" (BREAKGLASS_POLICY rules[0].approvers) reaches only one person who may approve (${OUTSIDER}): user group ${PROD_GROUP} has 2 members (guests, deactivated users and bots do not count); two different people must approve, so add members to the group or list more approvers`,
+      ]);
+    } finally {
+      aws.org.parents.delete('200000000001');
+      await own.close();
+    }
+  });
+
+  it('starts anyway, and warns, when Slack does not answer the group lookup', async () => {
+    const own = await FakeSlack.start({ tokens: [BOT_TOKEN] });
+    try {
+      own.failNext('usergroups.users.list', 'service_unavailable');
+      const run = startMain(environment({}, { slack: own }));
+      await run.started;
+      expect(run.stdout()).toMatch(
+        /"level":40.*could not check that the rule \\"default\\" \(BREAKGLASS_APPROVERS\) reaches two different approvers \(Slack did not answer: usergroups.users.list SAPPROVERS1: service_unavailable\)/,
+      );
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe('0');
+    } finally {
+      await own.close();
+    }
   });
 });
 

@@ -204,7 +204,13 @@ describe('messages and views the bot sends', () => {
   it('the deny modal and the App Home', () => {
     expect(renderView(denyModal('BG-1'))).toContain('│   [ ... ]  (multi-line text, at most 500 characters)');
     const home = renderView(
-      homeView({ isApprover: true, toApprove: [], active: [request({ state: 'active' })], recent: [] }),
+      homeView({
+        isApprover: true,
+        toApprove: [],
+        active: [request({ state: 'active' })],
+        recent: [],
+        mayEnd: [],
+      }),
       { names: NAMES },
     );
     expect(home[0]).toMatch(/^┌─ App Home/);

@@ -151,8 +151,8 @@ export async function doneClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
   const user = args.body.user.id;
   const reply = await deps.workflow.actions.finish(args.action.value ?? '', user);
   if (args.body.container?.type === 'view') {
-    // The App Home: no response_url there; the republished tab shows what happened.
-    await publishHome(args.client, deps, user);
+    // The App Home: no response_url there; the republished tab shows what happened, and a refusal.
+    await publishHome(args.client, deps, user, reply.ok ? undefined : reply.text);
     return;
   }
   if (reply.ok) await replace(args, deps, finishedReplacement(reply.request, reply.text));

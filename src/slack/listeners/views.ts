@@ -22,7 +22,10 @@ function read(values: Values, block: string, action: string): string | undefined
 
 /**
  * Validation answers in the modal itself (field errors), so it runs before the
- * ack: it reads only the database and the cached account list, no AWS calls.
+ * ack: it reads the database, the cached account list and, with a policy file,
+ * the account's OUs, cached and warmed with the account list. An OU lookup that
+ * is still running is waited for at most ROUTING_LOOKUP_TIMEOUT_MS (1.5 s), then
+ * the submission gets a "try again" field error.
  */
 export async function requestSubmitted(args: ViewArgs, deps: SlackDeps): Promise<void> {
   const { ack, body, view } = args;

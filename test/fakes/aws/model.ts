@@ -82,6 +82,12 @@ export interface FakeAwsBehaviour {
   staleAuditReads: number;
   /** the next `sessions` root sessions expire after `afterCalls` calls: later calls get ExpiredToken */
   expiringRootSessions: { afterCalls: number; sessions: number } | null;
+  /**
+   * ListParents answers a first page with no parent and a NextToken, as AWS may
+   * ("List* operations can occasionally return an empty set of results even when
+   * there are more results available"); the token's page has the parent.
+   */
+  listParentsEmptyFirstPage: boolean;
 }
 
 export function defaultBehaviour(): FakeAwsBehaviour {
@@ -90,6 +96,7 @@ export function defaultBehaviour(): FakeAwsBehaviour {
     omitAccountPasswordPresent: false,
     staleAuditReads: 0,
     expiringRootSessions: null,
+    listParentsEmptyFirstPage: false,
   };
 }
 

@@ -61,16 +61,59 @@ export function handleOrganizations(state: FakeAwsState, req: FakeRequest): unkn
       if (!isManagement && !org.delegatedAdministrators.includes(org.caller.accountId))
         throw accessDenied(req);
       const child = stringParam(req, 'ChildId');
-      const known =
-        state.accounts.has(child) || [...org.parents.values()].includes(child) || org.parents.has(child);
+      const known = state.accounts.has(child) || organizationalUnits(state).has(child);
       if (!known)
         throw new AwsFault(
           'ChildNotFoundException',
           "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.",
         );
+      const token = req.json.NextToken;
+      const pageToken = `parents-of-${child}`;
+      if (token !== undefined && token !== pageToken) throw invalidNextToken();
+      if (state.options.listParentsEmptyFirstPage && token === undefined) {
+        return { Parents: [], NextToken: pageToken };
+      }
       const parent = org.parents.get(child);
       return {
         Parents: [parent ? { Id: parent, Type: 'ORGANIZATIONAL_UNIT' } : { Id: org.rootId, Type: 'ROOT' }],
+      };
+    }
+    case 'DescribeOrganizationalUnit': {
+      if (!isManagement && !org.delegatedAdministrators.includes(org.caller.accountId))
+        throw accessDenied(req);
+      const id = stringParam(req, 'OrganizationalUnitId');
+      if (!/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/.test(id)) {
+        throw new AwsFault(
+          'InvalidInputException',
+          "1 validation error detected: Value at 'organizationalUnitId' failed to satisfy constraint: Member must satisfy regular expression pattern: ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$",
+        );
+      }
+      if (!organizationalUnits(state).has(id)) {
+        throw new AwsFault(
+          'OrganizationalUnitNotFoundException',
+          "We can't find an OU with the OrganizationalUnitId that you specified.",
+        );
+      }
+      return {
+        OrganizationalUnit: {
+          Id: id,
+          Arn: `arn:aws:organizations::${org.managementAccountId}:ou/${org.id}/${id}`,
+          Name: id,
+        },
+      };
+    }
+    case 'ListRoots': {
+      if (!isManagement && !org.delegatedAdministrators.includes(org.caller.accountId))
+        throw accessDenied(req);
+      return {
+        Roots: [
+          {
+            Id: org.rootId,
+            Arn: `arn:aws:organizations::${org.managementAccountId}:root/${org.id}/${org.rootId}`,
+            Name: 'Root',
+            PolicyTypes: [],
+          },
+        ],
       };
     }
     case 'ListAWSServiceAccessForOrganization': {
@@ -84,6 +127,23 @@ export function handleOrganizations(state: FakeAwsState, req: FakeRequest): unkn
     default:
       throw new AwsFault('InvalidAction', `Unknown operation ${req.action}`);
   }
+}
+
+/** The OUs of the organization: every ou-… placed under another, or holding an account or OU. */
+function organizationalUnits(state: FakeAwsState): Set<string> {
+  const ous = new Set<string>();
+  for (const [child, parent] of state.org.parents) {
+    if (child.startsWith('ou-')) ous.add(child);
+    ous.add(parent);
+  }
+  return ous;
+}
+
+function invalidNextToken(): AwsFault {
+  return new AwsFault(
+    'InvalidInputException',
+    'You provided an invalid value for the NextToken parameter (INVALID_PAGINATION_TOKEN).',
+  );
 }
 
 function accountJson(state: FakeAwsState, account: FakeAccount | undefined): Record<string, unknown> {

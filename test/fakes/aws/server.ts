@@ -68,6 +68,8 @@ export class FakeAws implements FakeAwsState {
 
   private readonly server: Server;
   private faults: InjectedFault[] = [];
+  /** action -> extra latency before answering it (`delay`) */
+  private readonly actionDelays = new Map<string, number>();
   private tokens = Number.POSITIVE_INFINITY;
   private lastRefill = Date.now();
 
@@ -155,6 +157,12 @@ export class FakeAws implements FakeAwsState {
     });
   }
 
+  /** Answer every later call of `action` only after `ms` more (0: no longer delayed). */
+  delay(action: string, ms: number): void {
+    if (ms > 0) this.actionDelays.set(action, ms);
+    else this.actionDelays.delete(action);
+  }
+
   /** Calls whose action is `action`, as recorded in `calls`. */
   callsOf(action: string): string[] {
     return this.calls.filter((c) => c.split('@')[0]?.endsWith(`:${action}`));
@@ -193,6 +201,8 @@ export class FakeAws implements FakeAwsState {
       headers: req.headers,
     };
     if (scope) this.requests.push({ service, action, region, host: req.headers.host ?? '' });
+    const delayMs = this.actionDelays.get(action);
+    if (delayMs) await sleep(delayMs);
 
     try {
       if (!scope)

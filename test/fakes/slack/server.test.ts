@@ -219,7 +219,14 @@ describe('programmed failures', () => {
     await expect(client.auth.test()).resolves.toMatchObject({ ok: true });
   });
 
+  it('answers no_such_subteam for a user group the workspace does not have', async () => {
+    await expect(client.usergroups.users.list({ usergroup: 'SNOSUCH01' })).rejects.toMatchObject({
+      data: { ok: false, error: 'no_such_subteam' },
+    });
+  });
+
   it('answers a delayed call late, keeping its arrival time', async () => {
+    slack.groups.set('S1', []);
     slack.delayNext('usergroups.users.list', 200);
     const started = Date.now();
     await expect(client.usergroups.users.list({ usergroup: 'S1' })).resolves.toMatchObject({ ok: true });

@@ -690,8 +690,11 @@ export class FakeSlack {
           },
         };
       }
-      case 'usergroups.users.list':
-        return { ok: true, users: this.groups.get(String(args.usergroup)) ?? [] };
+      case 'usergroups.users.list': {
+        // A group the workspace does not have is an error, not an empty group.
+        const users = this.groups.get(String(args.usergroup));
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      }
       default:
         return { ok: true };
     }

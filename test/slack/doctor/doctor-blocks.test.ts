@@ -26,12 +26,12 @@ describe('doctor blocks', () => {
   });
 
   it('the App Home section fits a home view next to the rest, and says when none ran yet', () => {
-    const overview = { isApprover: true, toApprove: [], active: [], recent: [] };
-    const view = homeView(overview, { last: { at: 0, checks: manyChecks(300) } });
+    const overview = { isApprover: true, toApprove: [], active: [], recent: [], mayEnd: [] };
+    const view = homeView(overview, { doctor: { last: { at: 0, checks: manyChecks(300) } } });
     expect(refuseView(view)).toBeUndefined();
     expect(JSON.stringify(doctorHomeBlocks(undefined))).toContain('has not finished a run yet');
-    expect(JSON.stringify(homeView({ ...overview, isApprover: false }, { last: undefined }))).not.toContain(
-      'Setup check',
-    );
+    expect(
+      JSON.stringify(homeView({ ...overview, isApprover: false }, { doctor: { last: undefined } })),
+    ).not.toContain('Setup check');
   });
 });
