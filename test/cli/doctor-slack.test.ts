@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/program.js';
+import { MANIFEST_BOT_SCOPES } from '../../src/slack/doctor/manifest-scopes.js';
 import { memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { FakeAws } from '../fakes/aws/server.js';
 import { FakeSlack } from '../fakes/slack/server.js';
@@ -50,7 +51,7 @@ describe('breakglass doctor, Slack side', () => {
     expect(await run(io, SLACK_ENV())).toBe(0);
     const out = io.stdout.join('\n');
     expect(out).toContain('PASS  Bot in the approvals channel: the bot is in #capprovals1 (CAPPROVALS1)');
-    expect(out).toContain('PASS  Granted scopes: all 8 scopes of manifest.yml');
+    expect(out).toContain(`PASS  Granted scopes: all ${MANIFEST_BOT_SCOPES.length} scopes of manifest.yml`);
     expect(out).toContain('PASS  Two approvers (rule default): 2 can approve');
     expect(out).toContain('WARN  App Home: not checked: the CLI does not publish Home tabs');
     expect(out).toContain('fix: check by hand: https://api.slack.com/apps → App Home');

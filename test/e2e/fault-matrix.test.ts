@@ -85,6 +85,9 @@ describe('SIGKILL at every step boundary', () => {
     expect(aws.account(ACCOUNT).root).toMatchObject({ loginProfile: null, accessKeys: [], mfaDevices: [] });
     await waitFor('the cleanup announcement', () => (delivered(CHANNEL, 'is closed') ? true : undefined));
     expect(delivered(CHANNEL, 'is closed')).toBe(1);
+    await waitFor('the grant DM', () =>
+      delivered(REQUESTER, 'Root password recovery is enabled') ? true : undefined,
+    );
     expect(delivered(REQUESTER, 'Root password recovery is enabled')).toBe(1);
     expect(second.child.exitCode).toBeNull();
     second.child.kill('SIGTERM');

@@ -209,7 +209,7 @@ describe('messages and views the bot sends', () => {
         toApprove: [],
         active: [request({ state: 'active' })],
         recent: [],
-        mayEnd: [],
+        mayEnd: ['BG-ABCDEF'],
       }),
       { names: NAMES },
     );
