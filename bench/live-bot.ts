@@ -54,6 +54,8 @@ export async function startLiveBot(options: {
     BREAKGLASS_DURATIONS: options.durations,
     BREAKGLASS_REMIND_BEFORE: '1s',
     BREAKGLASS_TICK: options.tick,
+    // No scheduled org-wide audit unless a test or run asks for one (drift detection).
+    BREAKGLASS_AUDIT_EVERY: 'off',
     BREAKGLASS_CLEANUP_RETRY: '1s',
     BREAKGLASS_JOB_LEASE: '10s',
   });

@@ -76,6 +76,8 @@ const env = {
   BREAKGLASS_DURATIONS: SHORT.durations,
   BREAKGLASS_REMIND_BEFORE: SHORT.remindBefore,
   BREAKGLASS_TICK: SHORT.tick,
+  // No scheduled org-wide audit unless a test or run asks for one (drift detection).
+  BREAKGLASS_AUDIT_EVERY: 'off',
   BREAKGLASS_DB: join(mkdtempSync(join(tmpdir(), 'breakglass-demo-')), 'demo.db'),
 };
 Object.assign(process.env, env);

@@ -274,6 +274,8 @@ export async function startBot({
       pendingTtlSeconds: config.pendingTtlSeconds,
       cleanupRetryBaseMs: config.cleanupRetryBaseMs,
       dryRun: config.dryRun,
+      ...(config.auditEveryMs !== undefined ? { auditEveryMs: config.auditEveryMs } : {}),
+      driftRemindMs: config.driftRemindMs,
     },
     wake: () => scheduler.wake(),
     wakeOutbox: () => delivery.wake(),
@@ -321,6 +323,8 @@ export async function startBot({
     log.error({ err: error.message, code: (error as { code?: string }).code }, 'Slack listener failed');
   });
 
+  // The scheduled org-wide audit (drift detection): one fixed job per deployment; a restart keeps its time.
+  await workflow.orgAudits.drift.ensureSchedule();
   // Overdue jobs (cleanups due while the bot was down) run now, on the first tick, whether
   // or not Slack can be reached yet (Socket Mode waits for Slack's hello below).
   scheduler.start();

@@ -61,6 +61,8 @@ export async function serve(dir: string, options: { port: number; keep: boolean 
     BREAKGLASS_APPROVERS: `${PEOPLE.bob},${APPROVER_GROUP}`,
     BREAKGLASS_DURATIONS: '30m,1h,2h',
     BREAKGLASS_TICK: '1s',
+    // No scheduled org-wide audit unless a test or run asks for one (drift detection).
+    BREAKGLASS_AUDIT_EVERY: 'off',
     BREAKGLASS_DB: dbFile,
   };
   Object.assign(process.env, env);

@@ -5,6 +5,7 @@ import { ConfigError } from '../config/app-config.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDeleteCredentials } from './commands/delete-credentials.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerDrift } from './commands/drift.js';
 import { registerHistory } from './commands/history.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerStoreCommands } from './commands/store.js';
@@ -44,6 +45,7 @@ export function buildProgram(
   registerDoctor(program, io, context);
   registerAudit(program, io, context);
   registerDeleteCredentials(program, io, context);
+  registerDrift(program, io, context);
   registerStoreCommands(program, io, context);
   registerHistory(program, io, context);
   registerPolicy(program, io, context);

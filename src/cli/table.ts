@@ -82,7 +82,7 @@ export function displayWidth(text: string): number {
 }
 
 /** Control characters (escape sequences from typed input among them) would redraw the terminal. */
-function clean(text: string): string {
+export function clean(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
   return text.replace(/\t/g, ' ').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '');
 }

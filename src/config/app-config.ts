@@ -3,7 +3,7 @@
  * problem is reported at once, one line each, so a deploy is fixed in one go.
  */
 import { z } from 'zod';
-import { parseDuration } from '../domain/durations.js';
+import { parseDuration, parseInterval } from '../domain/durations.js';
 import type { Policy } from '../domain/policy.js';
 import { TASK_KINDS, type TaskKind } from '../domain/request.js';
 import { loadPolicyFile } from './policy-file.js';
@@ -18,6 +18,24 @@ const duration = (name: string, fallback: string) =>
         ctx.addIssue({
           code: 'custom',
           message: `${name} must be a duration such as 30s, 10m or 1h (got "${text}")`,
+        });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+
+/** A long interval (`24h`, `7d`, `90m`), or `off` when `offAllowed` (undefined then). */
+const interval = (name: string, fallback: string, offAllowed: boolean) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      if (offAllowed && text.trim().toLowerCase() === 'off') return undefined;
+      const seconds = parseInterval(text);
+      if (seconds === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a duration such as 30m, 24h or 7d${offAllowed ? ', or off' : ''} (got "${text}")`,
         });
         return z.NEVER;
       }
@@ -183,6 +201,8 @@ const schema = z.object({
   BREAKGLASS_TICK: duration('BREAKGLASS_TICK', '5s'),
   BREAKGLASS_CLEANUP_RETRY: duration('BREAKGLASS_CLEANUP_RETRY', '30s'),
   BREAKGLASS_JOB_LEASE: duration('BREAKGLASS_JOB_LEASE', '60s'),
+  BREAKGLASS_AUDIT_EVERY: interval('BREAKGLASS_AUDIT_EVERY', '24h', true),
+  BREAKGLASS_DRIFT_REMIND: interval('BREAKGLASS_DRIFT_REMIND', '7d', false),
   BREAKGLASS_DB: z.string().min(1, 'BREAKGLASS_DB must not be empty').default('./data/breakglass.db'),
   BREAKGLASS_STORE: z
     .enum(['sqlite', 'dynamodb'], { message: 'BREAKGLASS_STORE must be sqlite or dynamodb' })
@@ -228,6 +248,10 @@ export interface AppConfig {
   cleanupRetryBaseMs: number;
   /** how long a claimed job is held; a killed process's job runs again after this */
   jobLeaseMs: number;
+  /** the scheduled org-wide audit (drift detection), every this long; undefined: off */
+  auditEveryMs: number | undefined;
+  /** a drift still present this long after its alert is alerted again */
+  driftRemindMs: number;
   /** the SQLite file (BREAKGLASS_DB), used when the store is SQLite */
   dbFile: string;
   store: StoreConfig;
@@ -300,6 +324,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tickMs: e.BREAKGLASS_TICK * 1000,
     cleanupRetryBaseMs: e.BREAKGLASS_CLEANUP_RETRY * 1000,
     jobLeaseMs: e.BREAKGLASS_JOB_LEASE * 1000,
+    auditEveryMs: e.BREAKGLASS_AUDIT_EVERY === undefined ? undefined : e.BREAKGLASS_AUDIT_EVERY * 1000,
+    driftRemindMs: (e.BREAKGLASS_DRIFT_REMIND ?? 7 * 86_400) * 1000,
     dbFile: e.BREAKGLASS_DB,
     store:
       e.BREAKGLASS_STORE === 'dynamodb' && e.BREAKGLASS_TABLE

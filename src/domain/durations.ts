@@ -16,6 +16,16 @@ export function parseDuration(text: string): number | undefined {
   return consumed === input.length && total > 0 ? total : undefined;
 }
 
+/**
+ * Seconds of a long interval (the audit schedule, drift reminders): a duration
+ * as above, or whole days (`7d`); undefined otherwise.
+ */
+export function parseInterval(text: string): number | undefined {
+  const days = /^(\d+)\s*d$/i.exec(text.trim());
+  if (days) return Number(days[1]) > 0 ? Number(days[1]) * 86_400 : undefined;
+  return parseDuration(text);
+}
+
 /** 5400 -> "1h 30m"; 45 -> "45s". */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));

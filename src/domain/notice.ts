@@ -1,4 +1,5 @@
 /** Something worth telling people about a request. Stored in the outbox, rendered by the Slack layer. */
+import type { DriftAlert, PresentCredentials } from './drift.js';
 import type { BreakglassRequest } from './request.js';
 
 export type Notice =
@@ -78,10 +79,27 @@ export type Delivery =
    * whole: a CSV of thousands of accounts would exceed DynamoDB's 400 KB item).
    */
   | { to: 'file'; file: { source: 'org-audit-csv'; filename: string; title: string } }
+  /**
+   * Root credentials outside a window on one account (new, changed, or a
+   * reminder), in the thread of the scheduled audit's summary (the outbox key
+   * is that audit's id), with a "Clean up" button.
+   */
+  | { to: 'drift-alert'; alert: DriftAlert }
+  /** A drift that disappeared, told in the thread of the audit that last alerted it. */
+  | { to: 'drift-resolved'; resolved: DriftResolution }
   | { to: 'thread'; notice: Notice }
   | { to: 'channel'; notice: Notice }
   | { to: 'dm'; userId: string; notice: Notice }
   | { to: 'reply'; reply: ClickReply };
+
+export interface DriftResolution {
+  accountId: string;
+  name: string;
+  /** what the last alert listed */
+  present: PresentCredentials;
+  /** the org-wide audit in whose thread it was alerted */
+  alertRunId: string;
+}
 
 /** The approvals channel, as a delivery target (DMs are targeted by user id). */
 // Stryker disable next-line StringLiteral: any text that is no Slack user id serves as the channel's target
@@ -107,6 +125,10 @@ export function describeDelivery(delivery: Delivery): string {
       return `${delivery.to === 'audit-post' ? 'post' : 'update'} org-wide audit summary`;
     case 'file':
       return `file ${delivery.file.filename}`;
+    case 'drift-alert':
+      return `drift alert (${delivery.alert.kind}) for ${delivery.alert.accountId}`;
+    case 'drift-resolved':
+      return `drift resolved for ${delivery.resolved.accountId}`;
     case 'reply':
       return delivery.reply.replaceOriginal ? 'reply replacing the message clicked' : 'reply to a click';
     default:

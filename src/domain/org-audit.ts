@@ -4,6 +4,7 @@
  * the CSV is regenerated from the rows), the summary's counts, and when a run
  * will finish. Pure.
  */
+import type { PresentCredentials } from './drift.js';
 
 /** One account's result, flat: what the CSV shows, in Slack and in the CLI alike. */
 export interface OrgAuditRow {
@@ -22,6 +23,8 @@ export interface OrgAuditRow {
   detail: string;
   /** the break-glass request whose window was open when the account was audited: its credentials are expected */
   openWindow: string;
+  /** what is present, with its dates (for drift alerts; not a CSV column) */
+  present?: PresentCredentials;
 }
 
 /** The CSV's columns, in order (the header row). */
@@ -41,7 +44,10 @@ export const ORG_AUDIT_COLUMNS: readonly (keyof OrgAuditRow)[] = [
 export interface OrgAuditRun {
   /** `OA-…`: also the outbox key of its notices and the request id of its job */
   id: string;
+  /** a Slack user id, or "scheduler" for a scheduled run */
   requestedBy: string;
+  /** a scheduled run (BREAKGLASS_AUDIT_EVERY): no progress in Slack; drift alerts at its end */
+  scheduled?: boolean;
   /** epoch ms */
   startedAt: number;
   state: 'running' | 'done';

@@ -21,6 +21,8 @@ export const ACTIONS = {
   viewPolicy: 'bg_view_policy',
   showMailbox: 'bg_show_mailbox',
   readAgain: 'bg_read_again',
+  /** a drift alert's Clean up (value: the account id) */
+  driftCleanup: 'bg_drift_cleanup',
 } as const;
 
 /** Input blocks of the request modal; field errors are keyed by these. */

@@ -5,9 +5,13 @@
  * the upload, files.completeUploadExternal with channel_id and thread_ts).
  * Uses the delivery worker's own client: no retries of its own, a timeout.
  */
+import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
+import type { DriftAlert } from '../domain/drift.js';
+import type { DriftResolution } from '../domain/notice.js';
 import type { Logger } from '../log.js';
 import type { NoticeRef, OrgAuditView, ReportAnnouncer } from '../workflow/ports.js';
+import { driftAlertMessage, driftResolvedMessage } from './blocks/drift.js';
 import { orgAuditMessage } from './blocks/org-audit.js';
 import { toDeliveryError } from './delivery-errors.js';
 import { EarlierPosts } from './earlier-posts.js';
@@ -52,6 +56,42 @@ export class SlackReportAnnouncer implements ReportAnnouncer {
     if (!message) return;
     await this.send(() =>
       this.client.chat.update({ channel: message.channel, ts: message.ts, ...orgAuditMessage(view) }),
+    );
+  }
+
+  async driftAlert(
+    where: { channel?: string; threadTs?: string },
+    alert: DriftAlert,
+    ref?: NoticeRef,
+  ): Promise<void> {
+    await this.postInThread(where, driftAlertMessage(alert), ref);
+  }
+
+  async driftResolved(
+    where: { channel?: string; threadTs?: string },
+    resolved: DriftResolution,
+    ref?: NoticeRef,
+  ): Promise<void> {
+    await this.postInThread(where, driftResolvedMessage(resolved), ref);
+  }
+
+  /** A reply in a thread (or a top-level message without one), once even when retried after a lost answer. */
+  private async postInThread(
+    where: { channel?: string; threadTs?: string },
+    message: { text: string; blocks: KnownBlock[] },
+    ref?: NoticeRef,
+  ): Promise<void> {
+    const channel = where.channel ?? this.channelId;
+    const place = where.threadTs ? { channel, threadTs: where.threadTs } : { channel };
+    if (await this.earlier.find(place, ref)) return;
+    await this.send(() =>
+      this.client.chat.postMessage({
+        channel,
+        ...(where.threadTs ? { thread_ts: where.threadTs } : {}),
+        ...message,
+        ...(ref ? { metadata: noticeMetadata(ref) } : {}),
+        unfurl_links: false,
+      }),
     );
   }
 

@@ -6,11 +6,13 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DriftRecord } from '../domain/drift.js';
 import type { Delivery } from '../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
 import { DynamoAudit } from './dynamodb/audit.js';
 import type { TableContext, WriteOp } from './dynamodb/context.js';
+import { DynamoDrift } from './dynamodb/drift.js';
 import { cancellationCodes, conflictPause } from './dynamodb/errors.js';
 import { DynamoJobs } from './dynamodb/jobs.js';
 import { DynamoOrgAudits } from './dynamodb/org-audits.js';
@@ -21,6 +23,7 @@ import { MAX_TRANSACTION_ITEMS } from './dynamodb/table.js';
 import type {
   AuditEntry,
   DeliveryBacklog,
+  DriftChange,
   Job,
   JobKind,
   OutboxItem,
@@ -44,6 +47,7 @@ export class DynamoDbStore implements Store {
   private readonly outbox: DynamoOutbox;
   private readonly audit: DynamoAudit;
   private readonly orgAudits: DynamoOrgAudits;
+  private readonly drift: DynamoDrift;
 
   private constructor(
     private readonly client: DynamoDBClient,
@@ -56,6 +60,7 @@ export class DynamoDbStore implements Store {
     this.outbox = new DynamoOutbox(this.t);
     this.audit = new DynamoAudit(this.t);
     this.orgAudits = new DynamoOrgAudits(this.t);
+    this.drift = new DynamoDrift(this.t);
   }
 
   /**
@@ -120,6 +125,18 @@ export class DynamoDbStore implements Store {
 
   scheduleJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<void> {
     return this.jobs.schedule(job);
+  }
+
+  ensureJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean> {
+    return this.jobs.ensure(job);
+  }
+
+  driftRecords(): Promise<DriftRecord[]> {
+    return this.drift.records();
+  }
+
+  saveDrift(change: DriftChange, key: string, notify: Delivery[]): Promise<void> {
+    return this.drift.save(change, key, notify);
   }
 
   cancelJobs(requestId: string, kinds?: JobKind[]): Promise<void> {

@@ -6,12 +6,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { DriftRecord } from '../domain/drift.js';
 import { type Delivery, deliveryTarget } from '../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
 import type {
   AuditEntry,
   DeliveryBacklog,
+  DriftChange,
   Job,
   JobKind,
   OutboxItem,
@@ -107,6 +109,14 @@ CREATE TABLE IF NOT EXISTS org_audit_rows (
 );
 `;
 
+/** Schema version 3: drift records, one per account with root credentials outside a window. */
+const SCHEMA_V3 = `
+CREATE TABLE IF NOT EXISTS drift (
+  account_id TEXT PRIMARY KEY,
+  body TEXT NOT NULL
+);
+`;
+
 /**
  * Forward migrations, in order: entry i takes a database from `user_version` i
  * to i + 1. Append, never edit: a database is never migrated backward.
@@ -114,6 +124,7 @@ CREATE TABLE IF NOT EXISTS org_audit_rows (
 const MIGRATIONS: ((db: Database.Database) => void)[] = [
   (db) => db.exec(SCHEMA_V1),
   (db) => db.exec(SCHEMA_V2),
+  (db) => db.exec(SCHEMA_V3),
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */
@@ -340,6 +351,34 @@ export class SqliteStore implements Store {
       `INSERT INTO jobs (request_id, kind, due_at) VALUES (?, ?, ?)
          ON CONFLICT (request_id, kind) WHERE done = 0 DO UPDATE SET due_at = excluded.due_at, claimed_by = NULL, claimed_until = NULL`,
     ).run(job.requestId, job.kind, job.dueAt);
+  }
+
+  async ensureJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean> {
+    // The unique index on open jobs decides between replicas: the first insert wins, the rest change nothing.
+    const result = this.prepare(
+      `INSERT INTO jobs (request_id, kind, due_at) VALUES (?, ?, ?)
+         ON CONFLICT (request_id, kind) WHERE done = 0 DO NOTHING`,
+    ).run(job.requestId, job.kind, job.dueAt);
+    return result.changes === 1;
+  }
+
+  async driftRecords(): Promise<DriftRecord[]> {
+    return this.prepare<[], { body: string }>('SELECT body FROM drift ORDER BY account_id')
+      .all()
+      .map((r) => JSON.parse(r.body) as DriftRecord);
+  }
+
+  async saveDrift(change: DriftChange, key: string, notify: Delivery[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        if ('record' in change)
+          this.prepare(
+            'INSERT INTO drift (account_id, body) VALUES (?, ?) ON CONFLICT (account_id) DO UPDATE SET body = excluded.body',
+          ).run(change.record.accountId, JSON.stringify(change.record));
+        else this.prepare('DELETE FROM drift WHERE account_id = ?').run(change.resolved);
+        this.enqueueSync(key, notify);
+      })
+      .immediate();
   }
 
   async cancelJobs(requestId: string, kinds?: JobKind[]): Promise<void> {

@@ -2,6 +2,8 @@
  * Durable state behind one interface, so that a second backend (DynamoDB) can
  * follow the SQLite one. Every write that decides something is a compare-and-set.
  */
+
+import type { DriftRecord } from '../domain/drift.js';
 import type { Delivery } from '../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
@@ -14,7 +16,19 @@ export interface StoredRequest {
   message?: { channel: string; ts: string };
 }
 
-export type JobKind = 'preview' | 'execute' | 'nudge' | 'expire' | 'remind' | 'cleanup' | 'org-audit';
+export type JobKind =
+  | 'preview'
+  | 'execute'
+  | 'nudge'
+  | 'expire'
+  | 'remind'
+  | 'cleanup'
+  | 'org-audit'
+  /** the scheduled org-wide audit (one fixed job per deployment, see workflow/drift.ts) */
+  | 'audit-schedule';
+
+/** One account's drift record to store, or (resolved) to drop. */
+export type DriftChange = { record: DriftRecord } | { resolved: string };
 
 /**
  * What a request change causes, written in the same transaction: jobs to
@@ -85,6 +99,12 @@ export interface Store {
   }): Promise<StoredRequest[]>;
 
   scheduleJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<void>;
+  /**
+   * Schedules a job only if none of its request and kind is open; true when it
+   * did. A fixed job (the audit schedule) keeps its time across restarts and
+   * replicas: each replica ensures it at start-up, the first one wins.
+   */
+  ensureJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean>;
   /** Cancels pending jobs of a request (all kinds, or the ones given). */
   cancelJobs(requestId: string, kinds?: JobKind[]): Promise<void>;
   /** Atomically claims one due job for `leaseMs`; a crashed worker's claim lapses and the job runs again. */
@@ -154,6 +174,15 @@ export interface Store {
    */
   finishOrgAudit(id: string, at: number, notify: Delivery[], error?: string): Promise<boolean>;
   setOrgAuditMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
+
+  /** Every account's current drift record (root credentials alerted outside a window), by account id. */
+  driftRecords(): Promise<DriftRecord[]>;
+  /**
+   * Stores one account's drift record (or drops it when resolved) and enqueues
+   * its notices under `key` (the org-wide audit's id), together: an alert is
+   * never recorded without its notice, nor sent twice for one record.
+   */
+  saveDrift(change: DriftChange, key: string, notify: Delivery[]): Promise<void>;
 
   /** True the first time a key is seen (Slack redeliveries, double clicks), false after. */
   firstTime(key: string, now: number): Promise<boolean>;

@@ -22,6 +22,10 @@ export interface WorkflowSettings {
   pendingTtlSeconds: number;
   cleanupRetryBaseMs: number;
   dryRun: boolean;
+  /** the scheduled org-wide audit's interval (BREAKGLASS_AUDIT_EVERY); undefined: off */
+  auditEveryMs?: number;
+  /** a drift still present this long after its alert is alerted again (BREAKGLASS_DRIFT_REMIND; default 7 days) */
+  driftRemindMs?: number;
 }
 
 export interface WorkflowDeps {

@@ -107,6 +107,7 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     if (d.to === 'dm') return this.announcer.dm(d.userId, d.notice, ref);
     if (d.to === 'audit-post' || d.to === 'audit-update' || d.to === 'file')
       return this.sendReport(item, ref);
+    if (d.to === 'drift-alert' || d.to === 'drift-resolved') return this.sendDrift(item, ref);
     if (d.to === 'reply') {
       // Slack takes a response_url for 30 minutes; after that the clicker has moved on.
       if (this.now() < d.reply.expiresAt) return this.announcer.reply(d.reply);
@@ -140,6 +141,20 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     if (run.message) return reports.updateAudit({ run, rows });
     if (d.to === 'audit-post')
       await this.store.setOrgAuditMessage(run.id, await reports.postAudit({ run, rows }, ref));
+  }
+
+  /** A drift alert goes in the thread of its audit's summary; a resolution in the thread of the audit that alerted it. */
+  private async sendDrift(item: OutboxItem, ref: NoticeRef): Promise<void> {
+    const reports = this.options.reports;
+    if (!reports) throw new Error('bug: no report announcer for a drift notice');
+    const d = item.delivery;
+    const threadOf = async (runId: string) => {
+      const message = (await this.store.getOrgAudit(runId))?.message;
+      return message ? { channel: message.channel, threadTs: message.ts } : {};
+    };
+    if (d.to === 'drift-alert') return reports.driftAlert(await threadOf(item.requestId), d.alert, ref);
+    if (d.to === 'drift-resolved')
+      return reports.driftResolved(await threadOf(d.resolved.alertRunId), d.resolved, ref);
   }
 
   private heldUntil(target: string): number | undefined {

@@ -43,6 +43,9 @@ export class JobRunner {
       case 'org-audit':
         // `requestId` is the audit's id; a shutdown (signal) stops it between accounts, to resume later.
         return this.orgAudits.run(job.requestId, job.attempts, signal);
+      case 'audit-schedule':
+        // The scheduled org-wide audit (drift detection): one fixed job per deployment.
+        return this.orgAudits.startScheduled();
       case 'preview':
         return this.preview(job.requestId);
       case 'execute':

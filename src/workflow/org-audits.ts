@@ -20,6 +20,7 @@ import {
   summarize,
 } from '../domain/org-audit.js';
 import type { WorkflowCore } from './core.js';
+import { BUSY_RETRY_MS, DriftChecks } from './drift.js';
 
 /** Rows are stored at least this often while an audit runs (what a crash can cost: this much re-auditing). */
 const FLUSH_EVERY_MS = 500;
@@ -62,7 +63,11 @@ export function csvFile(run: OrgAuditRun): Delivery {
 }
 
 export class OrgAudits {
-  constructor(private readonly core: WorkflowCore) {}
+  readonly drift: DriftChecks;
+
+  constructor(private readonly core: WorkflowCore) {
+    this.drift = new DriftChecks(core);
+  }
 
   private get store() {
     return this.core.deps.store;
@@ -88,14 +93,38 @@ export class OrgAudits {
     return { started: true, run };
   }
 
+  /**
+   * The `audit-schedule` job: starts a scheduled audit (quiet in Slack: its summary is
+   * posted only when it has drift to alert). While another runs: a scheduled one
+   * schedules the next itself when it ends; one asked in Slack is waited for.
+   */
+  async startScheduled(): Promise<{ retryAt?: number }> {
+    if (this.core.deps.settings.auditEveryMs === undefined) return {};
+    const run: OrgAuditRun = {
+      id: newOrgAuditId(),
+      requestedBy: 'scheduler',
+      scheduled: true,
+      startedAt: this.core.now(),
+      state: 'running',
+      done: 0,
+    };
+    const result = await this.store.startOrgAudit(run, []);
+    if (!result.started) return result.running.scheduled ? {} : { retryAt: this.core.now() + BUSY_RETRY_MS };
+    this.core.deps.wake?.();
+    await this.core.audit(run.id, 'scheduler', 'scheduled org-wide audit started');
+    return {};
+  }
+
   /** The `org-audit` job: audits the accounts not audited yet; returns a time to go on when stopped. */
   async run(id: string, attempt: number, signal?: AbortSignal): Promise<{ retryAt?: number }> {
     const run = await this.store.getOrgAudit(id);
+    // A scheduled run closed by a process that died before scheduling the next: schedule it now.
+    if (run?.state === 'done' && run.scheduled) await this.drift.scheduleNext();
     if (run?.state !== 'running') return {};
     const bulk = this.core.deps.bulkAudit;
     if (!bulk) throw new Error('bug: no bulk audit configured for org-wide audits');
     const skip = new Set((await this.store.orgAuditRows(id)).map((r) => r.accountId));
-    const progress = new Progress(this.core, id);
+    const progress = new Progress(this.core, id, run.scheduled === true);
     await progress.refreshWindows();
     let stopped = false;
     try {
@@ -118,18 +147,23 @@ export class OrgAudits {
     }
     // Stopped (shutdown): what was audited is stored; the next process goes on from there.
     if (stopped) return { retryAt: this.core.now() };
-    return this.finish(id);
+    // Drift is decided before the run closes: a crash in between checks again, alerting nothing twice.
+    const posted = run.scheduled ? await this.drift.check(run) : true;
+    return this.finish(id, undefined, posted);
   }
 
-  private async finish(id: string, error?: string): Promise<{ retryAt?: number }> {
+  /** `posted`: the summary is (to be) in Slack, so it is updated and gets the CSV; a quiet scheduled run gets neither. */
+  private async finish(id: string, error?: string, posted = true): Promise<{ retryAt?: number }> {
     const run = await this.store.getOrgAudit(id);
     if (!run) return {};
+    const shown = posted && !(run.scheduled && error);
     const closed = await this.store.finishOrgAudit(
       id,
       this.core.now(),
-      [{ to: 'audit-update' }, csvFile(run)],
+      shown ? [{ to: 'audit-update' }, csvFile(run)] : [],
       error,
     );
+    if (run.scheduled) await this.drift.scheduleNext();
     this.core.deps.wakeOutbox?.();
     if (closed) {
       const summary = summarize(await this.store.orgAuditRows(id));
@@ -157,6 +191,8 @@ class Progress {
   constructor(
     private readonly core: WorkflowCore,
     private readonly id: string,
+    /** a scheduled run: no progress in Slack */
+    private readonly quiet = false,
   ) {
     this.lastFlush = core.now();
     this.lastUpdate = core.now();
@@ -197,7 +233,7 @@ class Progress {
   private async write(): Promise<void> {
     const rows = this.buffer.splice(0);
     const now = this.core.now();
-    const update = now - this.lastUpdate >= PROGRESS_EVERY_MS;
+    const update = !this.quiet && now - this.lastUpdate >= PROGRESS_EVERY_MS;
     if (!rows.length && !update && this.total === undefined) return;
     if (update) this.lastUpdate = now;
     const notify: Delivery[] = update ? [{ to: 'audit-update' }] : [];

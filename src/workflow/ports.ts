@@ -11,7 +11,8 @@ import type {
   PolicyUnlockResult,
   RootCredentialAudit,
 } from '../aws/root-task-results.js';
-import type { ClickReply, Notice } from '../domain/notice.js';
+import type { DriftAlert } from '../domain/drift.js';
+import type { ClickReply, DriftResolution, Notice } from '../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { StoredRequest } from '../store/store.js';
 
@@ -103,6 +104,18 @@ export interface OrgAuditView {
 export interface ReportAnnouncer {
   postAudit(view: OrgAuditView, ref?: NoticeRef): Promise<{ channel: string; ts: string }>;
   updateAudit(view: OrgAuditView): Promise<void>;
+  /** a drift alert in a thread (the scheduled audit's summary), with its Clean up button */
+  driftAlert(
+    where: { channel?: string; threadTs?: string },
+    alert: DriftAlert,
+    ref?: NoticeRef,
+  ): Promise<void>;
+  /** says in the alert's thread that the drift disappeared */
+  driftResolved(
+    where: { channel?: string; threadTs?: string },
+    resolved: DriftResolution,
+    ref?: NoticeRef,
+  ): Promise<void>;
   /** uploads a file into a thread (or the channel when `threadTs` is absent) */
   uploadFile(
     where: { channel?: string; threadTs?: string },

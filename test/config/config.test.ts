@@ -289,3 +289,25 @@ describe('manifest.yml scopes', () => {
     }
   });
 });
+
+describe('drift detection settings', () => {
+  it('schedules the org-wide audit daily and reminds weekly by default', () => {
+    const config = loadConfig(VALID);
+    expect(config.auditEveryMs).toBe(86_400_000);
+    expect(config.driftRemindMs).toBe(7 * 86_400_000);
+  });
+
+  it('takes days, hours and off', () => {
+    const config = loadConfig({ ...VALID, BREAKGLASS_AUDIT_EVERY: '6h', BREAKGLASS_DRIFT_REMIND: '2d' });
+    expect(config.auditEveryMs).toBe(6 * 3_600_000);
+    expect(config.driftRemindMs).toBe(2 * 86_400_000);
+    expect(loadConfig({ ...VALID, BREAKGLASS_AUDIT_EVERY: 'off' }).auditEveryMs).toBeUndefined();
+  });
+
+  it('says what is wrong in one plain line each', () => {
+    expect(problems({ ...VALID, BREAKGLASS_AUDIT_EVERY: 'daily', BREAKGLASS_DRIFT_REMIND: 'off' })).toEqual([
+      'BREAKGLASS_AUDIT_EVERY must be a duration such as 30m, 24h or 7d, or off (got "daily")',
+      'BREAKGLASS_DRIFT_REMIND must be a duration such as 30m, 24h or 7d (got "off")',
+    ]);
+  });
+});

@@ -6,6 +6,7 @@
  * lease or condition fails a test instead of hanging it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DriftRecord } from '../../src/domain/drift.js';
 import { CHANNEL_TARGET, type Notice } from '../../src/domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../../src/domain/org-audit.js';
 import type { Store } from '../../src/store/store.js';
@@ -522,6 +523,62 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         const other = await another();
         const answers = await Promise.all([store.firstTime('view:9', 5), other.firstTime('view:9', 5)]);
         expect(answers.sort()).toEqual([false, true]);
+      });
+    });
+
+    describe('drift detection', () => {
+      const drift = (accountId: string, fingerprint: string): DriftRecord => ({
+        accountId,
+        name: `n-${accountId}`,
+        fingerprint,
+        present: {
+          accessKeys: [{ id: fingerprint, status: 'Active' }],
+          signingCertificates: [],
+          mfaDevices: [],
+        },
+        since: 1_000,
+        alertedAt: 1_000,
+        alertRunId: 'OA-1',
+      });
+
+      it('ensures a fixed job once across instances, without moving it; scheduling moves it', async () => {
+        const other = await another();
+        const job = { requestId: 'ORG-AUDIT-SCHEDULE', kind: 'audit-schedule' as const };
+        const added = await Promise.all([
+          store.ensureJob({ ...job, dueAt: 5_000 }),
+          other.ensureJob({ ...job, dueAt: 9_000 }),
+        ]);
+        expect(added.filter(Boolean)).toHaveLength(1);
+        const [open] = await store.pendingJobs(job.requestId);
+        expect(await store.ensureJob({ ...job, dueAt: 1 })).toBe(false);
+        expect((await store.pendingJobs(job.requestId)).map((j) => j.dueAt)).toEqual([open?.dueAt]);
+        await store.scheduleJob({ ...job, dueAt: 20_000 });
+        expect((await store.pendingJobs(job.requestId)).map((j) => j.dueAt)).toEqual([20_000]);
+        // Done: the next ensure writes a new one.
+        const claimed = await store.claimDueJob('w1', 20_000, LEASE);
+        expect(claimed?.kind).toBe('audit-schedule');
+        await store.completeJob(claimed?.id ?? '', 'w1');
+        expect(await other.ensureJob({ ...job, dueAt: 30_000 })).toBe(true);
+      });
+
+      it('stores, replaces and drops drift records per account, each with its notices', async () => {
+        await store.saveDrift({ record: drift('200000000001', 'AKIA1') }, 'OA-1', [{ to: 'audit-post' }]);
+        await store.saveDrift({ record: drift('200000000002', 'AKIA2') }, 'OA-1', []);
+        await store.saveDrift({ record: drift('200000000001', 'AKIA3') }, 'OA-2', []);
+        const other = await another();
+        expect((await other.driftRecords()).map((r) => [r.accountId, r.fingerprint]).sort()).toEqual([
+          ['200000000001', 'AKIA3'],
+          ['200000000002', 'AKIA2'],
+        ]);
+        await other.saveDrift({ resolved: '200000000002' }, 'OA-2', [{ to: 'audit-update' }]);
+        expect((await store.driftRecords()).map((r) => r.accountId)).toEqual(['200000000001']);
+        expect((await store.listDeliveries('OA-1')).map((d) => d.delivery.to)).toEqual(['audit-post']);
+        expect((await store.listDeliveries('OA-2')).map((d) => d.delivery.to)).toEqual(['audit-update']);
+      });
+
+      it('keeps a run scheduled', async () => {
+        await store.startOrgAudit({ ...auditRun('OA-S'), requestedBy: 'scheduler', scheduled: true }, []);
+        expect(await (await another()).getOrgAudit('OA-S')).toMatchObject({ scheduled: true });
       });
     });
 

@@ -55,6 +55,8 @@ export function botEnvironment(
     BREAKGLASS_APPROVERS: `${APPROVER_A},${APPROVER_GROUP}`,
     BREAKGLASS_DURATIONS: '30m,1h',
     BREAKGLASS_TICK: '100ms',
+    // No scheduled org-wide audit unless a test or run asks for one (drift detection).
+    BREAKGLASS_AUDIT_EVERY: 'off',
     BREAKGLASS_DB: dbFile,
     ...overrides,
   };

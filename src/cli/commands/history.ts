@@ -2,22 +2,17 @@
  * `breakglass history`: the audit trail, exported from the configured store
  * (SQLite or DynamoDB), oldest first, as a table, JSON or CSV.
  */
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { parseDuration } from '../../domain/durations.js';
-import { DynamoDbStore } from '../../store/dynamodb-store.js';
-import { SqliteStore } from '../../store/sqlite-store.js';
 import type { AuditEntry } from '../../store/store.js';
-import { StoreError } from '../../store/store-error.js';
+import { openConfiguredStore } from '../configured-store.js';
 import type { CliContext } from '../context.js';
 import { CliError, type CliIo } from '../io.js';
 import { requestIdOption } from '../options.js';
 import { renderHistoryTable, tableView } from '../render.js';
 import { wrapText } from '../table.js';
-import { storeClientConfig } from './store.js';
 
-const DEFAULT_DB = './data/breakglass.db';
 const MAX_ENTRIES = 100_000;
 
 /** `--since 24h` / `7d` / an ISO date: epoch ms. */
@@ -29,20 +24,6 @@ export function sinceTime(text: string, now: number): number {
   if (Number.isNaN(at))
     throw new CliError(`--since takes a duration (24h, 7d) or a date (2026-11-01), not "${text}"`, 2);
   return at;
-}
-
-function storeConfig(env: NodeJS.ProcessEnv) {
-  const kind = env.BREAKGLASS_STORE ?? 'sqlite';
-  if (kind === 'dynamodb') {
-    if (!env.BREAKGLASS_TABLE) throw new CliError('BREAKGLASS_STORE=dynamodb needs BREAKGLASS_TABLE', 2);
-    return { kind: 'dynamodb' as const, table: env.BREAKGLASS_TABLE };
-  }
-  if (kind !== 'sqlite') throw new CliError(`BREAKGLASS_STORE must be sqlite or dynamodb, not "${kind}"`, 2);
-  const file = env.BREAKGLASS_DB ?? DEFAULT_DB;
-  // Opening would create an empty database: say there is none instead.
-  if (!existsSync(file))
-    throw new CliError(`no database at ${file}`, 1, "set BREAKGLASS_DB to the bot's SQLite file");
-  return { kind: 'sqlite' as const, file };
 }
 
 function row(e: AuditEntry) {
@@ -62,7 +43,11 @@ export function registerHistory(program: Command, io: CliIo, context: () => CliC
       'export the audit trail (who did what, when, with AWS request ids and root-session key ids), oldest first',
     )
     .option('--since <when>', 'only entries since a duration ago (24h, 7d) or a date (2026-11-01)')
-    .addOption(requestIdOption('only the entries of one request (BG-…)'))
+    .addOption(
+      requestIdOption(
+        'only the entries of one request (BG-…), or of one org-wide audit (OA-…: its drift alerts, reminders and resolutions)',
+      ),
+    )
     .option('--wide', 'show every column in full, however wide the terminal')
     .option('--json', 'one JSON array')
     .option('--csv', 'CSV with a header row')
@@ -71,17 +56,7 @@ export function registerHistory(program: Command, io: CliIo, context: () => CliC
         if (flags.json && flags.csv) throw new CliError('choose one of --json and --csv', 2);
         const { env, aws } = context();
         const since = flags.since ? sinceTime(flags.since, Date.now()) : 0;
-        const config = storeConfig(env);
-        let store: SqliteStore | DynamoDbStore;
-        try {
-          store =
-            config.kind === 'sqlite'
-              ? new SqliteStore(config.file)
-              : await DynamoDbStore.open({ table: config.table, client: storeClientConfig(aws) });
-        } catch (error) {
-          if (error instanceof StoreError) throw new CliError(error.message, 1);
-          throw error;
-        }
+        const store = await openConfiguredStore(env, aws);
         try {
           const requestId = flags.request;
           const entries = (await store.listAudit(requestId, MAX_ENTRIES))

@@ -16,6 +16,8 @@ function option(text: string, value: string): PlainTextOption {
 
 export function requestModal(options: {
   task?: TaskKind;
+  /** the account chosen already (a drift alert's Clean up); its label as the typeahead shows it */
+  account?: { id: string; name?: string };
   durationsSeconds: readonly number[];
   /** the tasks offered (default: all) */
   tasks?: readonly TaskKind[];
@@ -35,6 +37,17 @@ export function requestModal(options: {
         action_id: ACTIONS.accountSelect,
         placeholder: plain('Type a name or account id'),
         min_query_length: 0,
+        ...(options.account
+          ? {
+              initial_option: option(
+                `${options.account.name ? `${options.account.name} ` : ''}(${options.account.id})`.slice(
+                  0,
+                  75,
+                ),
+                options.account.id,
+              ),
+            }
+          : {}),
       },
     },
     {

@@ -24,21 +24,22 @@ export function orgAuditMessage(
   const { run, rows } = view;
   const s = summarize(rows);
   const blocks: KnownBlock[] = [header('Org-wide audit of root credentials')];
+  const asked = run.scheduled
+    ? `Scheduled drift check, started ${slackTime(run.startedAt)}; each account with root credentials outside a window has its alert in this thread.`
+    : `Asked by ${mention(run.requestedBy)} at ${slackTime(run.startedAt)}.`;
   if (run.state === 'running') {
     const total = run.total !== undefined ? ` of ${number(run.total)}` : '';
     const pct = run.total ? ` (${Math.floor((100 * run.done) / run.total)}%)` : '';
     const finish = estimatedFinish(run, now);
     const eta = finish !== undefined ? ` · should finish around ${slackTime(finish)}` : '';
     blocks.push(
-      mrkdwnSection(
-        `*Running:* ${number(run.done)}${total} accounts audited${pct}${eta}\nAsked by ${mention(run.requestedBy)} at ${slackTime(run.startedAt)}.`,
-      ),
+      mrkdwnSection(`*Running:* ${number(run.done)}${total} accounts audited${pct}${eta}\n${asked}`),
     );
   } else {
     const took = formatDuration(Math.max(1, Math.round(((run.finishedAt ?? now) - run.startedAt) / 1000)));
     blocks.push(
       mrkdwnSection(
-        `*Done:* ${number(s.accounts)} accounts audited in ${took}. Asked by ${mention(run.requestedBy)} at ${slackTime(run.startedAt)}.${run.error ? `\n:warning: ${escapeMrkdwn(run.error)} (the accounts not listed were not audited).` : ''}`,
+        `*Done:* ${number(s.accounts)} accounts audited in ${took}. ${asked}${run.error ? `\n:warning: ${escapeMrkdwn(run.error)} (the accounts not listed were not audited).` : ''}`,
       ),
     );
   }

@@ -28,6 +28,7 @@ import { replaceClicked, tellClicker } from '../click-replies.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from '../home-tab.js';
 import { ACTIONS } from '../ids.js';
+import { driftCleanupClicked } from './drift-cleanup.js';
 import { openThenCheck } from './open-first.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -46,6 +47,7 @@ const ROUTES: Record<string, (args: ButtonArgs & SelectArgs, deps: SlackDeps) =>
   [ACTIONS.viewPolicy]: viewPolicyClicked,
   [ACTIONS.showMailbox]: showMailboxClicked,
   [ACTIONS.readAgain]: readAgainClicked,
+  [ACTIONS.driftCleanup]: driftCleanupClicked,
 };
 
 export function registerActions(app: App, deps: SlackDeps): void {

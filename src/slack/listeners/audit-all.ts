@@ -21,5 +21,9 @@ export async function auditAllReply(deps: SlackDeps, userId: string, now = Date.
     result.finishAt !== undefined
       ? `it should finish around ${slackTime(result.finishAt)} (in about ${formatDuration(Math.max(1, Math.ceil((result.finishAt - now) / 1000)))})`
       : 'its finish time is known once the account list has been read and the first accounts audited';
-  return `An org-wide audit is already running (${run.id}, asked by ${mention(run.requestedBy)} at ${slackTime(run.startedAt)}): ${progress}; ${finish}. Its summary is in the approvals channel. Nothing new was started.`;
+  const who = run.scheduled ? 'the scheduled drift check' : `asked by ${mention(run.requestedBy)}`;
+  const where = run.scheduled
+    ? 'Its summary is posted in the approvals channel only if it finds drift to alert.'
+    : 'Its summary is in the approvals channel.';
+  return `An org-wide audit is already running (${run.id}, ${who} at ${slackTime(run.startedAt)}): ${progress}; ${finish}. ${where} Nothing new was started.`;
 }

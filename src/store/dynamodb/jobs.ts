@@ -7,7 +7,7 @@
  * next be claimed (see table.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Job, JobKind, RequestEffects } from '../store.js';
 import type { TableContext, WriteOp } from './context.js';
 import { isConditionFailed, unlessConditionFailed } from './errors.js';
@@ -98,6 +98,18 @@ export class DynamoJobs {
 
   async schedule(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<void> {
     await this.t.doc.send(new UpdateCommand(scheduleUpdate(this.t.name, job.requestId, job.kind, job.dueAt)));
+  }
+
+  /** Writes the job only if none of its request and kind is open (a done job's item is gone). */
+  async ensure(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean> {
+    return unlessConditionFailed(
+      this.t.doc.send(
+        new PutCommand({
+          ...freshJobPut(this.t.name, job.requestId, job.kind, job.dueAt),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
   }
 
   async cancel(requestId: string, kinds?: JobKind[]): Promise<void> {

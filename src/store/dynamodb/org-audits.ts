@@ -39,6 +39,7 @@ function toRun(item: Record<string, unknown>): OrgAuditRun {
   const i = item as {
     id: string;
     requestedBy: string;
+    scheduled?: boolean;
     startedAt: number;
     state: 'running' | 'done';
     total?: number;
@@ -51,6 +52,7 @@ function toRun(item: Record<string, unknown>): OrgAuditRun {
   return {
     id: i.id,
     requestedBy: i.requestedBy,
+    ...(i.scheduled ? { scheduled: true } : {}),
     startedAt: i.startedAt,
     state: i.state,
     done: i.done ?? 0,
@@ -93,6 +95,7 @@ export class DynamoOrgAudits {
             ...runKey(run.id),
             id: run.id,
             requestedBy: run.requestedBy,
+            ...(run.scheduled ? { scheduled: true } : {}),
             startedAt: run.startedAt,
             state: run.state,
             done: run.done,
