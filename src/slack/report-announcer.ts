@@ -7,7 +7,8 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../log.js';
-import type { NoticeRef, OrgAuditView, ReportAnnouncer } from '../workflow/ports.js';
+import type { HardeningView, NoticeRef, OrgAuditView, ReportAnnouncer } from '../workflow/ports.js';
+import { hardeningMessage, hardeningSummary } from './blocks/harden.js';
 import { orgAuditMessage } from './blocks/org-audit.js';
 import { toDeliveryError } from './delivery-errors.js';
 import { EarlierPosts } from './earlier-posts.js';
@@ -52,6 +53,45 @@ export class SlackReportAnnouncer implements ReportAnnouncer {
     if (!message) return;
     await this.send(() =>
       this.client.chat.update({ channel: message.channel, ts: message.ts, ...orgAuditMessage(view) }),
+    );
+  }
+
+  async postHardening(view: HardeningView, ref?: NoticeRef): Promise<{ channel: string; ts: string }> {
+    const earlier = await this.earlier.find({ channel: this.channelId }, ref);
+    if (earlier) {
+      const message = { channel: this.channelId, ts: earlier };
+      await this.updateHardening({ ...view, stored: { ...view.stored, message } });
+      return message;
+    }
+    const res = await this.send(() =>
+      this.client.chat.postMessage({
+        channel: this.channelId,
+        ...hardeningMessage(view),
+        ...(ref ? { metadata: noticeMetadata(ref) } : {}),
+        unfurl_links: false,
+      }),
+    );
+    if (!res.ts || !res.channel) throw new Error('chat.postMessage returned no ts');
+    return { channel: res.channel, ts: res.ts };
+  }
+
+  async updateHardening(view: HardeningView): Promise<void> {
+    const message = view.stored.message;
+    if (!message) return;
+    await this.send(() =>
+      this.client.chat.update({ channel: message.channel, ts: message.ts, ...hardeningMessage(view) }),
+    );
+  }
+
+  async hardeningSummary(view: HardeningView, ref?: NoticeRef): Promise<void> {
+    if (await this.earlier.find({ channel: this.channelId }, ref)) return;
+    await this.send(() =>
+      this.client.chat.postMessage({
+        channel: this.channelId,
+        ...hardeningSummary(view),
+        ...(ref ? { metadata: noticeMetadata(ref) } : {}),
+        unfurl_links: false,
+      }),
     );
   }
 

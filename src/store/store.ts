@@ -2,6 +2,7 @@
  * Durable state behind one interface, so that a second backend (DynamoDB) can
  * follow the SQLite one. Every write that decides something is a compare-and-set.
  */
+import type { HardenAccount, Hardening } from '../domain/harden.js';
 import type { Delivery } from '../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
@@ -14,7 +15,24 @@ export interface StoredRequest {
   message?: { channel: string; ts: string };
 }
 
-export type JobKind = 'preview' | 'execute' | 'nudge' | 'expire' | 'remind' | 'cleanup' | 'org-audit';
+export type JobKind =
+  | 'preview'
+  | 'execute'
+  | 'nudge'
+  | 'expire'
+  | 'remind'
+  | 'cleanup'
+  | 'org-audit'
+  | 'harden-preview'
+  | 'harden-run'
+  | 'harden-expire';
+
+/** A bulk hardening as stored: versioned like a request, its message apart (the outbox sets it). */
+export interface StoredHardening {
+  hardening: Hardening;
+  version: number;
+  message?: { channel: string; ts: string };
+}
 
 /**
  * What a request change causes, written in the same transaction: jobs to
@@ -154,6 +172,24 @@ export interface Store {
    */
   finishOrgAudit(id: string, at: number, notify: Delivery[], error?: string): Promise<boolean>;
   setOrgAuditMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
+  /** The org-wide audit finished last (what `/breakglass harden all-present` hardens). */
+  latestOrgAudit(): Promise<OrgAuditRun | undefined>;
+
+  /** Stores a bulk hardening, its accounts' rows, its jobs and its first notices. */
+  createHardening(hardening: Hardening, accounts: HardenAccount[], effects?: RequestEffects): Promise<void>;
+  getHardening(id: string): Promise<StoredHardening | undefined>;
+  /** Compare-and-set, with its jobs and notices, as updateRequest. */
+  updateHardening(
+    id: string,
+    expectedVersion: number,
+    next: Hardening,
+    effects?: RequestEffects,
+  ): Promise<boolean>;
+  /** Every account of a hardening, in account-id order. */
+  hardenAccounts(id: string): Promise<HardenAccount[]>;
+  /** Stores accounts' rows (a row stored again replaces it) and enqueues `notify`, together. */
+  putHardenAccounts(id: string, rows: HardenAccount[], notify?: Delivery[]): Promise<void>;
+  setHardeningMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
 
   /** True the first time a key is seen (Slack redeliveries, double clicks), false after. */
   firstTime(key: string, now: number): Promise<boolean>;

@@ -11,9 +11,10 @@ import type {
   PolicyUnlockResult,
   RootCredentialAudit,
 } from '../aws/root-task-results.js';
+import type { HardenAccount } from '../domain/harden.js';
 import type { ClickReply, Notice } from '../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
-import type { StoredRequest } from '../store/store.js';
+import type { StoredHardening, StoredRequest } from '../store/store.js';
 
 /** The root-task operations the workflow runs (RootTaskService, or its dry-run stand-in). */
 export interface RootTasks {
@@ -100,7 +101,18 @@ export interface OrgAuditView {
  * audit's summary message, posted once and updated in place, and files in its
  * thread. Failures are thrown as DeliveryError, as with Announcer.
  */
+/** A bulk hardening as its message renders it. */
+export interface HardeningView {
+  stored: StoredHardening;
+  accounts: HardenAccount[];
+}
+
 export interface ReportAnnouncer {
+  /** a bulk hardening's message: posted once (see `ref`), then updated in place */
+  postHardening(view: HardeningView, ref?: NoticeRef): Promise<{ channel: string; ts: string }>;
+  updateHardening(view: HardeningView): Promise<void>;
+  /** its closing summary, a top-level message in the channel */
+  hardeningSummary(view: HardeningView, ref?: NoticeRef): Promise<void>;
   postAudit(view: OrgAuditView, ref?: NoticeRef): Promise<{ channel: string; ts: string }>;
   updateAudit(view: OrgAuditView): Promise<void>;
   /** uploads a file into a thread (or the channel when `threadTs` is absent) */

@@ -27,7 +27,13 @@ import type { ApproveValue } from '../blocks/request-message.js';
 import { replaceClicked, tellClicker } from '../click-replies.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from '../home-tab.js';
-import { ACTIONS } from '../ids.js';
+import { ACTIONS, HARDEN_ACTIONS } from '../ids.js';
+import {
+  hardenApproveClicked,
+  hardenDenyClicked,
+  hardenFromAuditClicked,
+  hardenGiveUpClicked,
+} from './harden.js';
 import { openThenCheck } from './open-first.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -46,6 +52,10 @@ const ROUTES: Record<string, (args: ButtonArgs & SelectArgs, deps: SlackDeps) =>
   [ACTIONS.viewPolicy]: viewPolicyClicked,
   [ACTIONS.showMailbox]: showMailboxClicked,
   [ACTIONS.readAgain]: readAgainClicked,
+  [HARDEN_ACTIONS.approve]: hardenApproveClicked,
+  [HARDEN_ACTIONS.deny]: hardenDenyClicked,
+  [HARDEN_ACTIONS.giveUp]: hardenGiveUpClicked,
+  [HARDEN_ACTIONS.fromAudit]: hardenFromAuditClicked,
 };
 
 export function registerActions(app: App, deps: SlackDeps): void {
