@@ -111,7 +111,9 @@ function bulkLane(
   // Bulk hardening: the same clients and budget, one account's audit or deletion per slot.
   const bulkTasks: BulkRootTasks = {
     audit: (accountId) => limiter.run(() => service.auditRootCredentials(accountId)),
-    delete: (accountId) => limiter.run(() => service.deleteRootCredentials(accountId)),
+    // A shutdown stops the accounts still waiting for a slot; those running finish.
+    delete: (accountId, signal) =>
+      limiter.run(async () => (signal?.aborted ? undefined : service.deleteRootCredentials(accountId))),
   };
   return { bulkAudit, bulkTasks, clients, limiter };
 }

@@ -42,7 +42,8 @@ const UPDATE: Delivery = { to: 'harden-update' };
 /** Root tasks in the bulk lane (their own concurrency budget, backing off first under throttling). */
 export interface BulkRootTasks {
   audit(accountId: string): Promise<RootCredentialAudit>;
-  delete(accountId: string): Promise<DeletionResult>;
+  /** undefined: `signal` was aborted before its turn came (a shutdown): nothing was done */
+  delete(accountId: string, signal?: AbortSignal): Promise<DeletionResult | undefined>;
 }
 
 /** Which accounts: given ones, those the last org-wide audit found with credentials outside a window, or one audit's. */
@@ -84,7 +85,7 @@ export class Hardenings {
     return (
       this.deps.bulkTasks ?? {
         audit: (id) => tasks.auditRootCredentials(id),
-        delete: (id) => tasks.deleteRootCredentials(id),
+        delete: async (id, signal) => (signal?.aborted ? undefined : tasks.deleteRootCredentials(id)),
       }
     );
   }
@@ -387,9 +388,9 @@ export class Hardenings {
     const progress = new ProgressClock(this.core.now, HARDEN_PROGRESS_EVERY_MS);
     await Promise.all(
       todo.map(async (row) => {
-        if (signal?.aborted) return;
-        const result = await this.deleteOn(id, row.accountId);
-        if (signal?.aborted && !result) return;
+        const result = await this.deleteOn(id, row.accountId, signal);
+        // Stopped before this account's turn: it stays pending for the next process.
+        if (!result) return;
         await this.store.putHardenAccounts(
           id,
           [resultRow(row, result, this.core.now())],
@@ -404,9 +405,14 @@ export class Hardenings {
     return this.verifyAndClose(id);
   }
 
-  private async deleteOn(id: string, accountId: string): Promise<DeletionResult | Error> {
+  private async deleteOn(
+    id: string,
+    accountId: string,
+    signal?: AbortSignal,
+  ): Promise<DeletionResult | Error | undefined> {
     try {
-      const result = await this.bulk.delete(accountId);
+      const result = await this.bulk.delete(accountId, signal);
+      if (!result) return undefined;
       await this.core.audit(id, ACTOR, 'bulk hardening: root credentials deleted', {
         accountId,
         removed: result.removed,
