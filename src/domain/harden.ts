@@ -13,7 +13,7 @@ import {
   decideTwoPersonApproval,
 } from './request.js';
 
-export type HardeningState = 'pending' | 'running' | 'closed' | 'denied' | 'expired';
+export type HardeningState = 'pending' | 'running' | 'closed' | 'denied' | 'expired' | 'cancelled';
 
 /** The approver rule of some of its accounts: an approver must be one under every rule of the request. */
 export interface HardeningRule {
@@ -50,6 +50,8 @@ export interface Hardening {
   /** the verification audit at the end, in a separate audit session per account */
   finalAudit?: { at: number; clean: number; present: string[] };
   closedAt?: number;
+  /** why the bot cancelled it (Slack refused its message for good: approvers never saw it) */
+  cancelReason?: string;
 }
 
 export type HardenAccountState = 'pending' | 'done' | 'failed';

@@ -316,6 +316,24 @@ export class Hardenings {
     };
   }
 
+  /** Slack refused its message for good: a pending hardening nobody can see is cancelled, never left to expire. */
+  async notShown(id: string, slackError: string): Promise<void> {
+    const done = await this.mutate(id, (h) =>
+      h.state === 'pending'
+        ? {
+            next: {
+              ...h,
+              state: 'cancelled' as const,
+              cancelReason: `Slack refused to show it in the approvals channel (${slackError})`,
+            },
+            effects: { cancel: ['harden-preview', 'harden-expire'] },
+            value: true,
+          }
+        : { unchanged: false },
+    );
+    if (done.ok && done.changed) await this.core.audit(id, 'outbox', 'cancelled: not shown', { slackError });
+  }
+
   /** The `harden-expire` job: an unapproved request expires. */
   async expire(id: string): Promise<{ retryAt?: number }> {
     const done = await this.mutate(id, (h) =>

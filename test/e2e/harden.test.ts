@@ -205,6 +205,18 @@ describe('bulk hardening', () => {
         .callsOf('chat.postMessage')
         .filter((c) => /^Delete root credentials from 60/.test(String(c.args.text))),
     ).toHaveLength(1);
+    // Progress in the message while it ran, spaced: at most one update per 3 s, plus the state changes.
+    const updates = e.slack
+      .callsOf('chat.update')
+      .filter((c) => c.outcome?.ok && String(c.args.text).includes(id));
+    const progress = updates
+      .map((c) => /\*Verified clean:\* (\d+)/.exec(JSON.stringify(c.args.blocks))?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number);
+    expect(progress.some((n) => n > 0 && n < 60)).toBe(true);
+    expect(progress.at(-1)).toBe(60);
+    const ranMs = (updates.at(-1)?.at ?? 0) - (updates[0]?.at ?? 0);
+    expect(updates.length).toBeLessThanOrEqual(Math.ceil(ranMs / 3000) + 6);
   }, 150_000);
 
   it('from the audit summary: 400 accounts with hostile names stay within Block Kit limits, the full list in a CSV', async () => {
@@ -246,4 +258,16 @@ describe('bulk hardening', () => {
     expect(csv.rows).toHaveLength(400);
     expect(new Set(csv.rows.map((r) => r.accountId)).size).toBe(400);
   }, 180_000);
+
+  it('is cancelled, never left pending, when Slack refuses its message for good', async () => {
+    aws = await FakeAws.start();
+    seedMembers(aws, 3, 1);
+    env = await startBotEnv({}, { aws });
+    env.slack.failChannel(CHANNEL, 'not_in_channel');
+    const { id } = await hardeningOf(env, await command(env, REQUESTER, `harden ${memberId(1)}`));
+    const cancelled = await until(env, id, (h) => h.state === 'cancelled', 'the hardening to be cancelled');
+    expect(cancelled.cancelReason).toContain('not_in_channel');
+    expect((await env.bot.store.listAudit(id)).map((a) => a.action)).toContain('cancelled: not shown');
+    expect(await env.bot.store.pendingJobs(id)).toEqual([]);
+  }, 60_000);
 });

@@ -39,6 +39,7 @@ const STATE_LINE: Record<Hardening['state'], string> = {
   closed: 'Closed',
   denied: 'Denied',
   expired: 'Expired without two approvals',
+  cancelled: 'Cancelled',
 };
 
 export function hardeningMessage(view: HardeningView): { text: string; blocks: KnownBlock[] } {
@@ -165,7 +166,7 @@ function line(h: Hardening, a: HardenAccount): string {
       : a.previewError
         ? `not readable (${escapeMrkdwn(a.previewError.slice(0, 80))})`
         : '…';
-  if (h.state === 'pending' || h.state === 'denied' || h.state === 'expired') return `• ${name}: ${present}`;
+  if (h.state !== 'running' && h.state !== 'closed') return `• ${name}: ${present}`;
   const status = accountStatus(h, a);
   if (status === 'done') return `• ${name}: :white_check_mark: ${escapeMrkdwn(a.removed ?? '')}; verified`;
   if (status === 'pending') return `• ${name}: ${present}; to do`;
