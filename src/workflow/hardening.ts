@@ -419,7 +419,9 @@ export class Hardenings {
     );
     if (signal?.aborted) return { retryAt: this.core.now() };
     const after = await this.store.hardenAccounts(id);
-    if (unfinished(h, after).length) return this.retryLater(id, after);
+    // Read again: an approver may have given up on accounts while this round ran.
+    const now = (await this.store.getHardening(id))?.hardening ?? h;
+    if (unfinished(now, after).length) return this.retryLater(id, after);
     return this.verifyAndClose(id);
   }
 

@@ -206,6 +206,11 @@ describe('bulk hardening', () => {
         .filter((c) => /^Delete root credentials from 60/.test(String(c.args.text))),
     ).toHaveLength(1);
     // Progress in the message while it ran, spaced: at most one update per 3 s, plus the state changes.
+    await waitFor('the closed message', () =>
+      e.slack
+        .callsOf('chat.update')
+        .some((c) => c.outcome?.ok && String(c.args.text).includes(`(${id}): Closed`)),
+    );
     const updates = e.slack
       .callsOf('chat.update')
       .filter((c) => c.outcome?.ok && String(c.args.text).includes(id));
