@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: performance claims, each against a baseline measured in the same run.
  * Prints a table and the ratios the README records; exits non-zero when a target is missed.
- * BENCH_ONLY=audit,acks,cleanup,stores,auditlag,auditall runs a subset (the takeover lag belongs to "cleanup").
+ * BENCH_ONLY=audit,acks,cleanup,stores,auditlag,auditall,harden runs a subset (the takeover lag belongs to "cleanup").
  */
 import { cpus, totalmem } from 'node:os';
 import { benchAckLatency } from './ack-latency.js';
 import { benchAuditLag, benchAuditPaths } from './audit-all.js';
 import { benchCleanupLag } from './cleanup-lag.js';
+import { benchHarden } from './harden.js';
 import { benchOrgAudit } from './org-audit.js';
 import { benchTakeoverLag, describeTakeoverBench } from './replica-takeover.js';
 import { benchStore, describeStoreBench } from './store.js';
@@ -142,6 +143,29 @@ if (wanted('auditlag')) {
       value: lag.endedDuringAudit,
       target: `${lag.windows}`,
       ok: lag.endedDuringAudit === lag.windows,
+    },
+  );
+}
+
+if (wanted('harden')) {
+  const harden = await benchHarden();
+  console.log(
+    `bulk hardening, ${harden.accounts} accounts with root credentials (150 req/s throttle, 20 ms per call): ` +
+      `second approval to closed ${harden.seconds.toFixed(2)} s; ${harden.awsCalls} AWS calls answered (+${harden.throttled} throttled answers); ` +
+      `lower bound ${harden.lowerBoundSeconds.toFixed(2)} s; ${harden.verified} verified`,
+  );
+  targets.push(
+    {
+      name: 'bulk hardening time / throttle lower bound',
+      value: harden.ratio,
+      target: '<= 1.5x',
+      ok: harden.ratio <= 1.5,
+    },
+    {
+      name: 'bulk hardening accounts verified',
+      value: harden.verified,
+      target: `${harden.accounts}`,
+      ok: harden.verified === harden.accounts,
     },
   );
 }

@@ -37,6 +37,7 @@ import { checkSlackToken, type SlackIdentity, type SlackTokenCheck } from './sta
 import { createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
 import { DeliveryWorker } from './workflow/delivery.js';
+import type { BulkRootTasks } from './workflow/hardening.js';
 import type { BulkAudit } from './workflow/org-audits.js';
 import { organizationAccounts } from './workflow/organization-accounts.js';
 import { PolicyRouting } from './workflow/policy-routing.js';
@@ -81,7 +82,7 @@ function slackCallTimeoutMs(config: AppConfig): number {
 }
 
 /**
- * Org-wide audits in the bulk lane (root work first): their own SDK clients, whose
+ * Org-wide audits and bulk hardening in the bulk lane (root work first): their own SDK clients, whose
  * throttled answers halve the bulk limiter, and a limiter that shrinks to a
  * quarter while grants, cleanups or Slack-asked audits (the gate) are in flight.
  */
@@ -91,7 +92,7 @@ function bulkLane(
   gate: PriorityGate,
   log: Logger,
   dryRunTasks: RootTasks | undefined,
-): { bulkAudit: BulkAudit; clients: AwsClients; limiter: AdaptiveLimiter } {
+): { bulkAudit: BulkAudit; bulkTasks: BulkRootTasks; clients: AwsClients; limiter: AdaptiveLimiter } {
   const limiter = new AdaptiveLimiter({ max: DEFAULT_AUDIT_CONCURRENCY }, gate);
   const clients = new AwsClients(aws, () => limiter.throttled());
   const service = dryRunTasks ?? new RootTaskService(clients, organization, log);
@@ -107,7 +108,14 @@ function bulkLane(
       });
     },
   };
-  return { bulkAudit, clients, limiter };
+  // Bulk hardening: the same clients and budget, one account's audit or deletion per slot.
+  const bulkTasks: BulkRootTasks = {
+    audit: (accountId) => limiter.run(() => service.auditRootCredentials(accountId)),
+    // A shutdown stops the accounts still waiting for a slot; those running finish.
+    delete: (accountId, signal) =>
+      limiter.run(async () => (signal?.aborted ? undefined : service.deleteRootCredentials(accountId))),
+  };
+  return { bulkAudit, bulkTasks, clients, limiter };
 }
 
 /** Approver routing from the policy file, with BREAKGLASS_APPROVERS & co. as the default rule. */
@@ -266,6 +274,7 @@ export async function startBot({
     auth: people,
     log,
     bulkAudit: bulk.bulkAudit,
+    bulkTasks: bulk.bulkTasks,
     ...(routing ? { routing } : {}),
     settings: {
       durationsSeconds: config.durationsSeconds,

@@ -78,7 +78,15 @@ export type Delivery =
    * delivery time from the rows stored durably with the audit (never stored
    * whole: a CSV of thousands of accounts would exceed DynamoDB's 400 KB item).
    */
-  | { to: 'file'; file: { source: 'org-audit-csv'; filename: string; title: string } }
+  | { to: 'file'; file: { source: 'org-audit-csv' | 'harden-csv'; filename: string; title: string } }
+  /**
+   * A bulk hardening's message (the outbox key is its id): posted once, updated
+   * in place, rendered from the stored hardening and accounts at delivery time;
+   * `harden-summary` is its closing summary, a top-level message in the channel.
+   */
+  | { to: 'harden-post' }
+  | { to: 'harden-update' }
+  | { to: 'harden-summary' }
   /**
    * Root credentials outside a window on one account (new, changed, or a
    * reminder), in the thread of the scheduled audit's summary (the outbox key
@@ -129,6 +137,11 @@ export function describeDelivery(delivery: Delivery): string {
       return `drift alert (${delivery.alert.kind}) for ${delivery.alert.accountId}`;
     case 'drift-resolved':
       return `drift resolved for ${delivery.resolved.accountId}`;
+    case 'harden-post':
+    case 'harden-update':
+      return `${delivery.to === 'harden-post' ? 'post' : 'update'} bulk hardening message`;
+    case 'harden-summary':
+      return 'bulk hardening summary';
     case 'reply':
       return delivery.reply.replaceOriginal ? 'reply replacing the message clicked' : 'reply to a click';
     default:

@@ -214,33 +214,65 @@ export type ApprovalDecision =
   | { kind: 'duplicate' }
   | { kind: 'refused'; reason: string };
 
+/** What the two-person rule needs of anything approved: a break-glass request or a bulk hardening. */
+export interface TwoPersonSubject {
+  /** still waiting for approvals */
+  pending: boolean;
+  /** the state as people read it, for "this request is already …" */
+  stateLabel: string;
+  requesterId: string;
+  approvals: readonly Approval[];
+  contentHash: string;
+  /** who decides it, for the refusal: "under rule …" (absent: the configured approvers) */
+  ruleLabel?: string;
+}
+
 /**
  * The two-person rule: two different approvers, never the requester, on the
  * exact content they saw. A second click by the same person counts once.
  */
-export function decideApproval(
-  request: BreakglassRequest,
+export function decideTwoPersonApproval(
+  subject: TwoPersonSubject,
   userId: string,
   context: { isApprover: boolean; contentHash: string; now: number },
 ): ApprovalDecision {
-  if (request.state !== 'pending')
-    return { kind: 'refused', reason: `this request is already ${stateName(request)}` };
-  if (userId === request.requesterId)
+  if (!subject.pending) return { kind: 'refused', reason: `this request is already ${subject.stateLabel}` };
+  if (userId === subject.requesterId)
     return { kind: 'refused', reason: 'you cannot approve your own request' };
   if (!context.isApprover)
     return {
       kind: 'refused',
-      reason: `you are not an approver ${request.route ? `under rule ${request.route.rule}` : 'for break-glass requests'}`,
+      reason: `you are not an approver ${subject.ruleLabel ? `under ${subject.ruleLabel}` : 'for break-glass requests'}`,
     };
-  if (context.contentHash !== request.contentHash) {
+  if (context.contentHash !== subject.contentHash) {
     return {
       kind: 'refused',
       reason: 'this request changed since you saw it; look at the current message again',
     };
   }
-  if (request.approvals.some((a) => a.userId === userId)) return { kind: 'duplicate' };
-  const approvals = [...request.approvals, { userId, at: context.now }];
+  if (subject.approvals.some((a) => a.userId === userId)) return { kind: 'duplicate' };
+  const approvals = [...subject.approvals, { userId, at: context.now }];
   return { kind: 'recorded', approvals, complete: approvals.length >= REQUIRED_APPROVALS };
+}
+
+/** The two-person rule for a break-glass request (see decideTwoPersonApproval). */
+export function decideApproval(
+  request: BreakglassRequest,
+  userId: string,
+  context: { isApprover: boolean; contentHash: string; now: number },
+): ApprovalDecision {
+  return decideTwoPersonApproval(
+    {
+      pending: request.state === 'pending',
+      stateLabel: stateName(request),
+      requesterId: request.requesterId,
+      approvals: request.approvals,
+      contentHash: request.contentHash,
+      ...(request.route ? { ruleLabel: `rule ${request.route.rule}` } : {}),
+    },
+    userId,
+    context,
+  );
 }
 
 /** Who may deny: approvers and the requester (withdrawing), while the request is pending. */

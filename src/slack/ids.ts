@@ -25,6 +25,14 @@ export const ACTIONS = {
   driftCleanup: 'bg_drift_cleanup',
 } as const;
 
+/** Bulk hardening: its message's buttons, and the org-wide audit summary's "Harden N accounts". */
+export const HARDEN_ACTIONS = {
+  approve: 'bg_harden_approve',
+  deny: 'bg_harden_deny',
+  giveUp: 'bg_harden_give_up',
+  fromAudit: 'bg_audit_harden',
+} as const;
+
 /** Input blocks of the request modal; field errors are keyed by these. */
 export const REQUEST_BLOCKS = {
   account: 'account',

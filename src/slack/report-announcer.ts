@@ -10,8 +10,9 @@ import type { WebClient } from '@slack/web-api';
 import type { DriftAlert } from '../domain/drift.js';
 import type { DriftResolution } from '../domain/notice.js';
 import type { Logger } from '../log.js';
-import type { NoticeRef, OrgAuditView, ReportAnnouncer } from '../workflow/ports.js';
+import type { HardeningView, NoticeRef, OrgAuditView, ReportAnnouncer } from '../workflow/ports.js';
 import { driftAlertMessage, driftResolvedMessage } from './blocks/drift.js';
+import { hardeningMessage, hardeningSummary } from './blocks/harden.js';
 import { orgAuditMessage } from './blocks/org-audit.js';
 import { toDeliveryError } from './delivery-errors.js';
 import { EarlierPosts } from './earlier-posts.js';
@@ -57,6 +58,37 @@ export class SlackReportAnnouncer implements ReportAnnouncer {
     await this.send(() =>
       this.client.chat.update({ channel: message.channel, ts: message.ts, ...orgAuditMessage(view) }),
     );
+  }
+
+  async postHardening(view: HardeningView, ref?: NoticeRef): Promise<{ channel: string; ts: string }> {
+    const earlier = await this.earlier.find({ channel: this.channelId }, ref);
+    if (earlier) {
+      const message = { channel: this.channelId, ts: earlier };
+      await this.updateHardening({ ...view, stored: { ...view.stored, message } });
+      return message;
+    }
+    const res = await this.send(() =>
+      this.client.chat.postMessage({
+        channel: this.channelId,
+        ...hardeningMessage(view),
+        ...(ref ? { metadata: noticeMetadata(ref) } : {}),
+        unfurl_links: false,
+      }),
+    );
+    if (!res.ts || !res.channel) throw new Error('chat.postMessage returned no ts');
+    return { channel: res.channel, ts: res.ts };
+  }
+
+  async updateHardening(view: HardeningView): Promise<void> {
+    const message = view.stored.message;
+    if (!message) return;
+    await this.send(() =>
+      this.client.chat.update({ channel: message.channel, ts: message.ts, ...hardeningMessage(view) }),
+    );
+  }
+
+  async hardeningSummary(view: HardeningView, ref?: NoticeRef): Promise<void> {
+    await this.postInThread({}, hardeningSummary(view), ref);
   }
 
   async driftAlert(

@@ -7,6 +7,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DriftRecord } from '../domain/drift.js';
+import type { HardenAccount, Hardening } from '../domain/harden.js';
 import type { Delivery } from '../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
@@ -14,6 +15,7 @@ import { DynamoAudit } from './dynamodb/audit.js';
 import type { TableContext, WriteOp } from './dynamodb/context.js';
 import { DynamoDrift } from './dynamodb/drift.js';
 import { cancellationCodes, conflictPause } from './dynamodb/errors.js';
+import { DynamoHardenings } from './dynamodb/hardenings.js';
 import { DynamoJobs } from './dynamodb/jobs.js';
 import { DynamoOrgAudits } from './dynamodb/org-audits.js';
 import { DynamoOutbox, noticeWriteOps, reserveSequence } from './dynamodb/outbox.js';
@@ -29,6 +31,7 @@ import type {
   OutboxItem,
   RequestEffects,
   Store,
+  StoredHardening,
   StoredRequest,
 } from './store.js';
 
@@ -48,6 +51,7 @@ export class DynamoDbStore implements Store {
   private readonly audit: DynamoAudit;
   private readonly orgAudits: DynamoOrgAudits;
   private readonly drift: DynamoDrift;
+  private readonly hardenings: DynamoHardenings;
 
   private constructor(
     private readonly client: DynamoDBClient,
@@ -61,6 +65,7 @@ export class DynamoDbStore implements Store {
     this.audit = new DynamoAudit(this.t);
     this.orgAudits = new DynamoOrgAudits(this.t);
     this.drift = new DynamoDrift(this.t);
+    this.hardenings = new DynamoHardenings(this.t);
   }
 
   /**
@@ -255,6 +260,38 @@ export class DynamoDbStore implements Store {
 
   setOrgAuditMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
     return this.orgAudits.setMessage(id, message);
+  }
+  latestOrgAudit(): Promise<OrgAuditRun | undefined> {
+    return this.orgAudits.latest();
+  }
+
+  createHardening(hardening: Hardening, accounts: HardenAccount[], effects?: RequestEffects): Promise<void> {
+    return this.hardenings.create(hardening, accounts, effects);
+  }
+
+  getHardening(id: string): Promise<StoredHardening | undefined> {
+    return this.hardenings.get(id);
+  }
+
+  updateHardening(
+    id: string,
+    expectedVersion: number,
+    next: Hardening,
+    effects?: RequestEffects,
+  ): Promise<boolean> {
+    return this.hardenings.update(id, expectedVersion, next, effects);
+  }
+
+  hardenAccounts(id: string): Promise<HardenAccount[]> {
+    return this.hardenings.accounts(id);
+  }
+
+  putHardenAccounts(id: string, rows: HardenAccount[], notify?: Delivery[]): Promise<void> {
+    return this.hardenings.putAccounts(id, rows, notify);
+  }
+
+  setHardeningMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    return this.hardenings.setMessage(id, message);
   }
 
   firstTime(key: string, now: number): Promise<boolean> {

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DriftRecord } from '../domain/drift.js';
+import type { HardenAccount, Hardening } from '../domain/harden.js';
 import { type Delivery, deliveryTarget } from '../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
@@ -19,6 +20,7 @@ import type {
   OutboxItem,
   RequestEffects,
   Store,
+  StoredHardening,
   StoredRequest,
 } from './store.js';
 import { newerSchemaError } from './store-error.js';
@@ -117,6 +119,23 @@ CREATE TABLE IF NOT EXISTS drift (
 );
 `;
 
+/** Schema version 4: bulk hardenings and their accounts, one row per account. */
+const SCHEMA_V4 = `
+CREATE TABLE IF NOT EXISTS hardenings (
+  id TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  message_channel TEXT,
+  message_ts TEXT
+);
+CREATE TABLE IF NOT EXISTS harden_accounts (
+  hardening_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (hardening_id, account_id)
+);
+`;
+
 /**
  * Forward migrations, in order: entry i takes a database from `user_version` i
  * to i + 1. Append, never edit: a database is never migrated backward.
@@ -125,6 +144,7 @@ const MIGRATIONS: ((db: Database.Database) => void)[] = [
   (db) => db.exec(SCHEMA_V1),
   (db) => db.exec(SCHEMA_V2),
   (db) => db.exec(SCHEMA_V3),
+  (db) => db.exec(SCHEMA_V4),
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */
@@ -559,6 +579,91 @@ export class SqliteStore implements Store {
         );
       })
       .immediate();
+  }
+
+  async latestOrgAudit(): Promise<OrgAuditRun | undefined> {
+    const row = this.prepare<[], { body: string }>(
+      "SELECT body FROM org_audits WHERE state = 'done' ORDER BY json_extract(body, '$.finishedAt') DESC LIMIT 1",
+    ).get();
+    return row ? (JSON.parse(row.body) as OrgAuditRun) : undefined;
+  }
+
+  async createHardening(
+    hardening: Hardening,
+    accounts: HardenAccount[],
+    effects?: RequestEffects,
+  ): Promise<void> {
+    this.db.transaction(() => {
+      this.prepare('INSERT INTO hardenings (id, version, body) VALUES (?, 1, ?)').run(
+        hardening.id,
+        JSON.stringify(hardening),
+      );
+      this.putHardenAccountsSync(hardening.id, accounts);
+      this.applyEffects(hardening.id, effects);
+    })();
+  }
+
+  async getHardening(id: string): Promise<StoredHardening | undefined> {
+    const row = this.prepare<
+      [string],
+      { body: string; version: number; message_channel: string | null; message_ts: string | null }
+    >('SELECT body, version, message_channel, message_ts FROM hardenings WHERE id = ?').get(id);
+    if (!row) return undefined;
+    return {
+      hardening: JSON.parse(row.body) as Hardening,
+      version: row.version,
+      ...(row.message_channel && row.message_ts
+        ? { message: { channel: row.message_channel, ts: row.message_ts } }
+        : {}),
+    };
+  }
+
+  async updateHardening(
+    id: string,
+    expectedVersion: number,
+    next: Hardening,
+    effects?: RequestEffects,
+  ): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const result = this.prepare(
+          'UPDATE hardenings SET body = ?, version = version + 1 WHERE id = ? AND version = ?',
+        ).run(JSON.stringify(next), id, expectedVersion);
+        if (result.changes !== 1) return false;
+        this.applyEffects(id, effects);
+        return true;
+      })
+      .immediate();
+  }
+
+  async hardenAccounts(id: string): Promise<HardenAccount[]> {
+    return this.prepare<[string], { body: string }>(
+      'SELECT body FROM harden_accounts WHERE hardening_id = ? ORDER BY account_id',
+    )
+      .all(id)
+      .map((r) => JSON.parse(r.body) as HardenAccount);
+  }
+
+  async putHardenAccounts(id: string, rows: HardenAccount[], notify: Delivery[] = []): Promise<void> {
+    this.db.transaction(() => {
+      this.putHardenAccountsSync(id, rows);
+      this.enqueueSync(id, notify);
+    })();
+  }
+
+  private putHardenAccountsSync(id: string, rows: HardenAccount[]): void {
+    const put = this.prepare(
+      'INSERT INTO harden_accounts (hardening_id, account_id, body) VALUES (?, ?, ?) ON CONFLICT (hardening_id, account_id) DO UPDATE SET body = excluded.body',
+    );
+    for (const row of rows) put.run(id, row.accountId, JSON.stringify(row));
+  }
+
+  async setHardeningMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    this.prepare('UPDATE hardenings SET message_channel = ?, message_ts = ? WHERE id = ?').run(
+      message.channel,
+      message.ts,
+      id,
+    );
   }
 
   async firstTime(key: string, now: number): Promise<boolean> {

@@ -4,6 +4,7 @@
  */
 
 import type { DriftRecord } from '../domain/drift.js';
+import type { HardenAccount, Hardening } from '../domain/harden.js';
 import type { Delivery } from '../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
@@ -25,10 +26,20 @@ export type JobKind =
   | 'cleanup'
   | 'org-audit'
   /** the scheduled org-wide audit (one fixed job per deployment, see workflow/drift.ts) */
-  | 'audit-schedule';
+  | 'audit-schedule'
+  | 'harden-preview'
+  | 'harden-run'
+  | 'harden-expire';
 
 /** One account's drift record to store, or (resolved) to drop. */
 export type DriftChange = { record: DriftRecord } | { resolved: string };
+
+/** A bulk hardening as stored: versioned like a request, its message apart (the outbox sets it). */
+export interface StoredHardening {
+  hardening: Hardening;
+  version: number;
+  message?: { channel: string; ts: string };
+}
 
 /**
  * What a request change causes, written in the same transaction: jobs to
@@ -174,6 +185,24 @@ export interface Store {
    */
   finishOrgAudit(id: string, at: number, notify: Delivery[], error?: string): Promise<boolean>;
   setOrgAuditMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
+  /** The org-wide audit finished last (what `/breakglass harden all-present` hardens). */
+  latestOrgAudit(): Promise<OrgAuditRun | undefined>;
+
+  /** Stores a bulk hardening, its accounts' rows, its jobs and its first notices. */
+  createHardening(hardening: Hardening, accounts: HardenAccount[], effects?: RequestEffects): Promise<void>;
+  getHardening(id: string): Promise<StoredHardening | undefined>;
+  /** Compare-and-set, with its jobs and notices, as updateRequest. */
+  updateHardening(
+    id: string,
+    expectedVersion: number,
+    next: Hardening,
+    effects?: RequestEffects,
+  ): Promise<boolean>;
+  /** Every account of a hardening, in account-id order. */
+  hardenAccounts(id: string): Promise<HardenAccount[]>;
+  /** Stores accounts' rows (a row stored again replaces it) and enqueues `notify`, together. */
+  putHardenAccounts(id: string, rows: HardenAccount[], notify?: Delivery[]): Promise<void>;
+  setHardeningMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
 
   /** Every account's current drift record (root credentials alerted outside a window), by account id. */
   driftRecords(): Promise<DriftRecord[]>;

@@ -10,6 +10,7 @@ import {
 import type { Logger } from '../log.js';
 import type { RequestEffects, Store, StoredRequest } from '../store/store.js';
 import { type CrashPoint, crashAt } from './crash-points.js';
+import type { BulkRootTasks } from './hardening.js';
 import type { BulkAudit } from './org-audits.js';
 import type { PolicyRouting } from './policy-routing.js';
 import type { Accounts, Authorizer, RootTasks } from './ports.js';
@@ -37,6 +38,8 @@ export interface WorkflowDeps {
   settings: WorkflowSettings;
   /** org-wide audits' AWS work, in its own (bulk) budget; absent: `/breakglass audit all` is not offered */
   bulkAudit?: BulkAudit;
+  /** bulk hardening's root tasks, in the same bulk budget; absent: the (priority) root tasks */
+  bulkTasks?: BulkRootTasks;
   /** approver routing from the policy file (BREAKGLASS_POLICY); absent: one rule, the configured approvers */
   routing?: PolicyRouting;
   now?: () => number;

@@ -7,6 +7,7 @@
  * to `onUndeliverable` so that a person hears of it.
  */
 import { randomUUID } from 'node:crypto';
+import { hardenCsv } from '../domain/harden-csv.js';
 import { deliveryTarget, describeDelivery } from '../domain/notice.js';
 import { orgAuditCsv } from '../domain/org-audit-csv.js';
 import type { Logger } from '../log.js';
@@ -105,6 +106,9 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     };
     if (d.to === 'channel') return this.announcer.channel(d.notice, ref);
     if (d.to === 'dm') return this.announcer.dm(d.userId, d.notice, ref);
+    if (d.to === 'harden-post' || d.to === 'harden-update' || d.to === 'harden-summary')
+      return this.sendHardening(item, ref);
+    if (d.to === 'file' && d.file.source === 'harden-csv') return this.sendHardening(item, ref);
     if (d.to === 'audit-post' || d.to === 'audit-update' || d.to === 'file')
       return this.sendReport(item, ref);
     if (d.to === 'drift-alert' || d.to === 'drift-resolved') return this.sendDrift(item, ref);
@@ -155,6 +159,26 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     if (d.to === 'drift-alert') return reports.driftAlert(await threadOf(item.requestId), d.alert, ref);
     if (d.to === 'drift-resolved')
       return reports.driftResolved(await threadOf(d.resolved.alertRunId), d.resolved, ref);
+  }
+
+  /** A bulk hardening's message, summary or CSV, rendered from what is stored now (the outbox key is its id). */
+  private async sendHardening(item: OutboxItem, ref: NoticeRef): Promise<void> {
+    const reports = this.options.reports;
+    if (!reports) throw new Error('bug: no report announcer for a bulk hardening notice');
+    const d = item.delivery;
+    const stored = await this.store.getHardening(item.requestId);
+    if (!stored) return;
+    const accounts = await this.store.hardenAccounts(item.requestId);
+    const view = { stored, accounts };
+    if (d.to === 'file') {
+      const where = stored.message ? { channel: stored.message.channel, threadTs: stored.message.ts } : {};
+      const content = hardenCsv(stored.hardening, accounts);
+      return reports.uploadFile(where, { filename: d.file.filename, title: d.file.title, content }, ref);
+    }
+    if (d.to === 'harden-summary') return reports.hardeningSummary(view, ref);
+    if (stored.message) return reports.updateHardening(view);
+    if (d.to === 'harden-post')
+      await this.store.setHardeningMessage(item.requestId, await reports.postHardening(view, ref));
   }
 
   private heldUntil(target: string): number | undefined {

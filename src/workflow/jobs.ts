@@ -16,6 +16,7 @@ import { CLEANUP_ALERT_AFTER_FAILURES, cleanupRetryDelayMs, reminderAt } from '.
 import { emitMetric } from '../metrics.js';
 import type { Job } from '../store/store.js';
 import { UPDATE_MESSAGE, type WorkflowCore } from './core.js';
+import { Hardenings } from './hardening.js';
 import { OrgAudits } from './org-audits.js';
 
 const ACTOR = 'scheduler';
@@ -28,9 +29,11 @@ type JobResult = { retryAt?: number };
 
 export class JobRunner {
   private readonly orgAudits: OrgAudits;
+  private readonly hardenings: Hardenings;
 
   constructor(private readonly core: WorkflowCore) {
     this.orgAudits = new OrgAudits(core);
+    this.hardenings = new Hardenings(core);
   }
 
   private get deps() {
@@ -46,6 +49,13 @@ export class JobRunner {
       case 'audit-schedule':
         // The scheduled org-wide audit (drift detection): one fixed job per deployment.
         return this.orgAudits.startScheduled();
+      case 'harden-preview':
+        return this.hardenings.preview(job.requestId);
+      case 'harden-run':
+        // A shutdown stops starting accounts; the next process resumes the unfinished ones.
+        return this.hardenings.run(job.requestId, signal);
+      case 'harden-expire':
+        return this.hardenings.expire(job.requestId);
       case 'preview':
         return this.preview(job.requestId);
       case 'execute':

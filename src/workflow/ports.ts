@@ -12,9 +12,10 @@ import type {
   RootCredentialAudit,
 } from '../aws/root-task-results.js';
 import type { DriftAlert } from '../domain/drift.js';
+import type { HardenAccount } from '../domain/harden.js';
 import type { ClickReply, DriftResolution, Notice } from '../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
-import type { StoredRequest } from '../store/store.js';
+import type { StoredHardening, StoredRequest } from '../store/store.js';
 
 /** The root-task operations the workflow runs (RootTaskService, or its dry-run stand-in). */
 export interface RootTasks {
@@ -101,7 +102,18 @@ export interface OrgAuditView {
  * audit's summary message, posted once and updated in place, and files in its
  * thread. Failures are thrown as DeliveryError, as with Announcer.
  */
+/** A bulk hardening as its message renders it. */
+export interface HardeningView {
+  stored: StoredHardening;
+  accounts: HardenAccount[];
+}
+
 export interface ReportAnnouncer {
+  /** a bulk hardening's message: posted once (see `ref`), then updated in place */
+  postHardening(view: HardeningView, ref?: NoticeRef): Promise<{ channel: string; ts: string }>;
+  updateHardening(view: HardeningView): Promise<void>;
+  /** its closing summary, a top-level message in the channel */
+  hardeningSummary(view: HardeningView, ref?: NoticeRef): Promise<void>;
   postAudit(view: OrgAuditView, ref?: NoticeRef): Promise<{ channel: string; ts: string }>;
   updateAudit(view: OrgAuditView): Promise<void>;
   /** a drift alert in a thread (the scheduled audit's summary), with its Clean up button */

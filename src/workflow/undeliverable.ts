@@ -10,6 +10,7 @@ import { type Delivery, describeDelivery, type Notice } from '../domain/notice.j
 import type { OutboxItem } from '../store/store.js';
 import type { WorkflowCore } from './core.js';
 import type { DeliveryError } from './delivery-error.js';
+import { Hardenings } from './hardening.js';
 
 const ACTOR = 'outbox';
 
@@ -22,6 +23,12 @@ export async function handleUndeliverable(
   await core.audit(item.requestId, ACTOR, 'notice undeliverable', { what, slackError: error.code });
   const d = item.delivery;
   if ('notice' in d && d.notice.kind === 'not-delivered') return;
+
+  if (d.to === 'harden-post' || d.to === 'harden-update') {
+    // Approvers can only approve what they see: cancelled while pending (logged at error by the worker).
+    await new Hardenings(core).notShown(item.requestId, error.code);
+    return;
+  }
 
   if (d.to === 'post' || d.to === 'update') {
     // Approvers can only approve what the message shows: a pending request whose

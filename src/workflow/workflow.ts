@@ -3,6 +3,7 @@ import type { BreakglassRequest, TaskKind } from '../domain/request.js';
 import type { Job, OutboxItem, StoredRequest } from '../store/store.js';
 import { WorkflowCore, type WorkflowDeps } from './core.js';
 import type { DeliveryError } from './delivery-error.js';
+import { Hardenings } from './hardening.js';
 import { JobRunner } from './jobs.js';
 import { OrgAudits } from './org-audits.js';
 import { RequestActions } from './request-actions.js';
@@ -13,12 +14,15 @@ export class BreakglassWorkflow {
   readonly actions: RequestActions;
   /** org-wide audits (`/breakglass audit all`) */
   readonly orgAudits: OrgAudits;
+  /** bulk hardening (`/breakglass harden`, the audit summary's button; drift alerts' Clean up) */
+  readonly hardenings: Hardenings;
   private readonly jobs: JobRunner;
 
   constructor(deps: WorkflowDeps) {
     this.core = new WorkflowCore(deps);
     this.actions = new RequestActions(this.core);
     this.orgAudits = new OrgAudits(this.core);
+    this.hardenings = new Hardenings(this.core);
     this.jobs = new JobRunner(this.core);
   }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/app-config.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite-store.js';
 import { FakeSlack } from '../fakes/slack/server.js';
 import { type LocalDynamoDb, startLocalDynamoDb } from '../support/dynamodb-env.js';
 
@@ -124,7 +124,9 @@ describe('starting on a store it cannot use', () => {
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
-        /^store: the SQLite database .* has schema version 99, newer than this breakglass knows \(2\)/,
+        new RegExp(
+          `^store: the SQLite database .* has schema version 99, newer than this breakglass knows \\(${SQLITE_SCHEMA_VERSION}\\)`,
+        ),
       ),
     ]);
   });

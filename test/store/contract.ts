@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DriftRecord } from '../../src/domain/drift.js';
+import type { HardenAccount, Hardening } from '../../src/domain/harden.js';
 import { CHANNEL_TARGET, type Notice } from '../../src/domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../../src/domain/org-audit.js';
 import type { Store } from '../../src/store/store.js';
@@ -579,6 +580,89 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       it('keeps a run scheduled', async () => {
         await store.startOrgAudit({ ...auditRun('OA-S'), requestedBy: 'scheduler', scheduled: true }, []);
         expect(await (await another()).getOrgAudit('OA-S')).toMatchObject({ scheduled: true });
+      });
+    });
+
+    describe('bulk hardenings', () => {
+      const hardening = (id: string): Hardening => ({
+        id,
+        requesterId: 'U1',
+        createdAt: 1_000,
+        state: 'pending',
+        accounts: 2,
+        source: 'command',
+        rules: [],
+        preview: 'loading',
+        approvals: [],
+        contentHash: '',
+        rounds: 0,
+      });
+      const account = (accountId: string, state: HardenAccount['state'] = 'pending'): HardenAccount => ({
+        accountId,
+        name: `acct ${accountId}`,
+        state,
+        attempts: 0,
+      });
+
+      it('stores a hardening with its accounts, jobs and first notice; compare-and-set on its version', async () => {
+        await store.createHardening(hardening('BH-1'), [account('222222222222'), account('111111111111')], {
+          schedule: [{ kind: 'harden-preview', dueAt: 0 }],
+          notify: [{ to: 'harden-post' }],
+        });
+        const stored = await store.getHardening('BH-1');
+        expect(stored).toMatchObject({ version: 1, hardening: { id: 'BH-1', state: 'pending' } });
+        expect((await store.hardenAccounts('BH-1')).map((a) => a.accountId)).toEqual([
+          '111111111111',
+          '222222222222',
+        ]);
+        expect((await store.pendingJobs('BH-1')).map((j) => j.kind)).toEqual(['harden-preview']);
+        expect((await store.listDeliveries('BH-1')).map((d) => d.delivery.to)).toEqual(['harden-post']);
+
+        const other = await another();
+        const next = { ...hardening('BH-1'), state: 'running' as const };
+        const results = await Promise.all([
+          store.updateHardening('BH-1', 1, next, { notify: [{ to: 'harden-update' }] }),
+          other.updateHardening('BH-1', 1, next, { notify: [{ to: 'harden-update' }] }),
+        ]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.updateHardening('BH-1', 1, next)).toBe(false);
+        expect(await store.getHardening('BH-1')).toMatchObject({
+          version: 2,
+          hardening: { state: 'running' },
+        });
+        expect((await store.listDeliveries('BH-1')).map((d) => d.delivery.to)).toEqual([
+          'harden-post',
+          'harden-update',
+        ]);
+        expect(await store.getHardening('BH-NONE')).toBeUndefined();
+      });
+
+      it('replaces an account row stored again, enqueues with it, and keeps the message apart from the version', async () => {
+        await store.createHardening(hardening('BH-2'), [account('111111111111')]);
+        await store.putHardenAccounts(
+          'BH-2',
+          [{ ...account('111111111111', 'done'), attempts: 1, verifiedAt: 5 }],
+          [{ to: 'harden-update' }],
+        );
+        expect(await store.hardenAccounts('BH-2')).toEqual([
+          { ...account('111111111111', 'done'), attempts: 1, verifiedAt: 5 },
+        ]);
+        expect((await store.listDeliveries('BH-2')).map((d) => d.delivery.to)).toEqual(['harden-update']);
+        await store.setHardeningMessage('BH-2', { channel: 'C1', ts: '1.2' });
+        expect(await store.getHardening('BH-2')).toMatchObject({
+          version: 1,
+          message: { channel: 'C1', ts: '1.2' },
+        });
+      });
+
+      it('names the org-wide audit finished last', async () => {
+        expect(await store.latestOrgAudit()).toBeUndefined();
+        await store.startOrgAudit(auditRun('OA-L1', 1_000), []);
+        await store.finishOrgAudit('OA-L1', 2_000, []);
+        await store.startOrgAudit(auditRun('OA-L2', 3_000), []);
+        expect((await store.latestOrgAudit())?.id).toBe('OA-L1');
+        await store.finishOrgAudit('OA-L2', 4_000, []);
+        expect((await store.latestOrgAudit())?.id).toBe('OA-L2');
       });
     });
 

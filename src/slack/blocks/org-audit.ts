@@ -9,8 +9,9 @@ import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/durations.js';
 import { estimatedFinish, type OrgAuditRow, summarize } from '../../domain/org-audit.js';
 import type { OrgAuditView } from '../../workflow/ports.js';
+import { HARDEN_ACTIONS } from '../ids.js';
 import { escapeMrkdwn, mention, slackTime } from '../text.js';
-import { context, fieldsSection, header, mrkdwnSection } from './kit.js';
+import { actions, button, context, fieldsSection, header, mrkdwnSection } from './kit.js';
 
 /** Accounts listed by name in the message; the rest are counted (all are in the CSV). */
 export const LISTED_ACCOUNTS = 15;
@@ -67,6 +68,18 @@ export function orgAuditMessage(
     const shown = outside.slice(0, LISTED_ACCOUNTS).map(accountLine);
     const more = outside.length > shown.length ? `\n…and ${number(outside.length - shown.length)} more` : '';
     blocks.push(mrkdwnSection(`*Root credentials outside a window:*\n${shown.join('\n')}${more}`));
+  }
+  // Done, with credentials outside a window: one request (two approvals) deletes them all.
+  if (run.state === 'done' && !run.error && s.present > 0) {
+    blocks.push(
+      actions([
+        button({
+          actionId: HARDEN_ACTIONS.fromAudit,
+          text: `Harden ${number(s.present)} accounts`,
+          value: run.id,
+        }),
+      ]),
+    );
   }
   blocks.push(
     context(

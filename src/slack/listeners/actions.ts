@@ -27,8 +27,14 @@ import type { ApproveValue } from '../blocks/request-message.js';
 import { replaceClicked, tellClicker } from '../click-replies.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from '../home-tab.js';
-import { ACTIONS } from '../ids.js';
+import { ACTIONS, HARDEN_ACTIONS } from '../ids.js';
 import { driftCleanupClicked } from './drift-cleanup.js';
+import {
+  hardenApproveClicked,
+  hardenDenyClicked,
+  hardenFromAuditClicked,
+  hardenGiveUpClicked,
+} from './harden.js';
 import { openThenCheck } from './open-first.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -48,6 +54,10 @@ const ROUTES: Record<string, (args: ButtonArgs & SelectArgs, deps: SlackDeps) =>
   [ACTIONS.showMailbox]: showMailboxClicked,
   [ACTIONS.readAgain]: readAgainClicked,
   [ACTIONS.driftCleanup]: driftCleanupClicked,
+  [HARDEN_ACTIONS.approve]: hardenApproveClicked,
+  [HARDEN_ACTIONS.deny]: hardenDenyClicked,
+  [HARDEN_ACTIONS.giveUp]: hardenGiveUpClicked,
+  [HARDEN_ACTIONS.fromAudit]: hardenFromAuditClicked,
 };
 
 export function registerActions(app: App, deps: SlackDeps): void {

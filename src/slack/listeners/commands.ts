@@ -12,6 +12,7 @@ import { COMMAND } from '../ids.js';
 import { escapeMrkdwn } from '../text.js';
 import { auditAllReply } from './audit-all.js';
 import { doctorCommand } from './doctor-command.js';
+import { hardenCommandReply } from './harden.js';
 import { openThenCheck } from './open-first.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -24,6 +25,7 @@ export const HELP = [
   '*`/breakglass audit <account-id>`* shows the root credentials of an account (read-only, only you see it).',
   '*`/breakglass doctor`* checks the AWS and Slack setup and says how to fix what fails (only you see it).',
   '*`/breakglass audit all`* audits every account; the summary and a CSV go to the approvals channel.',
+  '*`/breakglass harden <account-id…>|all-present`* asks two approvers to delete root credentials from those accounts (all-present: what the last org-wide audit found).',
   '*`/breakglass help`* shows this.',
 ].join('\n');
 
@@ -147,6 +149,9 @@ export async function breakglassCommand(
       }
       return;
     }
+    case 'harden':
+      await reply(await hardenCommandReply(deps, command.user_id, rest));
+      return;
     case 'doctor':
       await doctorCommand(command.user_id, respond, deps);
       return;

@@ -228,7 +228,8 @@ export class DynamoOrgAudits {
         TableName: this.t.name,
         Key: LOCK,
         ConditionExpression: `${l.n('runningId')} = ${l.v(id)}`,
-        UpdateExpression: updateExpression([], [l.n('runningId')]),
+        // The run finished last is what `/breakglass harden all-present` hardens.
+        UpdateExpression: updateExpression(l.set({ lastDoneId: id }), [l.n('runningId')]),
         ...l.params(),
       },
     };
@@ -248,6 +249,15 @@ export class DynamoOrgAudits {
       }
     }
     throw new Error(`org-wide audit ${id}: gave up after ${MAX_CONFLICT_RETRIES} conflicting transactions`);
+  }
+
+  /** The audit finished last (the lock item names it). */
+  async latest(): Promise<OrgAuditRun | undefined> {
+    const lock = await this.t.doc.send(
+      new GetCommand({ TableName: this.t.name, Key: LOCK, ConsistentRead: true }),
+    );
+    const id = lock.Item?.lastDoneId as string | undefined;
+    return id ? this.get(id) : undefined;
   }
 
   async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {

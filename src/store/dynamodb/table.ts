@@ -20,6 +20,8 @@
  * | org-audit lock      | `ORGAUDIT`           | `LOCK`              |                            |                              |
  * | org-wide audit run  | `ORGAUDIT#<id>`      | `RUN`               |                            |                              |
  * | org-audit row       | `ORGAUDIT#<id>`      | `ROW#<account>`     |                            |                              |
+ * | bulk hardening      | `HARDEN#<id>`        | `RUN`               |                            |                              |
+ * | hardening account   | `HARDEN#<id>`        | `ACCT#<account>`    |                            |                              |
  *
  * Access patterns:
  * - get a request: GetItem `REQ#<id>`/`REQ` (strongly consistent).

@@ -1,0 +1,582 @@
+/**
+ * Bulk hardening: "delete root credentials from N accounts" as one request.
+ * Started from `/breakglass harden`, the org-wide audit's summary (and, later,
+ * drift alerts) through `startHardening`. Each account's credentials are read
+ * first (the preview, in the bulk lane); two approvers (never the requester;
+ * approvers under every rule of its accounts) approve what they saw; then a
+ * durable job deletes account by account in the bulk lane, storing each
+ * account's result as it lands (a restart resumes only the unfinished ones),
+ * retries the failed ones with back-off, runs a verification audit at the end
+ * and closes only when every account is verified clean or an approver gave the
+ * failed ones up. Every notice goes through the outbox.
+ */
+import { randomBytes } from 'node:crypto';
+import { RootTaskError } from '../aws/errors.js';
+import type { DeletionResult, RootCredentialAudit } from '../aws/root-task-results.js';
+import { credentialItems, describeAudit } from '../aws/root-task-text.js';
+import {
+  countHardening,
+  decideGiveUp,
+  decideHardeningApproval,
+  decideHardeningDenial,
+  HARDEN_PROGRESS_EVERY_MS,
+  type HardenAccount,
+  type Hardening,
+  type HardeningRule,
+  hardeningHash,
+  hardeningRetryDelayMs,
+  MAX_HARDEN_ACCOUNTS,
+  unfinished,
+} from '../domain/harden.js';
+import type { Delivery } from '../domain/notice.js';
+import type { RequestEffects, StoredHardening } from '../store/store.js';
+import type { Reply, WorkflowCore } from './core.js';
+
+const ACTOR = 'scheduler';
+const ID_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+const MAX_CONFLICT_RETRIES = 8;
+/** Preview rows are stored at least every this many accounts. */
+const PREVIEW_FLUSH = 50;
+const UPDATE: Delivery = { to: 'harden-update' };
+
+/** Root tasks in the bulk lane (their own concurrency budget, backing off first under throttling). */
+export interface BulkRootTasks {
+  audit(accountId: string): Promise<RootCredentialAudit>;
+  /** undefined: `signal` was aborted before its turn came (a shutdown): nothing was done */
+  delete(accountId: string, signal?: AbortSignal): Promise<DeletionResult | undefined>;
+}
+
+/** Which accounts: given ones, those the last org-wide audit found with credentials outside a window, or one audit's. */
+export type HardenTarget = { accounts: string[] } | { allPresent: true } | { auditId: string };
+
+export type StartHardening =
+  | { ok: true; id: string; accounts: number; text: string }
+  | { ok: false; text: string };
+
+export function newHardeningId(): string {
+  return `BH-${[...randomBytes(6)].map((b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('')}`;
+}
+
+export function hardeningCsvFile(h: Hardening, final: boolean): Delivery {
+  return {
+    to: 'file',
+    file: {
+      source: 'harden-csv',
+      filename: `${final ? 'hardened' : 'to-harden'}-${h.id}.csv`,
+      title: final ? `Bulk hardening ${h.id}: result per account` : `Bulk hardening ${h.id}: every account`,
+    },
+  };
+}
+
+type Change<T> =
+  | { refuse: string }
+  | { unchanged: T }
+  | { next: Hardening; effects?: RequestEffects; value: T };
+
+export class Hardenings {
+  constructor(private readonly core: WorkflowCore) {}
+
+  private get deps() {
+    return this.core.deps;
+  }
+
+  private get bulk(): BulkRootTasks {
+    const tasks = this.deps.tasks;
+    return (
+      this.deps.bulkTasks ?? {
+        audit: (id) => tasks.auditRootCredentials(id),
+        delete: async (id, signal) => (signal?.aborted ? undefined : tasks.deleteRootCredentials(id)),
+      }
+    );
+  }
+
+  /** The one way in (command, audit summary button, drift alerts): a request for two approvals. */
+  async start(userId: string, target: HardenTarget, source = 'command'): Promise<StartHardening> {
+    if (!(await this.deps.auth.mayRequest(userId)))
+      return {
+        ok: false,
+        text: 'You may not request break-glass work: only people on the requesters list may.',
+      };
+    const ids = await this.resolve(target);
+    if (!ids.ok) return ids;
+    const unique = [...new Set(ids.accounts)].sort();
+    if (!unique.length) return { ok: false, text: 'No account to harden.' };
+    if (unique.length > MAX_HARDEN_ACCOUNTS)
+      return {
+        ok: false,
+        text: `At most ${MAX_HARDEN_ACCOUNTS} accounts per request (${unique.length} given).`,
+      };
+    const refused: string[] = [];
+    const rows: HardenAccount[] = [];
+    for (const accountId of unique) {
+      const t = await this.deps.accounts.targetable(accountId);
+      if (t.ok) rows.push({ accountId, name: t.account.name, state: 'pending', attempts: 0 });
+      else refused.push(`${accountId}: ${t.reason}`);
+    }
+    if (refused.length)
+      return {
+        ok: false,
+        text: `Nothing was requested: ${refused.length} account(s) cannot be targeted (${refused.slice(0, 5).join('; ')}${refused.length > 5 ? '; …' : ''}).`,
+      };
+    const rules = await this.rulesOf(userId, unique);
+    if ('refuse' in rules) return { ok: false, text: rules.refuse };
+    const now = this.core.now();
+    const hardening: Hardening = {
+      id: newHardeningId(),
+      requesterId: userId,
+      createdAt: now,
+      state: 'pending',
+      accounts: rows.length,
+      source,
+      rules: rules.rules,
+      preview: 'loading',
+      approvals: [],
+      contentHash: '',
+      rounds: 0,
+    };
+    await this.store.createHardening(hardening, rows, {
+      schedule: [
+        { kind: 'harden-preview', dueAt: now },
+        { kind: 'harden-expire', dueAt: now + this.deps.settings.pendingTtlSeconds * 1000 },
+      ],
+      notify: [{ to: 'harden-post' }],
+    });
+    this.deps.wake?.();
+    this.deps.wakeOutbox?.();
+    await this.core.audit(hardening.id, userId, 'bulk hardening requested', {
+      accounts: unique,
+      source,
+      rules: rules.rules.map((r) => r.rule),
+    });
+    return {
+      ok: true,
+      id: hardening.id,
+      accounts: rows.length,
+      text: `Requested deletion of root credentials from ${rows.length} account(s) (${hardening.id}). The approvals channel lists each account with what is present; two approvers must approve.`,
+    };
+  }
+
+  private get store() {
+    return this.deps.store;
+  }
+
+  private async resolve(
+    target: HardenTarget,
+  ): Promise<{ ok: true; accounts: string[] } | { ok: false; text: string }> {
+    if ('accounts' in target) return { ok: true, accounts: target.accounts };
+    const run =
+      'auditId' in target ? await this.store.getOrgAudit(target.auditId) : await this.store.latestOrgAudit();
+    if (run?.state !== 'done')
+      return {
+        ok: false,
+        text: 'No finished org-wide audit to harden from: run `/breakglass audit all` first.',
+      };
+    const rows = await this.store.orgAuditRows(run.id);
+    const present = rows.filter((r) => r.status === 'present' && !r.openWindow).map((r) => r.accountId);
+    if (!present.length)
+      return { ok: false, text: `The org-wide audit ${run.id} found no root credentials outside a window.` };
+    return { ok: true, accounts: present };
+  }
+
+  /**
+   * The rule of every account. The requester must be allowed by each, each must
+   * offer the deletion; approvers must then be approvers under every one of them.
+   */
+  private async rulesOf(
+    userId: string,
+    accountIds: string[],
+  ): Promise<{ rules: HardeningRule[] } | { refuse: string }> {
+    const routing = this.deps.routing;
+    if (!routing) return { rules: [] };
+    const byName = new Map<string, HardeningRule>();
+    for (const accountId of accountIds) {
+      let rule: Awaited<ReturnType<typeof routing.ruleFor>>;
+      try {
+        rule = await routing.ruleFor(accountId);
+      } catch {
+        return {
+          refuse: `Could not read the OU of ${accountId} from AWS Organizations, so its approvers are unknown. Try again in a moment.`,
+        };
+      }
+      if (byName.has(rule.name)) continue;
+      if (!(await this.deps.auth.mayRequest(userId, rule.requesters)))
+        return { refuse: `Rule "${rule.name}" (account ${accountId}) does not let you request.` };
+      if (!rule.tasks.includes('delete-credentials'))
+        return {
+          refuse: `Rule "${rule.name}" (account ${accountId}) does not offer deleting root credentials.`,
+        };
+      byName.set(rule.name, { rule: rule.name, approvers: rule.approvers });
+    }
+    return { rules: [...byName.values()].sort((a, b) => a.rule.localeCompare(b.rule)) };
+  }
+
+  /** An approver of this hardening: under every rule of its accounts (no policy file: the configured approvers). */
+  async approves(h: Hardening, userId: string): Promise<boolean> {
+    if (!h.rules.length) return this.deps.auth.isApprover(userId);
+    for (const rule of h.rules) if (!(await this.deps.auth.isApprover(userId, rule.approvers))) return false;
+    return true;
+  }
+
+  private async mutate<T>(
+    id: string,
+    decide: (h: Hardening, stored: StoredHardening) => Change<T> | Promise<Change<T>>,
+  ): Promise<{ ok: true; value: T; changed: boolean; hardening: Hardening } | { ok: false; reason: string }> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const stored = await this.store.getHardening(id);
+      if (!stored) return { ok: false, reason: `there is no request ${id}` };
+      const decision = await decide(stored.hardening, stored);
+      if ('refuse' in decision) return { ok: false, reason: decision.refuse };
+      if ('unchanged' in decision)
+        return { ok: true, value: decision.unchanged, changed: false, hardening: stored.hardening };
+      if (await this.store.updateHardening(id, stored.version, decision.next, decision.effects)) {
+        if (decision.effects?.schedule?.some((j) => j.dueAt <= this.core.now())) this.deps.wake?.();
+        if (decision.effects?.notify?.length) this.deps.wakeOutbox?.();
+        return { ok: true, value: decision.value, changed: true, hardening: decision.next };
+      }
+    }
+    return { ok: false, reason: 'the request is changing too fast; try again' };
+  }
+
+  async approve(id: string, userId: string, seenHash: string): Promise<Reply> {
+    const stored = await this.store.getHardening(id);
+    if (!stored) return { ok: false, text: `There is no request ${id}.` };
+    const isApprover = await this.approves(stored.hardening, userId);
+    const done = await this.mutate<'recorded' | 'started' | 'duplicate'>(id, (h) => {
+      const d = decideHardeningApproval(h, userId, {
+        isApprover,
+        contentHash: seenHash,
+        now: this.core.now(),
+      });
+      if (d.kind === 'refused') return { refuse: d.reason };
+      if (d.kind === 'duplicate') return { unchanged: 'duplicate' };
+      const now = this.core.now();
+      if (!d.complete)
+        return { next: { ...h, approvals: d.approvals }, effects: { notify: [UPDATE] }, value: 'recorded' };
+      return {
+        next: { ...h, approvals: d.approvals, state: 'running', startedAt: now },
+        effects: {
+          cancel: ['harden-expire'],
+          schedule: [{ kind: 'harden-run', dueAt: now }],
+          notify: [UPDATE],
+        },
+        value: 'started',
+      };
+    });
+    if (!done.ok) return { ok: false, text: `Not approved: ${done.reason}.` };
+    if (done.value === 'duplicate') return { ok: true, text: 'You have already approved this request.' };
+    await this.core.audit(id, userId, 'approved', { contentHash: seenHash });
+    if (done.value === 'recorded') return { ok: true, text: 'Approved. One more approver is needed.' };
+    await this.core.audit(id, ACTOR, 'bulk hardening started', { accounts: done.hardening.accounts });
+    return {
+      ok: true,
+      text: `Approved. Deleting root credentials from ${done.hardening.accounts} account(s) now.`,
+    };
+  }
+
+  async deny(id: string, userId: string): Promise<Reply> {
+    const stored = await this.store.getHardening(id);
+    if (!stored) return { ok: false, text: `There is no request ${id}.` };
+    const isApprover = await this.approves(stored.hardening, userId);
+    const done = await this.mutate(id, (h) => {
+      const d = decideHardeningDenial(h, userId, { isApprover });
+      if (!d.ok) return { refuse: d.reason };
+      return {
+        next: { ...h, state: 'denied' as const, denial: { userId, at: this.core.now() } },
+        effects: { cancel: ['harden-preview', 'harden-expire'], notify: [UPDATE] },
+        value: true,
+      };
+    });
+    if (!done.ok) return { ok: false, text: `Not denied: ${done.reason}.` };
+    const withdrawn = userId === stored.hardening.requesterId;
+    await this.core.audit(id, userId, withdrawn ? 'withdrawn' : 'denied');
+    return { ok: true, text: withdrawn ? 'Withdrawn.' : 'Denied.' };
+  }
+
+  /** An approver gives up on the accounts that failed: reported as given up; the request may close. */
+  async giveUp(id: string, userId: string): Promise<Reply> {
+    const stored = await this.store.getHardening(id);
+    if (!stored) return { ok: false, text: `There is no request ${id}.` };
+    const isApprover = await this.approves(stored.hardening, userId);
+    const done = await this.mutate<string[]>(id, async (h) => {
+      const d = decideGiveUp(h, await this.store.hardenAccounts(id), { isApprover });
+      if (!d.ok) return { refuse: d.reason };
+      const now = this.core.now();
+      return {
+        next: { ...h, givenUp: { userId, at: now, accounts: d.accounts } },
+        // The run job closes the request once nothing is left to do (after its verification audit).
+        effects: { schedule: [{ kind: 'harden-run', dueAt: now }], notify: [UPDATE] },
+        value: d.accounts,
+      };
+    });
+    if (!done.ok) return { ok: false, text: `Nothing given up: ${done.reason}.` };
+    await this.core.audit(id, userId, 'gave up on failed accounts', { accounts: done.value });
+    return {
+      ok: true,
+      text: `Gave up on ${done.value.length} account(s); their root credentials stay as they are.`,
+    };
+  }
+
+  /** Slack refused its message for good: a pending hardening nobody can see is cancelled, never left to expire. */
+  async notShown(id: string, slackError: string): Promise<void> {
+    const done = await this.mutate(id, (h) =>
+      h.state === 'pending'
+        ? {
+            next: {
+              ...h,
+              state: 'cancelled' as const,
+              cancelReason: `Slack refused to show it in the approvals channel (${slackError})`,
+            },
+            effects: { cancel: ['harden-preview', 'harden-expire'] },
+            value: true,
+          }
+        : { unchanged: false },
+    );
+    if (done.ok && done.changed) await this.core.audit(id, 'outbox', 'cancelled: not shown', { slackError });
+  }
+
+  /** The `harden-expire` job: an unapproved request expires. */
+  async expire(id: string): Promise<{ retryAt?: number }> {
+    const done = await this.mutate(id, (h) =>
+      h.state === 'pending'
+        ? {
+            next: { ...h, state: 'expired' as const },
+            effects: { cancel: ['harden-preview'], notify: [UPDATE] },
+            value: true,
+          }
+        : { unchanged: false },
+    );
+    if (done.ok && done.changed) await this.core.audit(id, ACTOR, 'expired');
+    return {};
+  }
+
+  /** The `harden-preview` job: reads what is present on every account (bulk lane), then lets approvers approve. */
+  async preview(id: string): Promise<{ retryAt?: number }> {
+    const stored = await this.store.getHardening(id);
+    if (stored?.hardening.state !== 'pending' || stored.hardening.preview === 'ready') return {};
+    const rows = await this.store.hardenAccounts(id);
+    const buffer: HardenAccount[] = [];
+    const flush = () => this.store.putHardenAccounts(id, buffer.splice(0));
+    await Promise.all(
+      rows
+        .filter((r) => r.present === undefined && r.previewError === undefined)
+        .map(async (row) => {
+          try {
+            const audit = await this.bulk.audit(row.accountId);
+            buffer.push({ ...row, present: describeAudit(audit), credentials: credentialItems(audit) });
+          } catch (error) {
+            buffer.push({ ...row, previewError: asTaskError(error).message });
+          }
+          if (buffer.length >= PREVIEW_FLUSH) await flush();
+        }),
+    );
+    await flush();
+    const read = await this.store.hardenAccounts(id);
+    const done = await this.mutate(id, (h) => {
+      if (h.state !== 'pending' || h.preview === 'ready') return { unchanged: false };
+      const next: Hardening = { ...h, preview: 'ready' };
+      next.contentHash = hardeningHash(next, read);
+      return { next, effects: { notify: [UPDATE, hardeningCsvFile(next, false)] }, value: true };
+    });
+    if (done.ok && done.changed) {
+      const c = countHardening(done.hardening, read);
+      await this.core.audit(id, ACTOR, 'previewed', {
+        accounts: c.total,
+        withPassword: c.withPassword,
+        withAccessKeys: c.withAccessKeys,
+        withCertificates: c.withCertificates,
+        withMfa: c.withMfa,
+        clean: c.clean,
+        unreadable: c.unreadable,
+      });
+    }
+    return {};
+  }
+
+  /**
+   * The `harden-run` job: deletes on every unfinished account (bulk lane),
+   * storing each result as it lands; then retries later, or runs the
+   * verification audit and closes. A shutdown stops starting accounts; the
+   * next process goes on with the unfinished ones.
+   */
+  async run(id: string, signal?: AbortSignal): Promise<{ retryAt?: number }> {
+    const stored = await this.store.getHardening(id);
+    if (stored?.hardening.state !== 'running') return {};
+    const h = stored.hardening;
+    const todo = unfinished(h, await this.store.hardenAccounts(id));
+    const progress = new ProgressClock(this.core.now, HARDEN_PROGRESS_EVERY_MS);
+    await Promise.all(
+      todo.map(async (row) => {
+        const result = await this.deleteOn(id, row.accountId, signal);
+        // Stopped before this account's turn: it stays pending for the next process.
+        if (!result) return;
+        await this.store.putHardenAccounts(
+          id,
+          [resultRow(row, result, this.core.now())],
+          progress.due() ? [UPDATE] : [],
+        );
+        this.deps.wakeOutbox?.();
+      }),
+    );
+    if (signal?.aborted) return { retryAt: this.core.now() };
+    const after = await this.store.hardenAccounts(id);
+    // Read again: an approver may have given up on accounts while this round ran.
+    const now = (await this.store.getHardening(id))?.hardening ?? h;
+    if (unfinished(now, after).length) return this.retryLater(id, after);
+    return this.verifyAndClose(id);
+  }
+
+  private async deleteOn(
+    id: string,
+    accountId: string,
+    signal?: AbortSignal,
+  ): Promise<DeletionResult | Error | undefined> {
+    try {
+      const result = await this.bulk.delete(accountId, signal);
+      if (!result) return undefined;
+      await this.core.audit(id, ACTOR, 'bulk hardening: root credentials deleted', {
+        accountId,
+        removed: result.removed,
+        verified: result.verified,
+        errors: result.errors,
+        evidence: result.evidence,
+      });
+      return result;
+    } catch (error) {
+      return asTaskError(error);
+    }
+  }
+
+  private async retryLater(id: string, rows: HardenAccount[]): Promise<{ retryAt?: number }> {
+    const done = await this.mutate(id, (h) => {
+      if (h.state !== 'running') return { unchanged: undefined as number | undefined };
+      const rounds = h.rounds + 1;
+      const at = this.core.now() + hardeningRetryDelayMs(rounds, this.deps.settings.cleanupRetryBaseMs);
+      return {
+        next: { ...h, rounds, nextRetryAt: at },
+        effects: { notify: [UPDATE] },
+        value: at as number | undefined,
+      };
+    });
+    if (!done.ok || done.value === undefined) return {};
+    const c = countHardening(done.hardening, rows);
+    await this.core.audit(id, ACTOR, 'bulk hardening round finished', {
+      round: done.hardening.rounds,
+      done: c.done,
+      failed: rows
+        .filter((r) => r.state === 'failed')
+        .map((r) => ({ accountId: r.accountId, attempts: r.attempts, error: r.error })),
+    });
+    return { retryAt: done.value };
+  }
+
+  /** Every account done or given up: a verification audit of the done ones, then close. */
+  private async verifyAndClose(id: string): Promise<{ retryAt?: number }> {
+    const rows = await this.store.hardenAccounts(id);
+    const done = rows.filter((r) => r.state === 'done');
+    const present: HardenAccount[] = [];
+    await Promise.all(
+      done.map(async (row) => {
+        try {
+          const audit = await this.bulk.audit(row.accountId);
+          if (audit.anyPresent)
+            present.push({
+              ...row,
+              state: 'failed',
+              error: `the verification audit at the end found ${describeAudit(audit)}`,
+            });
+        } catch (error) {
+          present.push({
+            ...row,
+            state: 'failed',
+            error: `the verification audit at the end failed: ${asTaskError(error).message}`,
+          });
+        }
+      }),
+    );
+    if (present.length) {
+      await this.store.putHardenAccounts(id, present);
+      return this.retryLater(id, await this.store.hardenAccounts(id));
+    }
+    const now = this.core.now();
+    const closed = await this.mutate(id, (h) => {
+      if (h.state !== 'running') return { unchanged: false };
+      const next: Hardening = {
+        ...h,
+        state: 'closed',
+        closedAt: now,
+        finalAudit: { at: now, clean: done.length, present: [] },
+      };
+      delete next.nextRetryAt;
+      return {
+        next,
+        effects: { notify: [UPDATE, { to: 'harden-summary' }, hardeningCsvFile(next, true)] },
+        value: true,
+      };
+    });
+    if (closed.ok && closed.changed) {
+      const c = countHardening(closed.hardening, rows);
+      await this.core.audit(id, ACTOR, 'bulk hardening closed', {
+        verified: c.done,
+        givenUp: closed.hardening.givenUp?.accounts ?? [],
+      });
+    }
+    return {};
+  }
+}
+
+/** At most one progress update per interval. */
+class ProgressClock {
+  private last: number;
+  constructor(
+    private readonly now: () => number,
+    private readonly everyMs: number,
+  ) {
+    this.last = now();
+  }
+  due(): boolean {
+    if (this.now() - this.last < this.everyMs) return false;
+    this.last = this.now();
+    return true;
+  }
+}
+
+function resultRow(row: HardenAccount, result: DeletionResult | Error, now: number): HardenAccount {
+  const attempts = row.attempts + 1;
+  if (result instanceof Error) return { ...row, state: 'failed', attempts, error: result.message };
+  const latest = removedText(result);
+  const removed = row.removed ? `${row.removed}; then ${latest}` : latest;
+  if (result.verified) {
+    const { error: _, ...rest } = row;
+    return { ...rest, state: 'done', attempts, removed, verifiedAt: now };
+  }
+  const why = result.error
+    ? `${result.error.kind}: ${result.error.message}`
+    : 'the audit session still saw root credentials';
+  return { ...row, state: 'failed', attempts, removed, error: why };
+}
+
+/** What one deletion removed, in a few words. */
+function removedText(result: DeletionResult): string {
+  const r = result.removed;
+  const items = [
+    r.loginProfile ? 'password' : '',
+    r.accessKeys.length ? `${r.accessKeys.length} access key(s)` : '',
+    r.signingCertificates.length ? `${r.signingCertificates.length} signing certificate(s)` : '',
+    r.mfaDevices.length ? `${r.mfaDevices.length} MFA device(s) deactivated` : '',
+  ].filter(Boolean);
+  return items.length ? items.join(', ') : 'nothing removed';
+}
+
+function asTaskError(error: unknown): RootTaskError {
+  return error instanceof RootTaskError ? error : new RootTaskError('unexpected', String(error));
+}
+
+/** Starts a bulk-hardening request for given accounts (the command, the audit summary's button, drift alerts). */
+export function startHardening(
+  hardenings: Hardenings,
+  userId: string,
+  target: HardenTarget,
+  source?: string,
+): Promise<StartHardening> {
+  return hardenings.start(userId, target, source);
+}

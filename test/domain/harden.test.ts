@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accountStatus,
+  countHardening,
+  decideGiveUp,
+  decideHardeningApproval,
+  decideHardeningDenial,
+  type HardenAccount,
+  type Hardening,
+  hardeningHash,
+  hardeningRetryDelayMs,
+  rulesLabel,
+  unfinished,
+} from '../../src/domain/harden.js';
+
+const base: Hardening = {
+  id: 'BH-1',
+  requesterId: 'UREQ',
+  createdAt: 0,
+  state: 'pending',
+  accounts: 3,
+  source: 'command',
+  rules: [],
+  preview: 'ready',
+  approvals: [],
+  contentHash: 'H',
+  rounds: 0,
+};
+const row = (
+  accountId: string,
+  state: HardenAccount['state'],
+  extra: Partial<HardenAccount> = {},
+): HardenAccount => ({
+  accountId,
+  name: accountId,
+  state,
+  attempts: 0,
+  ...extra,
+});
+const ctx = { isApprover: true, contentHash: 'H', now: 5 };
+
+describe('bulk hardening rules', () => {
+  it('applies the two-person rule, and waits for the preview', () => {
+    expect(decideHardeningApproval({ ...base, preview: 'loading' }, 'UA', ctx)).toMatchObject({
+      kind: 'refused',
+    });
+    expect(decideHardeningApproval(base, 'UREQ', ctx)).toEqual({
+      kind: 'refused',
+      reason: 'you cannot approve your own request',
+    });
+    expect(decideHardeningApproval(base, 'UA', { ...ctx, isApprover: false })).toEqual({
+      kind: 'refused',
+      reason: 'you are not an approver for break-glass requests',
+    });
+    const first = decideHardeningApproval(base, 'UA', ctx);
+    expect(first).toEqual({ kind: 'recorded', approvals: [{ userId: 'UA', at: 5 }], complete: false });
+    const once = { ...base, approvals: [{ userId: 'UA', at: 5 }] };
+    expect(decideHardeningApproval(once, 'UA', ctx)).toEqual({ kind: 'duplicate' });
+    expect(decideHardeningApproval(once, 'UB', ctx)).toMatchObject({ kind: 'recorded', complete: true });
+    expect(decideHardeningApproval({ ...once, state: 'running' }, 'UB', ctx)).toEqual({
+      kind: 'refused',
+      reason: 'this request is already running',
+    });
+  });
+
+  it('names every rule that decides', () => {
+    expect(rulesLabel(base)).toBeUndefined();
+    expect(rulesLabel({ rules: [{ rule: 'a', approvers: [] }] })).toBe('rule a');
+    expect(
+      rulesLabel({
+        rules: [
+          { rule: 'a', approvers: [] },
+          { rule: 'b', approvers: [] },
+        ],
+      }),
+    ).toBe('every rule of its accounts (a, b)');
+  });
+
+  it('lets approvers deny and the requester withdraw, only while pending', () => {
+    expect(decideHardeningDenial(base, 'UX', { isApprover: false }).ok).toBe(false);
+    expect(decideHardeningDenial(base, 'UREQ', { isApprover: false }).ok).toBe(true);
+    expect(decideHardeningDenial(base, 'UA', { isApprover: true }).ok).toBe(true);
+    expect(decideHardeningDenial({ ...base, state: 'running' }, 'UA', { isApprover: true }).ok).toBe(false);
+  });
+
+  it('gives up only failed accounts, only by an approver, only while running, adding to earlier ones', () => {
+    const running: Hardening = { ...base, state: 'running' };
+    const rows = [row('1', 'done'), row('2', 'failed'), row('3', 'pending'), row('4', 'failed')];
+    expect(decideGiveUp(running, rows, { isApprover: false })).toMatchObject({ ok: false });
+    expect(decideGiveUp(base, rows, { isApprover: true })).toMatchObject({ ok: false });
+    expect(decideGiveUp(running, rows, { isApprover: true })).toEqual({ ok: true, accounts: ['2', '4'] });
+    const given = { ...running, givenUp: { userId: 'UA', at: 1, accounts: ['2', '4'] } };
+    expect(decideGiveUp(given, rows, { isApprover: true })).toEqual({
+      ok: false,
+      reason: 'no account has failed: nothing to give up on',
+    });
+    expect(decideGiveUp(given, [...rows, row('5', 'failed')], { isApprover: true })).toEqual({
+      ok: true,
+      accounts: ['2', '4', '5'],
+    });
+  });
+
+  it('counts each state; a given-up account that later verified counts as done', () => {
+    const h = { givenUp: { userId: 'UA', at: 1, accounts: ['2', '3'] } };
+    const rows = [
+      row('1', 'pending', { credentials: [{ kind: 'password' }, { kind: 'access-key' }] }),
+      row('2', 'failed', { previewError: 'denied' }),
+      row('3', 'done', { credentials: [] }),
+      row('4', 'failed', { credentials: [{ kind: 'mfa-device' }] }),
+    ];
+    expect(accountStatus(h, rows[1] as HardenAccount)).toBe('given-up');
+    expect(accountStatus(h, rows[2] as HardenAccount)).toBe('done');
+    expect(countHardening(h, rows)).toEqual({
+      total: 4,
+      pending: 1,
+      done: 1,
+      failed: 1,
+      givenUp: 1,
+      withPassword: 1,
+      withAccessKeys: 1,
+      withCertificates: 0,
+      withMfa: 1,
+      clean: 1,
+      unreadable: 1,
+    });
+    expect(unfinished(h, rows).map((r) => r.accountId)).toEqual(['1', '4']);
+  });
+
+  it('binds approvals to every account and what is on it', () => {
+    const rows = [row('1', 'pending', { present: 'password' })];
+    const hash = hardeningHash(base, rows);
+    expect(hardeningHash(base, rows)).toBe(hash);
+    expect(hardeningHash(base, [row('1', 'pending', { present: 'password, 1 access key(s)' })])).not.toBe(
+      hash,
+    );
+    expect(hardeningHash(base, [...rows, row('2', 'pending')])).not.toBe(hash);
+    // Progress does not change what was approved.
+    expect(hardeningHash(base, [{ ...(rows[0] as HardenAccount), state: 'done', attempts: 1 }])).toBe(hash);
+  });
+
+  it('backs off retries, doubling, capped at 30x', () => {
+    expect([1, 2, 3, 6, 20].map((r) => hardeningRetryDelayMs(r, 1000))).toEqual([
+      1000, 2000, 4000, 30_000, 30_000,
+    ]);
+  });
+});
