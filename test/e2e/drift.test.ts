@@ -142,7 +142,7 @@ describe('drift detection', () => {
     expect(await trail(e, 'drift alerted')).toHaveLength(1);
   }, 60_000);
 
-  it('keeps the schedule across a restart, and Clean up opens a deletion request for members only', async () => {
+  it('keeps the schedule across a restart, and Clean up asks for a bulk hardening, requesters only', async () => {
     env = await driftBot({ BREAKGLASS_AUDIT_EVERY: '30s' });
     const e = env;
     await runsAfter(e, 1);
@@ -157,34 +157,29 @@ describe('drift detection', () => {
     expect((await e.bot.store.pendingJobs(AUDIT_SCHEDULE_ID)).map((j) => j.dueAt)).toEqual([job?.dueAt]);
     expect(await trail(e, 'scheduled org-wide audit started')).toHaveLength(1);
 
-    // Clean up, by someone who is neither requester nor approver: the modal becomes a refusal.
+    // Clean up, by someone who may not request: refused, nothing asked for.
     const requesters = { BREAKGLASS_REQUESTERS: APPROVER_A };
     Object.assign(e.env, requesters);
     await e.restart();
-    const opens = () => e.slack.callsOf('views.open').filter((c) => c.outcome?.ok);
-    const res = await e.client.blockAction(OUTSIDER, { action_id: 'bg_drift_cleanup', value: DRIFTED });
-    expect(res.status).toBe(200);
-    const refused = await waitFor('the refusal', () =>
-      e.slack
-        .callsOf('views.update')
-        .find(
-          (c) =>
-            c.outcome?.ok &&
-            JSON.stringify(c.args.view).includes('Only break-glass requesters and approvers'),
-        ),
-    );
-    expect(refused).toBeDefined();
-    // An approver: the request modal, pre-filled to delete this account's root credentials.
-    const before = opens().length;
-    await e.client.blockAction(APPROVER_A, { action_id: 'bg_drift_cleanup', value: DRIFTED });
-    const opened = await waitFor('the request modal', () => opens()[before]);
-    const view = JSON.stringify(opened.args.view);
-    expect(view).toContain(
-      `"initial_option":{"text":{"type":"plain_text","text":"workload-0001 (${DRIFTED})"},"value":"${DRIFTED}"}`,
-    );
-    expect(view).toContain('"value":"delete-credentials"');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(e.slack.callsOf('views.update').filter((c) => c.outcome?.ok)).toHaveLength(1);
+    const replyTo = async (user: string) => {
+      const before = e.slack.callsOf('response_url').length;
+      const res = await e.client.blockAction(user, { action_id: 'bg_drift_cleanup', value: DRIFTED });
+      expect(res.status).toBe(200);
+      return String((await waitFor('the reply', () => e.slack.callsOf('response_url')[before])).args.text);
+    };
+    expect(await replyTo(OUTSIDER)).toMatch(/You may not request break-glass work/);
+    // A requester: one bulk hardening of this account, posted for two approvals.
+    const asked = await replyTo(APPROVER_A);
+    expect(asked).toMatch(/^Requested deletion of root credentials from 1 account\(s\)/);
+    const id = /\(([A-Z]+-[A-Z0-9]+)\)/.exec(asked)?.[1] ?? '';
+    const stored = await waitFor('the hardening', async () => e.bot.store.getHardening(id));
+    expect(stored.hardening).toMatchObject({
+      requesterId: APPROVER_A,
+      accounts: 1,
+      source: 'drift',
+      state: 'pending',
+    });
+    expect((await e.bot.store.hardenAccounts(id)).map((a) => a.accountId)).toEqual([DRIFTED]);
   }, 60_000);
 
   it('runs the schedule once per deployment with two bots on one database', async () => {

@@ -1,26 +1,21 @@
 /**
  * A drift alert's "Clean up" button (`bg_drift_cleanup`, value: the account
- * id). Requesters and approvers only. For now it opens the normal request
- * modal, pre-filled for deleting the account's root credentials: the request
- * then goes through the two-person approval as any other. `cleanUpDrift` is the
- * one place a later change points at bulk hardening.
+ * id): asks for a bulk hardening of that account ("Delete root credentials from
+ * 1 account"), which goes through the two-person approval like any request.
+ * Who may ask is the hardening's decision (requesters, with the account's rule).
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { checkAccountId } from '../../domain/aws-identifiers.js';
-import { requestModal } from '../blocks/modals.js';
+import { startHardening } from '../../workflow/hardening.js';
+import { afterPendingAcks } from '../ack-first.js';
 import { tellClicker } from '../click-replies.js';
-import { type SlackDeps, withDeadline } from '../deps.js';
-import { openThenCheck } from './open-first.js';
+import type { SlackDeps } from '../deps.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
-const NAME_DEADLINE_MS = 300;
-
-export const NOT_FOR_OUTSIDERS =
-  'Only break-glass requesters and approvers may clean up root credentials. Ask an approver.';
-
 export async function driftCleanupClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
   await args.ack();
+  await afterPendingAcks();
   const click = { deps, requestId: undefined, responseUrl: args.body.response_url };
   const account = checkAccountId(args.action.value ?? '');
   if (!account.ok) {
@@ -30,35 +25,18 @@ export async function driftCleanupClicked(args: ButtonArgs, deps: SlackDeps): Pr
   await cleanUpDrift(args, deps, account.value, (text) => tellClicker(click, text));
 }
 
-/** What Clean up does for one account: the request modal, pre-filled to delete its root credentials. */
+/** What Clean up does for one account: a bulk hardening request, shown in the channel for approval. */
 export async function cleanUpDrift(
-  args: Pick<ButtonArgs, 'client' | 'body'>,
+  args: Pick<ButtonArgs, 'body'>,
   deps: SlackDeps,
   accountId: string,
   tell: (text: string) => Promise<unknown>,
 ): Promise<void> {
-  const userId = args.body.user.id;
-  // The account's name for the pre-filled choice, if the typeahead's cache answers at once (the trigger id waits for nobody).
-  const name = await withDeadline(
-    deps.organization
-      .search(accountId, 1)
-      .then((found) => found.find((a) => a.id === accountId)?.name)
-      .catch(() => undefined),
-    NAME_DEADLINE_MS,
-    undefined,
+  const result = await startHardening(
+    deps.workflow.hardenings,
+    args.body.user.id,
+    { accounts: [accountId] },
+    'drift',
   );
-  // The trigger id lapses 3 s after the click, and the checks may read a user group: open first, then check.
-  await openThenCheck({
-    client: args.client,
-    triggerId: args.body.trigger_id,
-    view: requestModal({
-      ...deps.workflow.choices(),
-      task: 'delete-credentials',
-      account: { id: accountId, ...(name ? { name } : {}) },
-    }),
-    allowed: async () => (await deps.people.isApprover(userId)) || (await deps.people.mayRequest(userId)),
-    refusal: { title: 'Clean up', text: NOT_FOR_OUTSIDERS },
-    tell,
-    log: deps.log,
-  });
+  await tell(result.text);
 }
