@@ -136,6 +136,10 @@ export class DynamoDbStore implements Store {
     return this.jobs.ensure(job);
   }
 
+  expediteJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean> {
+    return this.jobs.expedite(job);
+  }
+
   driftRecords(): Promise<DriftRecord[]> {
     return this.drift.records();
   }

@@ -382,6 +382,15 @@ export class SqliteStore implements Store {
     return result.changes === 1;
   }
 
+  async expediteJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean> {
+    return (
+      this.prepare(
+        `UPDATE jobs SET due_at = ?
+           WHERE request_id = ? AND kind = ? AND done = 0 AND claimed_by IS NULL AND due_at > ?`,
+      ).run(job.dueAt, job.requestId, job.kind, job.dueAt).changes === 1
+    );
+  }
+
   async driftRecords(): Promise<DriftRecord[]> {
     return this.prepare<[], { body: string }>('SELECT body FROM drift ORDER BY account_id')
       .all()

@@ -116,6 +116,12 @@ export interface Store {
    * replicas: each replica ensures it at start-up, the first one wins.
    */
   ensureJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean>;
+  /**
+   * Brings the open job of a request and kind forward to `dueAt`, but only while
+   * no worker holds it: a claimed job is never released (it would run twice at
+   * once). Creates nothing; true when it moved the job.
+   */
+  expediteJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean>;
   /** Cancels pending jobs of a request (all kinds, or the ones given). */
   cancelJobs(requestId: string, kinds?: JobKind[]): Promise<void>;
   /** Atomically claims one due job for `leaseMs`; a crashed worker's claim lapses and the job runs again. */

@@ -303,12 +303,17 @@ export class Hardenings {
       const now = this.core.now();
       return {
         next: { ...h, givenUp: { userId, at: now, accounts: d.accounts } },
-        // The run job closes the request once nothing is left to do (after its verification audit).
-        effects: { schedule: [{ kind: 'harden-run', dueAt: now }], notify: [UPDATE] },
+        // Never a schedule here: rescheduling would release a round that is running, and a
+        // second worker would delete on the same accounts at once. The run job closes the
+        // request once nothing is left to do (a running round reads the request again at its end).
+        effects: { notify: [UPDATE] },
         value: d.accounts,
       };
     });
     if (!done.ok) return { ok: false, text: `Nothing given up: ${done.reason}.` };
+    // Waiting for its next retry: brought forward, to close now (a claimed job is left alone).
+    if (await this.store.expediteJob({ requestId: id, kind: 'harden-run', dueAt: this.core.now() }))
+      this.deps.wake?.();
     await this.core.audit(id, userId, 'gave up on failed accounts', { accounts: done.value });
     return {
       ok: true,
@@ -449,6 +454,9 @@ export class Hardenings {
   private async retryLater(id: string, rows: HardenAccount[]): Promise<{ retryAt?: number }> {
     const done = await this.mutate(id, (h) => {
       if (h.state !== 'running') return { unchanged: undefined as number | undefined };
+      // Given up on meanwhile (after the round's last read): nothing is left to retry, so run
+      // again now, to verify and close, rather than at the next retry.
+      if (!unfinished(h, rows).length) return { unchanged: this.core.now() as number | undefined };
       const rounds = h.rounds + 1;
       const at = this.core.now() + hardeningRetryDelayMs(rounds, this.deps.settings.cleanupRetryBaseMs);
       return {
@@ -458,6 +466,7 @@ export class Hardenings {
       };
     });
     if (!done.ok || done.value === undefined) return {};
+    if (!done.changed) return { retryAt: done.value };
     const c = countHardening(done.hardening, rows);
     await this.core.audit(id, ACTOR, 'bulk hardening round finished', {
       round: done.hardening.rounds,

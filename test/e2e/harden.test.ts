@@ -63,6 +63,11 @@ function threadFiles(e: BotEnv): { title: string; rows: Record<string, string>[]
     });
 }
 
+/** The Give up button's value for the accounts failed in `rows` (what its message would show). */
+function giveUpValueOf(id: string, _rows: readonly { accountId: string; state: string }[]): string {
+  return id;
+}
+
 const hasRootCredentials = (fake: FakeAws, id: string) => {
   const root = fake.account(id).root;
   return Boolean(root.loginProfile || root.accessKeys.length || root.signingCertificates.length);
@@ -164,6 +169,47 @@ describe('bulk hardening', () => {
     for (const n of [1, 2, 3, 4, 5])
       expect(aws.callsOf('DeleteLoginProfile').filter((c) => c.endsWith(memberId(n)))).toHaveLength(1);
   }, 120_000);
+
+  it('gives up while a round runs without a second run of the job: each account deleted on once', async () => {
+    aws = await FakeAws.start();
+    seedMembers(aws, 4, 0);
+    for (const n of [1, 2, 3, 4]) aws.account(memberId(n)).root = fullyCredentialed(memberId(n));
+    // The SCP-denied account fails at once (its ListAccessKeys is refused); the others are slow.
+    aws.account(memberId(4)).scpDeniesInSession = true;
+    aws.delay('DeleteAccessKey', 1_500);
+    env = await startBotEnv({ BREAKGLASS_CLEANUP_RETRY: '1s' }, { aws });
+    const e = env;
+    const accounts = [1, 2, 3, 4].map(memberId);
+    const { id } = await hardeningOf(e, await command(e, REQUESTER, `harden ${accounts.join(' ')}`));
+    const value = await waitFor(
+      'the Approve button',
+      () => buttonValue(e.slack, 'bg_harden_approve'),
+      30_000,
+    );
+    await click(e, APPROVER_A, 'bg_harden_approve', value);
+    await click(e, APPROVER_B, 'bg_harden_approve', value);
+    // Round one still runs (the slow accounts are pending) when the SCP one has failed.
+    const rows = await waitFor('the SCP-denied account to fail in round one', async () => {
+      const r = await e.bot.store.hardenAccounts(id);
+      return r.find((a) => a.accountId === memberId(4))?.state === 'failed' ? r : undefined;
+    });
+    expect(rows.filter((r) => r.state === 'pending')).toHaveLength(3);
+    expect(await click(e, APPROVER_A, 'bg_harden_give_up', giveUpValueOf(id, rows))).toMatch(
+      /Gave up on 1 account/,
+    );
+    const closed = await until(e, id, (h) => h.state === 'closed', 'the hardening to close');
+    expect(closed.finalAudit?.clean).toBe(3);
+    // Whatever still runs for it ends before counting: no job of it is left open.
+    await waitFor('no job left', async () => ((await e.bot.store.pendingJobs(id)).length ? undefined : true));
+    await new Promise((r) => setTimeout(r, 500));
+    const deletions = (await e.bot.store.listAudit(id)).filter(
+      (a) => a.action === 'bulk hardening: root credentials deleted',
+    );
+    expect(deletions.map((d) => d.details?.accountId).sort()).toEqual(accounts);
+    for (const n of [1, 2, 3])
+      expect(aws.callsOf('DeleteLoginProfile').filter((c) => c.endsWith(memberId(n)))).toHaveLength(1);
+    expect((await e.bot.store.hardenAccounts(id)).every((r) => r.attempts === 1)).toBe(true);
+  }, 60_000);
 
   it('resumes after a restart half-way: only the unfinished accounts, each deleted once, and ends verified', async () => {
     aws = await FakeAws.start({ throttlePerSecond: 150, latencyMs: 25 });

@@ -286,6 +286,21 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect(await store.claimDueJob('w2', 400, LEASE)).toMatchObject({ id: job?.id, dueAt: 400 });
       });
 
+      it('expedites an open job only while no worker holds it, and creates none', async () => {
+        expect(await store.expediteJob({ requestId: 'BG-1', kind: 'harden-run', dueAt: 100 })).toBe(false);
+        expect(await store.pendingJobs('BG-1')).toEqual([]);
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'harden-run', dueAt: 100 });
+        const job = await store.claimDueJob('w1', 100, LEASE);
+        // Held: neither moved nor released, so no second worker claims it while it runs.
+        expect(await store.expediteJob({ requestId: 'BG-1', kind: 'harden-run', dueAt: 150 })).toBe(false);
+        expect(await store.claimDueJob('w2', 200, LEASE)).toBeUndefined();
+        await store.retryJob(job?.id ?? '', 5000, 'w1');
+        expect(await store.expediteJob({ requestId: 'BG-1', kind: 'harden-run', dueAt: 300 })).toBe(true);
+        // Never later than it was.
+        expect(await store.expediteJob({ requestId: 'BG-1', kind: 'harden-run', dueAt: 4000 })).toBe(false);
+        expect(await store.claimDueJob('w2', 300, LEASE)).toMatchObject({ id: job?.id, dueAt: 300 });
+      });
+
       it('keeps one open job per request and kind, moving it when rescheduled', async () => {
         await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
         await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 500 });

@@ -112,6 +112,22 @@ export class DynamoJobs {
     );
   }
 
+  /** Moves the open job forward only while unclaimed (a claim is never dropped): see Store.expediteJob. */
+  async expedite(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean> {
+    const e = new Expr();
+    return unlessConditionFailed(
+      this.t.doc.send(
+        new UpdateCommand({
+          TableName: this.t.name,
+          Key: jobKey(job.requestId, job.kind),
+          ConditionExpression: `attribute_exists(${e.n('pk')}) AND attribute_not_exists(${e.n('claimedBy')}) AND ${e.n('dueAt')} > ${e.v(job.dueAt)}`,
+          UpdateExpression: updateExpression(e.set({ dueAt: job.dueAt, gsi1sk: job.dueAt })),
+          ...e.params(),
+        }),
+      ),
+    );
+  }
+
   async cancel(requestId: string, kinds?: JobKind[]): Promise<void> {
     const targets = kinds?.length ? kinds : (await this.pending(requestId)).map((j) => j.kind);
     for (const kind of new Set(targets)) {
