@@ -244,6 +244,18 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect(order).toEqual(['cleanup', 'preview', 'execute']);
       });
 
+      it('claims only the kinds asked for, when asked', async () => {
+        await store.scheduleJob({ requestId: 'BH-1', kind: 'harden-run', dueAt: 10 });
+        await store.scheduleJob({ requestId: 'OA-1', kind: 'org-audit', dueAt: 20 });
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'expire', dueAt: 30 });
+        expect(await store.claimDueJob('w', 100, LEASE, ['cleanup', 'expire'])).toMatchObject({
+          requestId: 'BG-1',
+        });
+        expect(await store.claimDueJob('w', 100, LEASE, ['cleanup', 'expire'])).toBeUndefined();
+        expect(await store.claimDueJob('w', 100, LEASE, ['org-audit'])).toMatchObject({ requestId: 'OA-1' });
+        expect(await store.claimDueJob('w', 100, LEASE)).toMatchObject({ requestId: 'BH-1' });
+      });
+
       it('completes a job only for the claim that holds it, even within one process', async () => {
         await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
         const first = await store.claimDueJob('w:1', 100, LEASE);

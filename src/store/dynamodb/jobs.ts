@@ -138,9 +138,15 @@ export class DynamoJobs {
   /**
    * Reads claimable jobs from the `JOBS` partition of gsi1 in due order and
    * claims the first one whose conditional update succeeds. A loser moves on to
-   * the next candidate; at most CLAIM_PAGES pages are read.
+   * the next candidate; at most CLAIM_PAGES pages are read. With `kinds`, jobs of
+   * other kinds are passed over (they count towards the pages read).
    */
-  async claim(workerId: string, now: number, leaseMs: number): Promise<Job | undefined> {
+  async claim(
+    workerId: string,
+    now: number,
+    leaseMs: number,
+    kinds?: readonly JobKind[],
+  ): Promise<Job | undefined> {
     let startKey: Record<string, unknown> | undefined;
     for (let page = 0; page < CLAIM_PAGES; page++) {
       const e = new Expr();
@@ -156,9 +162,9 @@ export class DynamoJobs {
       );
       // Cleanups first (as in SQLite): an overdue preview or execute never delays closing a window.
       // The sort is stable, so due order holds otherwise; it applies within a page of candidates.
-      const candidates = [...(result.Items ?? [])].sort(
-        (a, b) => Number(b.kind === 'cleanup') - Number(a.kind === 'cleanup'),
-      );
+      const candidates = (result.Items ?? [])
+        .filter((item) => !kinds || kinds.includes(item.kind as JobKind))
+        .sort((a, b) => Number(b.kind === 'cleanup') - Number(a.kind === 'cleanup'));
       for (let i = 0; i < candidates.length; i++) {
         const job = await this.claimOne(candidates[i] as Record<string, unknown>, workerId, now, leaseMs);
         if (job) return job;
