@@ -74,14 +74,22 @@ export interface HardenAccount {
   error?: string;
   /** verified clean by a separate audit session */
   verifiedAt?: number;
+  /**
+   * The break-glass request whose window was open on the account when it was
+   * last looked at (preview, round, verification): nothing is deleted while a
+   * window is open; it is tried again once the window has closed, or given up.
+   */
+  heldBy?: string;
 }
 
-/** How people read an account's state: given up only while it is not done. */
+/** How people read an account's state: given up (or held by an open window) only while it is not done. */
 export function accountStatus(
   h: Pick<Hardening, 'givenUp'>,
   a: HardenAccount,
-): HardenAccountState | 'given-up' {
-  if (a.state !== 'done' && h.givenUp?.accounts.includes(a.accountId)) return 'given-up';
+): HardenAccountState | 'given-up' | 'held' {
+  if (a.state === 'done') return 'done';
+  if (h.givenUp?.accounts.includes(a.accountId)) return 'given-up';
+  if (a.heldBy) return 'held';
   return a.state;
 }
 
@@ -98,6 +106,7 @@ export function hardeningHash(h: Hardening, accounts: readonly HardenAccount[]):
       a.present ?? null,
       a.previewError ?? null,
       a.credentials ?? null,
+      a.heldBy ?? null,
     ]),
   ];
   return createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 16);
@@ -149,8 +158,9 @@ export function decideHardeningDenial(
 }
 
 /**
- * An approver gives up on the accounts that failed so far: they are reported as
- * given up and the request can close. Never the accounts still pending.
+ * An approver gives up on the accounts that failed so far, and those held by an
+ * open window: they are reported as given up and the request can close. Never
+ * the accounts still pending.
  */
 export function decideGiveUp(
   h: Hardening,
@@ -163,7 +173,9 @@ export function decideGiveUp(
   }
   if (h.state !== 'running') return { ok: false, reason: `this request is ${h.state}, not running` };
   const already = new Set(h.givenUp?.accounts ?? []);
-  const failed = accounts.filter((a) => a.state === 'failed').map((a) => a.accountId);
+  const failed = accounts
+    .filter((a) => a.state !== 'done' && (a.state === 'failed' || a.heldBy))
+    .map((a) => a.accountId);
   const fresh = failed.filter((id) => !already.has(id));
   if (!fresh.length) return { ok: false, reason: 'no account has failed: nothing to give up on' };
   return { ok: true, accounts: [...already, ...fresh].sort() };
@@ -175,6 +187,8 @@ export interface HardeningCounts {
   done: number;
   failed: number;
   givenUp: number;
+  /** not deleted on: a break-glass window is open on it */
+  held: number;
   /** at request time, by credential */
   withPassword: number;
   withAccessKeys: number;
@@ -196,6 +210,7 @@ export function countHardening(
     done: status.filter((s) => s === 'done').length,
     failed: status.filter((s) => s === 'failed').length,
     givenUp: status.filter((s) => s === 'given-up').length,
+    held: status.filter((s) => s === 'held').length,
     withPassword: accounts.filter((a) => has(a, 'password')).length,
     withAccessKeys: accounts.filter((a) => has(a, 'access-key')).length,
     withCertificates: accounts.filter((a) => has(a, 'signing-certificate')).length,
@@ -212,7 +227,7 @@ export function unfinished(
 ): HardenAccount[] {
   return accounts.filter((a) => {
     const s = accountStatus(h, a);
-    return s === 'pending' || s === 'failed';
+    return s === 'pending' || s === 'failed' || s === 'held';
   });
 }
 

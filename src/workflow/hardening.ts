@@ -31,6 +31,7 @@ import {
 import type { Delivery } from '../domain/notice.js';
 import type { RequestEffects, StoredHardening } from '../store/store.js';
 import type { Reply, WorkflowCore } from './core.js';
+import { OpenWindowsCache, openWindows } from './open-windows.js';
 
 const ACTOR = 'scheduler';
 const ID_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -38,12 +39,21 @@ const MAX_CONFLICT_RETRIES = 8;
 /** Preview rows are stored at least every this many accounts. */
 const PREVIEW_FLUSH = 50;
 const UPDATE: Delivery = { to: 'harden-update' };
+/** A round reads the open windows again when its copy is older than this (each account asks on its turn). */
+const WINDOWS_MAX_AGE_MS = 1_000;
 
 /** Root tasks in the bulk lane (their own concurrency budget, backing off first under throttling). */
 export interface BulkRootTasks {
   audit(accountId: string): Promise<RootCredentialAudit>;
-  /** undefined: `signal` was aborted before its turn came (a shutdown): nothing was done */
-  delete(accountId: string, signal?: AbortSignal): Promise<DeletionResult | undefined>;
+  /**
+   * undefined: nothing was done, `signal` was aborted before its turn came (a
+   * shutdown) or `mayStart`, asked when its turn came, said no (an open window)
+   */
+  delete(
+    accountId: string,
+    signal?: AbortSignal,
+    mayStart?: () => Promise<boolean>,
+  ): Promise<DeletionResult | undefined>;
 }
 
 /** Which accounts: given ones, those the last org-wide audit found with credentials outside a window, or one audit's. */
@@ -85,7 +95,8 @@ export class Hardenings {
     return (
       this.deps.bulkTasks ?? {
         audit: (id) => tasks.auditRootCredentials(id),
-        delete: async (id, signal) => (signal?.aborted ? undefined : tasks.deleteRootCredentials(id)),
+        delete: async (id, signal, mayStart) =>
+          signal?.aborted || (mayStart && !(await mayStart())) ? undefined : tasks.deleteRootCredentials(id),
       }
     );
   }
@@ -359,17 +370,26 @@ export class Hardenings {
     const stored = await this.store.getHardening(id);
     if (stored?.hardening.state !== 'pending' || stored.hardening.preview === 'ready') return {};
     const rows = await this.store.hardenAccounts(id);
+    const windows = await openWindows(this.store);
     const buffer: HardenAccount[] = [];
     const flush = () => this.store.putHardenAccounts(id, buffer.splice(0));
     await Promise.all(
       rows
         .filter((r) => r.present === undefined && r.previewError === undefined)
         .map(async (row) => {
+          // An open window: approvers see it held (its credentials are expected; nothing is deleted while open).
+          const heldBy = windows.get(row.accountId);
+          const held = heldBy ? { heldBy } : {};
           try {
             const audit = await this.bulk.audit(row.accountId);
-            buffer.push({ ...row, present: describeAudit(audit), credentials: credentialItems(audit) });
+            buffer.push({
+              ...row,
+              ...held,
+              present: describeAudit(audit),
+              credentials: credentialItems(audit),
+            });
           } catch (error) {
-            buffer.push({ ...row, previewError: asTaskError(error).message });
+            buffer.push({ ...row, ...held, previewError: asTaskError(error).message });
           }
           if (buffer.length >= PREVIEW_FLUSH) await flush();
         }),
@@ -409,9 +429,20 @@ export class Hardenings {
     const h = stored.hardening;
     const todo = unfinished(h, await this.store.hardenAccounts(id));
     const progress = new ProgressClock(this.core.now, HARDEN_PROGRESS_EVERY_MS);
+    const windows = new OpenWindowsCache(this.store, this.core.now, WINDOWS_MAX_AGE_MS);
     await Promise.all(
       todo.map(async (row) => {
-        const result = await this.deleteOn(id, row.accountId, signal);
+        // Asked when the account's turn comes: never delete on an account whose window is open.
+        let heldBy: string | undefined;
+        const mayStart = async () => {
+          heldBy = (await windows.get()).get(row.accountId);
+          return heldBy === undefined;
+        };
+        const result = await this.deleteOn(id, row.accountId, signal, mayStart);
+        if (heldBy !== undefined) {
+          if (row.heldBy !== heldBy) await this.store.putHardenAccounts(id, [{ ...row, heldBy }]);
+          return;
+        }
         // Stopped before this account's turn: it stays pending for the next process.
         if (!result) return;
         await this.store.putHardenAccounts(
@@ -433,10 +464,11 @@ export class Hardenings {
   private async deleteOn(
     id: string,
     accountId: string,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    mayStart: () => Promise<boolean>,
   ): Promise<DeletionResult | Error | undefined> {
     try {
-      const result = await this.bulk.delete(accountId, signal);
+      const result = await this.bulk.delete(accountId, signal, mayStart);
       if (!result) return undefined;
       await this.core.audit(id, ACTOR, 'bulk hardening: root credentials deleted', {
         accountId,
@@ -481,8 +513,17 @@ export class Hardenings {
   /** Every account done or given up: a verification audit of the done ones, then close. */
   private async verifyAndClose(id: string): Promise<{ retryAt?: number }> {
     const rows = await this.store.hardenAccounts(id);
-    const done = rows.filter((r) => r.state === 'done');
-    const present: HardenAccount[] = [];
+    const windows = await openWindows(this.store);
+    // A window opened on a done account since: its credentials are expected now. Held, never sent
+    // back to the retries while it is open; verified (or deleted on) again once it has closed.
+    const held = rows
+      .filter((r) => r.state === 'done' && windows.has(r.accountId))
+      .map((r): HardenAccount => {
+        const { verifiedAt: _, ...rest } = r;
+        return { ...rest, state: 'pending', heldBy: windows.get(r.accountId) as string };
+      });
+    const done = rows.filter((r) => r.state === 'done' && !windows.has(r.accountId));
+    const present: HardenAccount[] = [...held];
     await Promise.all(
       done.map(async (row) => {
         try {
@@ -549,7 +590,8 @@ class ProgressClock {
   }
 }
 
-function resultRow(row: HardenAccount, result: DeletionResult | Error, now: number): HardenAccount {
+function resultRow(held: HardenAccount, result: DeletionResult | Error, now: number): HardenAccount {
+  const { heldBy: _, ...row } = held;
   const attempts = row.attempts + 1;
   if (result instanceof Error) return { ...row, state: 'failed', attempts, error: result.message };
   const latest = removedText(result);

@@ -116,6 +116,7 @@ describe('bulk hardening rules', () => {
       done: 1,
       failed: 1,
       givenUp: 1,
+      held: 0,
       withPassword: 1,
       withAccessKeys: 1,
       withCertificates: 0,
@@ -124,6 +125,29 @@ describe('bulk hardening rules', () => {
       unreadable: 1,
     });
     expect(unfinished(h, rows).map((r) => r.accountId)).toEqual(['1', '4']);
+  });
+
+  it('holds an account with an open window: unfinished, counted apart, never done, given up like a failed one', () => {
+    const h = { givenUp: undefined };
+    const rows = [
+      row('1', 'pending', { heldBy: 'BG-W1' }),
+      row('2', 'failed', { heldBy: 'BG-W2' }),
+      row('3', 'done', { heldBy: 'BG-OLD' }),
+    ];
+    expect(rows.map((r) => accountStatus(h, r))).toEqual(['held', 'held', 'done']);
+    expect(countHardening(h, rows)).toMatchObject({ held: 2, pending: 0, failed: 0, done: 1 });
+    expect(unfinished(h, rows).map((r) => r.accountId)).toEqual(['1', '2']);
+    expect(
+      accountStatus({ givenUp: { userId: 'UA', at: 1, accounts: ['1'] } }, rows[0] as HardenAccount),
+    ).toBe('given-up');
+    expect(decideGiveUp({ ...base, state: 'running' }, rows, { isApprover: true })).toEqual({
+      ok: true,
+      accounts: ['1', '2'],
+    });
+    // Approvers see the window: it is part of what they approve.
+    expect(hardeningHash(base, [row('1', 'pending')])).not.toBe(
+      hardeningHash(base, [rows[0] as HardenAccount]),
+    );
   });
 
   it('binds approvals to every account and what is on it', () => {

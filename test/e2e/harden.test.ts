@@ -19,6 +19,7 @@ import {
   waitFor,
 } from '../support/bot-env.js';
 import { buttonValue, click, command } from '../support/bot-flows.js';
+import { requestFixture } from '../support/fixtures.js';
 import { CHANNEL } from '../support/slack-client.js';
 
 let env: BotEnv | undefined;
@@ -210,6 +211,69 @@ describe('bulk hardening', () => {
       expect(aws.callsOf('DeleteLoginProfile').filter((c) => c.endsWith(memberId(n)))).toHaveLength(1);
     expect((await e.bot.store.hardenAccounts(id)).every((r) => r.attempts === 1)).toBe(true);
   }, 60_000);
+
+  it('never deletes on an account whose window is open: held in the preview and in every round, deleted once it closes', async () => {
+    aws = await FakeAws.start();
+    seedMembers(aws, 3, 0);
+    for (const n of [1, 2, 3]) aws.account(memberId(n)).root = fullyCredentialed(memberId(n));
+    aws.account(memberId(2)).scpDeniesInSession = true;
+    env = await startBotEnv({ BREAKGLASS_CLEANUP_RETRY: '1s' }, { aws });
+    const e = env;
+    const store = e.bot.store;
+    // Account 1: named explicitly while its break-glass window is open.
+    const window1 = requestFixture('BG-WINDOW1', {
+      state: 'active',
+      accountId: memberId(1),
+      createdAt: Date.now(),
+    });
+    await store.createRequest(window1);
+    const { id } = await hardeningOf(
+      e,
+      await command(e, REQUESTER, `harden ${[1, 2, 3].map(memberId).join(' ')}`),
+    );
+    const value = await waitFor(
+      'the Approve button',
+      () => buttonValue(e.slack, 'bg_harden_approve'),
+      30_000,
+    );
+    const preview = JSON.stringify(e.slack.callsOf('chat.update').at(-1)?.args.blocks);
+    expect(preview).toContain('open window BG-WINDOW1: held');
+    expect(preview).toContain('*Open window: held*\\n1');
+    await click(e, APPROVER_A, 'bg_harden_approve', value);
+    await click(e, APPROVER_B, 'bg_harden_approve', value);
+    await waitFor('round one', async () => {
+      const rows = await store.hardenAccounts(id);
+      return rows.find((r) => r.accountId === memberId(2))?.state === 'failed' ? rows : undefined;
+    });
+    // Account 2 failed; then a window opens on it and its requester sets a new password.
+    aws.account(memberId(2)).scpDeniesInSession = false;
+    await store.createRequest(
+      requestFixture('BG-WINDOW2', { state: 'active', accountId: memberId(2), createdAt: Date.now() }),
+    );
+    aws.account(memberId(2)).root = {
+      ...aws.account(memberId(2)).root,
+      loginProfile: { createDate: new Date() },
+    };
+    await waitFor('account 2 held in a later round', async () => {
+      const rows = await store.hardenAccounts(id);
+      return rows.find((r) => r.accountId === memberId(2))?.heldBy === 'BG-WINDOW2' ? rows : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(aws.account(memberId(2)).root.loginProfile).toBeDefined();
+    expect(hasRootCredentials(aws, memberId(1))).toBe(true);
+    expect(aws.callsOf('DeleteLoginProfile').filter((c) => c.endsWith(memberId(1)))).toHaveLength(0);
+    expect(hasRootCredentials(aws, memberId(3))).toBe(false);
+    expect((await store.getHardening(id))?.hardening.state).toBe('running');
+    // The windows close: the next round deletes on both, and the request closes verified.
+    for (const w of ['BG-WINDOW1', 'BG-WINDOW2']) {
+      const stored = await store.getRequest(w);
+      if (!stored) throw new Error(w);
+      await store.updateRequest(w, stored.version, { ...stored.request, state: 'closed' });
+    }
+    const closed = await until(e, id, (h) => h.state === 'closed', 'the hardening to close', 60_000);
+    expect(closed.finalAudit?.clean).toBe(3);
+    for (const n of [1, 2, 3]) expect(hasRootCredentials(aws, memberId(n))).toBe(false);
+  }, 90_000);
 
   it('resumes after a restart half-way: only the unfinished accounts, each deleted once, and ends verified', async () => {
     aws = await FakeAws.start({ throttlePerSecond: 150, latencyMs: 25 });

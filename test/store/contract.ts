@@ -108,6 +108,17 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect(listed.map((s) => s.request.route)).toEqual([route]);
       });
 
+      it('lists every request in a state when asked for all, past one page', async () => {
+        await Promise.all(
+          Array.from({ length: 520 }, (_, i) =>
+            store.createRequest(request(`BG-${i}`, { state: 'active', createdAt: 1_000 + i })),
+          ),
+        );
+        const all = await store.listRequests({ states: ['active'], limit: Number.MAX_SAFE_INTEGER });
+        expect(new Set(all.map((s) => s.request.id)).size).toBe(520);
+        expect(await store.listRequests({ states: ['active'], limit: 3 })).toHaveLength(3);
+      }, 30_000);
+
       it('refuses a second request with the same id', async () => {
         await store.createRequest(request('BG-1'));
         await expect(store.createRequest(request('BG-1', { justification: 'again' }))).rejects.toThrow();
