@@ -165,20 +165,36 @@ export function decideHardeningDenial(
 export function decideGiveUp(
   h: Hardening,
   accounts: readonly HardenAccount[],
-  context: { isApprover: boolean },
+  context: { isApprover: boolean; seen: string },
 ): { ok: true; accounts: string[] } | { ok: false; reason: string } {
   if (!context.isApprover) {
     const label = rulesLabel(h);
     return { ok: false, reason: `only approvers can give up on accounts${label ? ` (under ${label})` : ''}` };
   }
   if (h.state !== 'running') return { ok: false, reason: `this request is ${h.state}, not running` };
-  const already = new Set(h.givenUp?.accounts ?? []);
-  const failed = accounts
-    .filter((a) => a.state !== 'done' && (a.state === 'failed' || a.heldBy))
-    .map((a) => a.accountId);
-  const fresh = failed.filter((id) => !already.has(id));
+  const fresh = toGiveUp(h, accounts);
   if (!fresh.length) return { ok: false, reason: 'no account has failed: nothing to give up on' };
-  return { ok: true, accounts: [...already, ...fresh].sort() };
+  // Bound to what the approver saw: the button carries the digest of the accounts it named.
+  if (context.seen !== giveUpDigest(fresh))
+    return {
+      ok: false,
+      reason: `the failed accounts changed since that message (${fresh.length} now); look at the updated message and give up again`,
+    };
+  return { ok: true, accounts: [...(h.givenUp?.accounts ?? []), ...fresh].sort() };
+}
+
+/** What Give up would give up now: failed or held accounts not given up yet, in id order. */
+export function toGiveUp(h: Pick<Hardening, 'givenUp'>, accounts: readonly HardenAccount[]): string[] {
+  const already = new Set(h.givenUp?.accounts ?? []);
+  return accounts
+    .filter((a) => a.state !== 'done' && (a.state === 'failed' || a.heldBy) && !already.has(a.accountId))
+    .map((a) => a.accountId)
+    .sort();
+}
+
+/** Short digest of the accounts a Give up button names (its value carries it). */
+export function giveUpDigest(accountIds: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(accountIds)).digest('base64url').slice(0, 16);
 }
 
 export interface HardeningCounts {

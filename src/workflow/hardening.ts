@@ -304,12 +304,12 @@ export class Hardenings {
   }
 
   /** An approver gives up on the accounts that failed: reported as given up; the request may close. */
-  async giveUp(id: string, userId: string): Promise<Reply> {
+  async giveUp(id: string, userId: string, seen: string): Promise<Reply> {
     const stored = await this.store.getHardening(id);
     if (!stored) return { ok: false, text: `There is no request ${id}.` };
     const isApprover = await this.approves(stored.hardening, userId);
     const done = await this.mutate<string[]>(id, async (h) => {
-      const d = decideGiveUp(h, await this.store.hardenAccounts(id), { isApprover });
+      const d = decideGiveUp(h, await this.store.hardenAccounts(id), { isApprover, seen });
       if (!d.ok) return { refuse: d.reason };
       const now = this.core.now();
       return {

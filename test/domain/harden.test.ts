@@ -5,11 +5,13 @@ import {
   decideGiveUp,
   decideHardeningApproval,
   decideHardeningDenial,
+  giveUpDigest,
   type HardenAccount,
   type Hardening,
   hardeningHash,
   hardeningRetryDelayMs,
   rulesLabel,
+  toGiveUp,
   unfinished,
 } from '../../src/domain/harden.js';
 
@@ -86,18 +88,34 @@ describe('bulk hardening rules', () => {
   it('gives up only failed accounts, only by an approver, only while running, adding to earlier ones', () => {
     const running: Hardening = { ...base, state: 'running' };
     const rows = [row('1', 'done'), row('2', 'failed'), row('3', 'pending'), row('4', 'failed')];
-    expect(decideGiveUp(running, rows, { isApprover: false })).toMatchObject({ ok: false });
-    expect(decideGiveUp(base, rows, { isApprover: true })).toMatchObject({ ok: false });
-    expect(decideGiveUp(running, rows, { isApprover: true })).toEqual({ ok: true, accounts: ['2', '4'] });
+    const seen = giveUpDigest(['2', '4']);
+    expect(decideGiveUp(running, rows, { isApprover: false, seen })).toMatchObject({ ok: false });
+    expect(decideGiveUp(base, rows, { isApprover: true, seen })).toMatchObject({ ok: false });
+    expect(decideGiveUp(running, rows, { isApprover: true, seen })).toEqual({
+      ok: true,
+      accounts: ['2', '4'],
+    });
     const given = { ...running, givenUp: { userId: 'UA', at: 1, accounts: ['2', '4'] } };
-    expect(decideGiveUp(given, rows, { isApprover: true })).toEqual({
+    expect(decideGiveUp(given, rows, { isApprover: true, seen })).toEqual({
       ok: false,
       reason: 'no account has failed: nothing to give up on',
     });
-    expect(decideGiveUp(given, [...rows, row('5', 'failed')], { isApprover: true })).toEqual({
-      ok: true,
-      accounts: ['2', '4', '5'],
+    expect(
+      decideGiveUp(given, [...rows, row('5', 'failed')], { isApprover: true, seen: giveUpDigest(['5']) }),
+    ).toEqual({ ok: true, accounts: ['2', '4', '5'] });
+  });
+
+  it('gives up only the failed accounts the approver saw: another one failed since, refused', () => {
+    const running: Hardening = { ...base, state: 'running' };
+    const rows = [row('1', 'failed'), row('2', 'pending')];
+    expect(toGiveUp(running, rows)).toEqual(['1']);
+    const seen = giveUpDigest(toGiveUp(running, rows));
+    const later = [row('1', 'failed'), row('2', 'failed')];
+    expect(decideGiveUp(running, later, { isApprover: true, seen })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('the failed accounts changed since that message (2 now)'),
     });
+    expect(decideGiveUp(running, rows, { isApprover: true, seen })).toEqual({ ok: true, accounts: ['1'] });
   });
 
   it('counts each state; a given-up account that later verified counts as done', () => {
@@ -140,7 +158,9 @@ describe('bulk hardening rules', () => {
     expect(
       accountStatus({ givenUp: { userId: 'UA', at: 1, accounts: ['1'] } }, rows[0] as HardenAccount),
     ).toBe('given-up');
-    expect(decideGiveUp({ ...base, state: 'running' }, rows, { isApprover: true })).toEqual({
+    expect(
+      decideGiveUp({ ...base, state: 'running' }, rows, { isApprover: true, seen: giveUpDigest(['1', '2']) }),
+    ).toEqual({
       ok: true,
       accounts: ['1', '2'],
     });

@@ -6,7 +6,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Hardening } from '../../src/domain/harden.js';
+import { giveUpDigest, type HardenAccount, type Hardening, toGiveUp } from '../../src/domain/harden.js';
 import { fullyCredentialed, memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { FakeAws } from '../fakes/aws/server.js';
 import {
@@ -65,8 +65,8 @@ function threadFiles(e: BotEnv): { title: string; rows: Record<string, string>[]
 }
 
 /** The Give up button's value for the accounts failed in `rows` (what its message would show). */
-function giveUpValueOf(id: string, _rows: readonly { accountId: string; state: string }[]): string {
-  return id;
+function giveUpValueOf(id: string, rows: readonly HardenAccount[]): string {
+  return JSON.stringify({ id, f: giveUpDigest(toGiveUp({}, rows)) });
 }
 
 const hasRootCredentials = (fake: FakeAws, id: string) => {
@@ -195,6 +195,10 @@ describe('bulk hardening', () => {
       return r.find((a) => a.accountId === memberId(4))?.state === 'failed' ? r : undefined;
     });
     expect(rows.filter((r) => r.state === 'pending')).toHaveLength(3);
+    // A button naming other accounts than those failed now (a stale message) gives up nothing.
+    const stale = JSON.stringify({ id, f: giveUpDigest([memberId(3), memberId(4)]) });
+    expect(await click(e, APPROVER_A, 'bg_harden_give_up', stale)).toMatch(/failed accounts changed/);
+    expect(await click(e, APPROVER_A, 'bg_harden_give_up', id)).toMatch(/not valid any more/);
     expect(await click(e, APPROVER_A, 'bg_harden_give_up', giveUpValueOf(id, rows))).toMatch(
       /Gave up on 1 account/,
     );

@@ -8,9 +8,11 @@ import type { KnownBlock } from '@slack/types';
 import {
   accountStatus,
   countHardening,
+  giveUpDigest,
   type HardenAccount,
   type Hardening,
   rulesLabel,
+  toGiveUp,
 } from '../../domain/harden.js';
 import type { StoredHardening } from '../../store/store.js';
 import { HARDEN_ACTIONS } from '../ids.js';
@@ -29,6 +31,12 @@ export interface HardeningView {
 export interface HardenApproveValue {
   id: string;
   h: string;
+}
+
+/** What a Give up button carries: the hardening and the digest of the accounts it gives up (as listed then). */
+export interface HardenGiveUpValue {
+  id: string;
+  f: string;
 }
 
 const number = (n: number) => n.toLocaleString('en-US');
@@ -93,7 +101,7 @@ export function hardeningMessage(view: HardeningView): { text: string; blocks: K
     );
   }
   blocks.push(mrkdwnSection(accountList(h, view.accounts)));
-  const buttons = controls(h, c.failed + c.held);
+  const buttons = controls(h, view.accounts);
   if (buttons) blocks.push(buttons);
   blocks.push(
     context(`Every account, with what is present and each result: the CSV in this thread. ${h.id}`),
@@ -178,7 +186,7 @@ function line(h: Hardening, a: HardenAccount): string {
   return `• ${name}: :x: ${tag}: ${escapeMrkdwn((a.error ?? '').slice(0, 120))}`;
 }
 
-function controls(h: Hardening, failed: number): KnownBlock | undefined {
+function controls(h: Hardening, accounts: readonly HardenAccount[]): KnownBlock | undefined {
   if (h.state === 'pending' && h.preview === 'ready') {
     const value: HardenApproveValue = { id: h.id, h: h.contentHash };
     return actions([
@@ -197,16 +205,18 @@ function controls(h: Hardening, failed: number): KnownBlock | undefined {
       button({ actionId: HARDEN_ACTIONS.deny, text: 'Deny', value: h.id, style: 'danger' }),
     ]);
   }
-  if (h.state === 'running' && failed > 0) {
+  const failed = toGiveUp(h, accounts);
+  if (h.state === 'running' && failed.length > 0) {
+    const value: HardenGiveUpValue = { id: h.id, f: giveUpDigest(failed) };
     return actions([
       button({
         actionId: HARDEN_ACTIONS.giveUp,
         text: 'Give up on the failed accounts',
-        value: h.id,
+        value: JSON.stringify(value),
         style: 'danger',
         confirm: {
           title: 'Give up on them?',
-          text: `The ${failed} failed or held account(s) keep their root credentials; the request closes once the others are verified. Recorded in the audit trail.`,
+          text: `The ${failed.length} failed or held account(s) keep their root credentials; the request closes once the others are verified. Recorded in the audit trail.`,
           confirm: 'Give up',
           deny: 'Keep retrying',
         },

@@ -8,7 +8,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import { checkAccountId } from '../../domain/aws-identifiers.js';
 import { startHardening } from '../../workflow/hardening.js';
 import { afterPendingAcks } from '../ack-first.js';
-import type { HardenApproveValue } from '../blocks/harden.js';
+import type { HardenApproveValue, HardenGiveUpValue } from '../blocks/harden.js';
 import { tellClicker } from '../click-replies.js';
 import type { SlackDeps } from '../deps.js';
 import { escapeMrkdwn } from '../text.js';
@@ -79,7 +79,24 @@ export async function hardenDenyClicked(args: ButtonArgs, deps: SlackDeps): Prom
 export async function hardenGiveUpClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
   await args.ack();
   await afterPendingAcks();
-  const id = args.action.value ?? '';
-  const reply = await deps.workflow.hardenings.giveUp(id, args.body.user.id);
+  const value = parseValue<HardenGiveUpValue>(args.action.value);
+  if (!value?.id || typeof value.f !== 'string') {
+    await tellClicker(
+      click(args, deps, undefined),
+      'This button is not valid any more; use the current message.',
+    );
+    return;
+  }
+  const id = String(value.id);
+  const reply = await deps.workflow.hardenings.giveUp(id, args.body.user.id, value.f);
   await tellClicker(click(args, deps, id), escapeMrkdwn(reply.text));
+}
+
+function parseValue<T>(raw: string | undefined): Partial<T> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(raw ?? '');
+    return parsed && typeof parsed === 'object' ? (parsed as Partial<T>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
