@@ -258,6 +258,7 @@ export async function startBot({
     reports: new SlackReportAnnouncer(outboxClient, config.channelId, log),
     tickMs: Math.min(config.tickMs, OUTBOX_TICK_MS),
     leaseMs: config.jobLeaseMs,
+    onDelivered: (item) => workflow.delivered(item),
     onUndeliverable: (item, error) => workflow.undeliverable(item, error),
   });
   const socket = config.slack.mode === 'socket' ? new SocketConnection(log) : undefined;

@@ -35,6 +35,11 @@ export interface Hardening {
   rules: HardeningRule[];
   /** each account's credentials are read first; approvals wait for it */
   preview: 'loading' | 'ready';
+  /**
+   * when the CSV of every account was in the message's thread (the outbox
+   * delivered it): with more accounts than the message lists, approvals wait for it
+   */
+  listSharedAt?: number;
   approvals: Approval[];
   /** what approvers saw (every account with what is present); approvals bind to it */
   contentHash: string;
@@ -112,6 +117,14 @@ export function hardeningHash(h: Hardening, accounts: readonly HardenAccount[]):
   return createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 16);
 }
 
+/** Accounts the message lists by name; every one is in the CSV in its thread. */
+export const HARDEN_LISTED = 15;
+
+/** Approvers can see every account: the message lists them all, or the CSV is in the thread. */
+export function fullyListed(h: Pick<Hardening, 'accounts' | 'listSharedAt'>): boolean {
+  return h.accounts <= HARDEN_LISTED || h.listSharedAt !== undefined;
+}
+
 /** Who decides, for refusals: every rule of its accounts. */
 export function rulesLabel(h: Pick<Hardening, 'rules'>): string | undefined {
   if (!h.rules.length) return undefined;
@@ -129,6 +142,11 @@ export function decideHardeningApproval(
     return {
       kind: 'refused',
       reason: 'the accounts are still being read; approve once the message lists them',
+    };
+  if (h.state === 'pending' && !fullyListed(h))
+    return {
+      kind: 'refused',
+      reason: 'the list of every account (the CSV) is not in the thread yet; approve once it is',
     };
   const label = rulesLabel(h);
   return decideTwoPersonApproval(

@@ -78,6 +78,11 @@ export function hardeningCsvFile(h: Hardening, final: boolean): Delivery {
   };
 }
 
+/** The CSV of every account queued with the preview: approvals wait for it (see `fullyListed`). */
+export function isHardeningListFile(d: Delivery): boolean {
+  return d.to === 'file' && d.file.source === 'harden-csv' && d.file.filename.startsWith('to-harden-');
+}
+
 type Change<T> =
   | { refuse: string }
   | { unchanged: T }
@@ -330,6 +335,16 @@ export class Hardenings {
       ok: true,
       text: `Gave up on ${done.value.length} account(s); their root credentials stay as they are.`,
     };
+  }
+
+  /** The outbox delivered the CSV of every account: approvers can now see them all, and may approve. */
+  async listShared(id: string): Promise<void> {
+    const done = await this.mutate(id, (h) =>
+      h.state === 'pending' && h.listSharedAt === undefined
+        ? { next: { ...h, listSharedAt: this.core.now() }, effects: { notify: [UPDATE] }, value: true }
+        : { unchanged: false },
+    );
+    if (!done.ok) throw new Error(`could not record the shared list of ${id}: ${done.reason}`);
   }
 
   /** Slack refused its message for good: a pending hardening nobody can see is cancelled, never left to expire. */

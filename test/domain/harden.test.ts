@@ -46,6 +46,16 @@ describe('bulk hardening rules', () => {
     expect(decideHardeningApproval({ ...base, preview: 'loading' }, 'UA', ctx)).toMatchObject({
       kind: 'refused',
     });
+    // More accounts than the message lists: not before the CSV of all of them is in the thread.
+    const many = { ...base, accounts: 16 };
+    expect(decideHardeningApproval(many, 'UA', ctx)).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringContaining('not in the thread yet'),
+    });
+    expect(decideHardeningApproval({ ...many, listSharedAt: 5 }, 'UA', ctx)).toMatchObject({
+      kind: 'recorded',
+    });
+    expect(decideHardeningApproval({ ...base, accounts: 15 }, 'UA', ctx)).toMatchObject({ kind: 'recorded' });
     expect(decideHardeningApproval(base, 'UREQ', ctx)).toEqual({
       kind: 'refused',
       reason: 'you cannot approve your own request',

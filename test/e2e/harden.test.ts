@@ -361,6 +361,29 @@ describe('bulk hardening', () => {
     const { id } = await hardeningOf(e, String(answer.args.text));
     await until(e, id, (h) => h.preview === 'ready', 'the preview', 90_000);
     await waitFor('the Approve button', () => buttonValue(e.slack, 'bg_harden_approve'), 30_000);
+    // Approve only once the full list is in the thread: before, the message says it is on its way.
+    const calls = e.slack.calls;
+    const firstApprove = calls.findIndex(
+      (c) =>
+        c.outcome?.ok &&
+        String(c.args.text).includes(id) &&
+        String(JSON.stringify(c.args.blocks)).includes('bg_harden_approve'),
+    );
+    const listShared = calls.findIndex(
+      (c) =>
+        c.method === 'files.completeUploadExternal' &&
+        c.outcome?.ok &&
+        String((c.args.files as { title?: string }[])[0]?.title).includes(id),
+    );
+    expect(listShared).toBeGreaterThan(-1);
+    expect(firstApprove).toBeGreaterThan(listShared);
+    expect(
+      calls.some(
+        (c) =>
+          String(c.args.text).includes(id) &&
+          String(JSON.stringify(c.args.blocks)).includes('on its way to this thread'),
+      ),
+    ).toBe(true);
     const renders = e.slack
       .callsOf('chat.postMessage')
       .concat(e.slack.callsOf('chat.update'))

@@ -8,7 +8,9 @@ import type { KnownBlock } from '@slack/types';
 import {
   accountStatus,
   countHardening,
+  fullyListed,
   giveUpDigest,
+  HARDEN_LISTED,
   type HardenAccount,
   type Hardening,
   rulesLabel,
@@ -19,8 +21,7 @@ import { HARDEN_ACTIONS } from '../ids.js';
 import { escapeMrkdwn, mention, slackTime } from '../text.js';
 import { actions, button, context, fieldsSection, header, mrkdwnSection } from './kit.js';
 
-/** Accounts listed by name in the message; all are in the CSV. */
-export const HARDEN_LISTED = 15;
+export { HARDEN_LISTED } from '../../domain/harden.js';
 
 export interface HardeningView {
   stored: StoredHardening;
@@ -101,6 +102,12 @@ export function hardeningMessage(view: HardeningView): { text: string; blocks: K
     );
   }
   blocks.push(mrkdwnSection(accountList(h, view.accounts)));
+  if (h.state === 'pending' && h.preview === 'ready' && !fullyListed(h))
+    blocks.push(
+      mrkdwnSection(
+        `_The list of all ${number(h.accounts)} accounts is on its way to this thread (CSV); Approve appears here once it is there._`,
+      ),
+    );
   const buttons = controls(h, view.accounts);
   if (buttons) blocks.push(buttons);
   blocks.push(
@@ -187,6 +194,9 @@ function line(h: Hardening, a: HardenAccount): string {
 }
 
 function controls(h: Hardening, accounts: readonly HardenAccount[]): KnownBlock | undefined {
+  if (h.state === 'pending' && h.preview === 'ready' && !fullyListed(h)) {
+    return actions([button({ actionId: HARDEN_ACTIONS.deny, text: 'Deny', value: h.id, style: 'danger' })]);
+  }
   if (h.state === 'pending' && h.preview === 'ready') {
     const value: HardenApproveValue = { id: h.id, h: h.contentHash };
     return actions([
