@@ -107,7 +107,13 @@ export class Hardenings {
   }
 
   /** The one way in (command, audit summary button, drift alerts): a request for two approvals. */
-  async start(userId: string, target: HardenTarget, source = 'command'): Promise<StartHardening> {
+  async start(
+    userId: string,
+    target: HardenTarget,
+    source = 'command',
+    /** the command's or the click's identity: the same one again (a redelivery) requests nothing more */
+    dedupeKey?: string,
+  ): Promise<StartHardening> {
     if (!(await this.deps.auth.mayRequest(userId)))
       return {
         ok: false,
@@ -137,6 +143,8 @@ export class Hardenings {
     const rules = await this.rulesOf(userId, unique);
     if ('refuse' in rules) return { ok: false, text: rules.refuse };
     const now = this.core.now();
+    if (dedupeKey && !(await this.store.firstTime(`harden:${dedupeKey}`, now)))
+      return { ok: false, text: 'Already requested: Slack sent this twice. See the approvals channel.' };
     const hardening: Hardening = {
       id: newHardeningId(),
       requesterId: userId,
@@ -643,6 +651,12 @@ export function startHardening(
   userId: string,
   target: HardenTarget,
   source?: string,
+  dedupeKey?: string,
 ): Promise<StartHardening> {
-  return hardenings.start(userId, target, source);
+  return hardenings.start(userId, target, source, dedupeKey);
+}
+
+/** A click's identity: the clicker and Slack's timestamp of that click (the same in a redelivery). */
+export function clickKey(userId: string, actionTs: string | undefined): string | undefined {
+  return actionTs ? `click:${userId}:${actionTs}` : undefined;
 }

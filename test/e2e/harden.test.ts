@@ -279,6 +279,43 @@ describe('bulk hardening', () => {
     for (const n of [1, 2, 3]) expect(hasRootCredentials(aws, memberId(n))).toBe(false);
   }, 90_000);
 
+  it('requests once when Slack delivers the same command or Clean up click twice', async () => {
+    aws = await FakeAws.start();
+    seedMembers(aws, 2, 0);
+    env = await startBotEnv({}, { aws });
+    const e = env;
+    const requested = async () =>
+      (await e.bot.store.listAudit()).filter((a) => a.action === 'bulk hardening requested').length;
+    const replyTo = (responseId: string) =>
+      waitFor(`the reply ${responseId}`, () =>
+        e.slack.callsOf('response_url').find((c) => c.path.endsWith(`/${responseId}`)),
+      );
+    for (const responseId of ['cmd-first', 'cmd-again'])
+      await e.client.command(REQUESTER, `harden ${memberId(1)}`, { responseId, triggerId: 'trigger-1' });
+    expect(String((await replyTo('cmd-first')).args.text)).toMatch(/Requested deletion/);
+    expect(String((await replyTo('cmd-again')).args.text)).toMatch(/Already requested/);
+    expect(await requested()).toBe(1);
+    // A new command (another trigger) is another request.
+    expect(await command(e, REQUESTER, `harden ${memberId(1)}`)).toMatch(/Requested deletion/);
+    expect(await requested()).toBe(2);
+
+    // A drift alert's Clean up, the same click twice.
+    const before = e.slack.callsOf('response_url').length;
+    for (let i = 0; i < 2; i++)
+      await e.client.blockAction(REQUESTER, {
+        action_id: 'bg_drift_cleanup',
+        value: memberId(2),
+        action_ts: '1800000100.000200',
+      });
+    const answers = await waitFor('both answers', () => {
+      const calls = e.slack.callsOf('response_url').slice(before);
+      return calls.length >= 2 ? calls.map((c) => String(c.args.text)) : undefined;
+    });
+    expect(answers.filter((t) => /Requested deletion/.test(t))).toHaveLength(1);
+    expect(answers.filter((t) => /Already requested/.test(t))).toHaveLength(1);
+    expect(await requested()).toBe(3);
+  }, 60_000);
+
   it('resumes after a restart half-way: only the unfinished accounts, each deleted once, and ends verified', async () => {
     aws = await FakeAws.start({ throttlePerSecond: 150, latencyMs: 25 });
     const members = seedMembers(aws, 60, 0);
