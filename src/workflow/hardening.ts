@@ -1,14 +1,17 @@
 /**
  * Bulk hardening: "delete root credentials from N accounts" as one request.
- * Started from `/breakglass harden`, the org-wide audit's summary (and, later,
- * drift alerts) through `startHardening`. Each account's credentials are read
- * first (the preview, in the bulk lane); two approvers (never the requester;
- * approvers under every rule of its accounts) approve what they saw; then a
- * durable job deletes account by account in the bulk lane, storing each
- * account's result as it lands (a restart resumes only the unfinished ones),
- * retries the failed ones with back-off, runs a verification audit at the end
- * and closes only when every account is verified clean or an approver gave the
- * failed ones up. Every notice goes through the outbox.
+ * Started from `/breakglass harden`, the org-wide audit's summary and drift
+ * alerts' Clean up through `startHardening` (each deduplicated by the command's
+ * or the click's identity). Each account's credentials are read first (the
+ * preview, in the bulk lane; an account with an open break-glass window is
+ * shown held); two approvers (never the requester; approvers under every rule
+ * of its accounts) approve what they saw, once the CSV of every account is in
+ * the thread; then a durable job deletes account by account in the bulk lane
+ * (never on an account whose window is open), storing each account's result as
+ * it lands (a restart resumes only the unfinished ones), retries the failed and
+ * held ones with back-off, runs a verification audit at the end and closes only
+ * when every account is verified clean or an approver gave the failed and held
+ * ones up (bound to those the message showed). Every notice goes through the outbox.
  */
 import { randomBytes } from 'node:crypto';
 import { RootTaskError } from '../aws/errors.js';
