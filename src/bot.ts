@@ -111,9 +111,14 @@ function bulkLane(
   // Bulk hardening: the same clients and budget, one account's audit or deletion per slot.
   const bulkTasks: BulkRootTasks = {
     audit: (accountId) => limiter.run(() => service.auditRootCredentials(accountId)),
-    // A shutdown stops the accounts still waiting for a slot; those running finish.
-    delete: (accountId, signal) =>
-      limiter.run(async () => (signal?.aborted ? undefined : service.deleteRootCredentials(accountId))),
+    // A shutdown stops the accounts still waiting for a slot; those running finish. `mayStart` is
+    // asked once the slot is had (an open window may have opened while the account waited).
+    delete: (accountId, signal, mayStart) =>
+      limiter.run(async () =>
+        signal?.aborted || (mayStart && !(await mayStart()))
+          ? undefined
+          : service.deleteRootCredentials(accountId),
+      ),
   };
   return { bulkAudit, bulkTasks, clients, limiter };
 }
@@ -253,6 +258,7 @@ export async function startBot({
     reports: new SlackReportAnnouncer(outboxClient, config.channelId, log),
     tickMs: Math.min(config.tickMs, OUTBOX_TICK_MS),
     leaseMs: config.jobLeaseMs,
+    onDelivered: (item) => workflow.delivered(item),
     onUndeliverable: (item, error) => workflow.undeliverable(item, error),
   });
   const socket = config.slack.mode === 'socket' ? new SocketConnection(log) : undefined;

@@ -64,9 +64,11 @@ export async function runDoctor(
   const isManagement = callerAccount === org.managementAccountId;
   checks.push(callerRoleCheck(callerAccount, isManagement, delegatedIds.includes(callerAccount), org));
 
-  if (isManagement) {
+  // Readable from the management account and from a delegated administrator (not from other members).
+  const isDelegated = delegatedIds.includes(callerAccount);
+  if (isManagement || isDelegated) {
     const access = await attempt(() => trustedServices(clients.organizations));
-    checks.push(trustedAccessCheck(access));
+    checks.push(trustedAccessCheck(access, isManagement));
   }
 
   const features = await attempt(() =>
@@ -152,13 +154,16 @@ function callerRoleCheck(
     name: 'Caller account',
     status: 'fail',
     detail: `${account} is neither the management account (${org.managementAccountId}) nor the IAM delegated administrator`,
-    fix: `aws organizations register-delegated-administrator --service-principal ${IAM} --account-id ${account}`,
+    fix: `from the management account, after enabling IAM trusted access (${ENABLE_TRUSTED_ACCESS}): aws organizations register-delegated-administrator --service-principal ${IAM} --account-id ${account}`,
   };
 }
 
-function trustedAccessCheck(access: string[] | RootTaskError): DoctorCheck {
+/** Run from the management account only. */
+const ENABLE_TRUSTED_ACCESS = `aws organizations enable-aws-service-access --service-principal ${IAM}`;
+
+function trustedAccessCheck(access: string[] | RootTaskError, isManagement: boolean): DoctorCheck {
   const name = 'IAM trusted access';
-  const fix = `aws organizations enable-aws-service-access --service-principal ${IAM}`;
+  const fix = isManagement ? ENABLE_TRUSTED_ACCESS : `from the management account: ${ENABLE_TRUSTED_ACCESS}`;
   if (access instanceof RootTaskError) return { name, status: 'fail', detail: access.message, fix };
   const enabled = access.includes(IAM);
   return enabled

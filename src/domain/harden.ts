@@ -35,6 +35,11 @@ export interface Hardening {
   rules: HardeningRule[];
   /** each account's credentials are read first; approvals wait for it */
   preview: 'loading' | 'ready';
+  /**
+   * when the CSV of every account was in the message's thread (the outbox
+   * delivered it): with more accounts than the message lists, approvals wait for it
+   */
+  listSharedAt?: number;
   approvals: Approval[];
   /** what approvers saw (every account with what is present); approvals bind to it */
   contentHash: string;
@@ -74,14 +79,22 @@ export interface HardenAccount {
   error?: string;
   /** verified clean by a separate audit session */
   verifiedAt?: number;
+  /**
+   * The break-glass request whose window was open on the account when it was
+   * last looked at (preview, round, verification): nothing is deleted while a
+   * window is open; it is tried again once the window has closed, or given up.
+   */
+  heldBy?: string;
 }
 
-/** How people read an account's state: given up only while it is not done. */
+/** How people read an account's state: given up (or held by an open window) only while it is not done. */
 export function accountStatus(
   h: Pick<Hardening, 'givenUp'>,
   a: HardenAccount,
-): HardenAccountState | 'given-up' {
-  if (a.state !== 'done' && h.givenUp?.accounts.includes(a.accountId)) return 'given-up';
+): HardenAccountState | 'given-up' | 'held' {
+  if (a.state === 'done') return 'done';
+  if (h.givenUp?.accounts.includes(a.accountId)) return 'given-up';
+  if (a.heldBy) return 'held';
   return a.state;
 }
 
@@ -98,9 +111,18 @@ export function hardeningHash(h: Hardening, accounts: readonly HardenAccount[]):
       a.present ?? null,
       a.previewError ?? null,
       a.credentials ?? null,
+      a.heldBy ?? null,
     ]),
   ];
   return createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 16);
+}
+
+/** Accounts the message lists by name; every one is in the CSV in its thread. */
+export const HARDEN_LISTED = 15;
+
+/** Approvers can see every account: the message lists them all, or the CSV is in the thread. */
+export function fullyListed(h: Pick<Hardening, 'accounts' | 'listSharedAt'>): boolean {
+  return h.accounts <= HARDEN_LISTED || h.listSharedAt !== undefined;
 }
 
 /** Who decides, for refusals: every rule of its accounts. */
@@ -120,6 +142,11 @@ export function decideHardeningApproval(
     return {
       kind: 'refused',
       reason: 'the accounts are still being read; approve once the message lists them',
+    };
+  if (h.state === 'pending' && !fullyListed(h))
+    return {
+      kind: 'refused',
+      reason: 'the list of every account (the CSV) is not in the thread yet; approve once it is',
     };
   const label = rulesLabel(h);
   return decideTwoPersonApproval(
@@ -149,24 +176,43 @@ export function decideHardeningDenial(
 }
 
 /**
- * An approver gives up on the accounts that failed so far: they are reported as
- * given up and the request can close. Never the accounts still pending.
+ * An approver gives up on the accounts that failed so far, and those held by an
+ * open window: they are reported as given up and the request can close. Never
+ * the accounts still pending.
  */
 export function decideGiveUp(
   h: Hardening,
   accounts: readonly HardenAccount[],
-  context: { isApprover: boolean },
+  context: { isApprover: boolean; seen: string },
 ): { ok: true; accounts: string[] } | { ok: false; reason: string } {
   if (!context.isApprover) {
     const label = rulesLabel(h);
     return { ok: false, reason: `only approvers can give up on accounts${label ? ` (under ${label})` : ''}` };
   }
   if (h.state !== 'running') return { ok: false, reason: `this request is ${h.state}, not running` };
-  const already = new Set(h.givenUp?.accounts ?? []);
-  const failed = accounts.filter((a) => a.state === 'failed').map((a) => a.accountId);
-  const fresh = failed.filter((id) => !already.has(id));
+  const fresh = toGiveUp(h, accounts);
   if (!fresh.length) return { ok: false, reason: 'no account has failed: nothing to give up on' };
-  return { ok: true, accounts: [...already, ...fresh].sort() };
+  // Bound to what the approver saw: the button carries the digest of the accounts it named.
+  if (context.seen !== giveUpDigest(fresh))
+    return {
+      ok: false,
+      reason: `the failed accounts changed since that message (${fresh.length} now); look at the updated message and give up again`,
+    };
+  return { ok: true, accounts: [...(h.givenUp?.accounts ?? []), ...fresh].sort() };
+}
+
+/** What Give up would give up now: failed or held accounts not given up yet, in id order. */
+export function toGiveUp(h: Pick<Hardening, 'givenUp'>, accounts: readonly HardenAccount[]): string[] {
+  const already = new Set(h.givenUp?.accounts ?? []);
+  return accounts
+    .filter((a) => a.state !== 'done' && (a.state === 'failed' || a.heldBy) && !already.has(a.accountId))
+    .map((a) => a.accountId)
+    .sort();
+}
+
+/** Short digest of the accounts a Give up button names (its value carries it). */
+export function giveUpDigest(accountIds: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(accountIds)).digest('base64url').slice(0, 16);
 }
 
 export interface HardeningCounts {
@@ -175,6 +221,8 @@ export interface HardeningCounts {
   done: number;
   failed: number;
   givenUp: number;
+  /** not deleted on: a break-glass window is open on it */
+  held: number;
   /** at request time, by credential */
   withPassword: number;
   withAccessKeys: number;
@@ -196,6 +244,7 @@ export function countHardening(
     done: status.filter((s) => s === 'done').length,
     failed: status.filter((s) => s === 'failed').length,
     givenUp: status.filter((s) => s === 'given-up').length,
+    held: status.filter((s) => s === 'held').length,
     withPassword: accounts.filter((a) => has(a, 'password')).length,
     withAccessKeys: accounts.filter((a) => has(a, 'access-key')).length,
     withCertificates: accounts.filter((a) => has(a, 'signing-certificate')).length,
@@ -212,7 +261,7 @@ export function unfinished(
 ): HardenAccount[] {
   return accounts.filter((a) => {
     const s = accountStatus(h, a);
-    return s === 'pending' || s === 'failed';
+    return s === 'pending' || s === 'failed' || s === 'held';
   });
 }
 

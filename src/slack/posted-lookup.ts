@@ -15,6 +15,34 @@ const PAGE_SIZE = 200;
 /** A retry comes seconds or minutes after the first try; a busy channel gets a few pages. */
 const MAX_PAGES = 5;
 
+/**
+ * Whether a thread has, since `since` (epoch ms, less the clock skew), a reply
+ * sharing a file titled `title`: page after page (up to MAX_PAGES), never only the first.
+ */
+export async function fileInThread(
+  client: WebClient,
+  where: { channel: string; threadTs: string },
+  title: string,
+  since: number,
+): Promise<boolean> {
+  const oldest = String(Math.floor(since / 1000) - CLOCK_SKEW_S);
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const res = await client.conversations.replies({
+      channel: where.channel,
+      ts: where.threadTs,
+      oldest,
+      limit: PAGE_SIZE,
+      ...(cursor ? { cursor } : {}),
+    });
+    const messages = (res.messages ?? []) as { files?: { title?: string }[] }[];
+    if (messages.some((m) => m.files?.some((f) => f.title === title))) return true;
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!cursor) return false;
+  }
+  return false;
+}
+
 export function noticeMetadata(ref: NoticeRef): MessageMetadata {
   return { event_type: NOTICE_EVENT_TYPE, event_payload: { notice_id: ref.id, request_id: ref.requestId } };
 }

@@ -16,11 +16,7 @@ import { hardeningMessage, hardeningSummary } from './blocks/harden.js';
 import { orgAuditMessage } from './blocks/org-audit.js';
 import { toDeliveryError } from './delivery-errors.js';
 import { EarlierPosts } from './earlier-posts.js';
-import { noticeMetadata } from './posted-lookup.js';
-
-interface ThreadMessage {
-  files?: { title?: string; name?: string }[];
-}
+import { fileInThread, noticeMetadata } from './posted-lookup.js';
 
 export class SlackReportAnnouncer implements ReportAnnouncer {
   private readonly earlier: EarlierPosts;
@@ -137,7 +133,9 @@ export class SlackReportAnnouncer implements ReportAnnouncer {
     if (
       ref?.retry &&
       where.threadTs &&
-      (await this.earlier.look(ref.requestId, () => this.inThread(channel, where.threadTs ?? '', file.title)))
+      (await this.earlier.look(ref.requestId, () =>
+        fileInThread(this.client, { channel, threadTs: where.threadTs ?? '' }, file.title, ref.since),
+      ))
     )
       return;
     await this.send(() =>
@@ -156,11 +154,6 @@ export class SlackReportAnnouncer implements ReportAnnouncer {
             title: file.title,
           }),
     );
-  }
-
-  private async inThread(channel: string, threadTs: string, title: string): Promise<boolean> {
-    const res = await this.client.conversations.replies({ channel, ts: threadTs, limit: 200 });
-    return ((res.messages ?? []) as ThreadMessage[]).some((m) => m.files?.some((f) => f.title === title));
   }
 
   private async send<T>(call: () => Promise<T>): Promise<T> {

@@ -136,6 +136,10 @@ export class DynamoDbStore implements Store {
     return this.jobs.ensure(job);
   }
 
+  expediteJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean> {
+    return this.jobs.expedite(job);
+  }
+
   driftRecords(): Promise<DriftRecord[]> {
     return this.drift.records();
   }
@@ -148,8 +152,13 @@ export class DynamoDbStore implements Store {
     return this.jobs.cancel(requestId, kinds);
   }
 
-  claimDueJob(workerId: string, now: number, leaseMs: number): Promise<Job | undefined> {
-    return this.jobs.claim(workerId, now, leaseMs);
+  claimDueJob(
+    workerId: string,
+    now: number,
+    leaseMs: number,
+    kinds?: readonly JobKind[],
+  ): Promise<Job | undefined> {
+    return this.jobs.claim(workerId, now, leaseMs, kinds);
   }
 
   renewClaim(id: string, workerId: string, until: number): Promise<boolean> {

@@ -382,6 +382,15 @@ export class SqliteStore implements Store {
     return result.changes === 1;
   }
 
+  async expediteJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean> {
+    return (
+      this.prepare(
+        `UPDATE jobs SET due_at = ?
+           WHERE request_id = ? AND kind = ? AND done = 0 AND claimed_by IS NULL AND due_at > ?`,
+      ).run(job.dueAt, job.requestId, job.kind, job.dueAt).changes === 1
+    );
+  }
+
   async driftRecords(): Promise<DriftRecord[]> {
     return this.prepare<[], { body: string }>('SELECT body FROM drift ORDER BY account_id')
       .all()
@@ -416,16 +425,23 @@ export class SqliteStore implements Store {
   }
 
   /** Cleanups first: an overdue preview or execute never delays closing a window. */
-  async claimDueJob(workerId: string, now: number, leaseMs: number): Promise<Job | undefined> {
-    const row = this.prepare<[{ worker: string; until: number; now: number }], JobRow>(
-      `UPDATE jobs SET claimed_by = @worker, claimed_until = @until, attempts = attempts + 1
+  async claimDueJob(
+    workerId: string,
+    now: number,
+    leaseMs: number,
+    kinds?: readonly JobKind[],
+  ): Promise<Job | undefined> {
+    // Kinds are a fixed vocabulary (JobKind), bound as parameters all the same.
+    const only = kinds ? `AND kind IN (${kinds.map(() => '?').join(', ') || 'NULL'})` : '';
+    const row = this.prepare<(string | number)[], JobRow>(
+      `UPDATE jobs SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
          WHERE id = (
            SELECT id FROM jobs
-           WHERE done = 0 AND due_at <= @now AND (claimed_until IS NULL OR claimed_until < @now)
+           WHERE done = 0 AND due_at <= ? AND (claimed_until IS NULL OR claimed_until < ?) ${only}
            ORDER BY kind = 'cleanup' DESC, due_at LIMIT 1
          )
          RETURNING id, request_id, kind, due_at, attempts`,
-    ).get({ worker: workerId, until: now + leaseMs, now });
+    ).get(workerId, now + leaseMs, now, now, ...(kinds ?? []));
     return row ? toJob(row) : undefined;
   }
 

@@ -31,6 +31,29 @@ export type JobKind =
   | 'harden-run'
   | 'harden-expire';
 
+/**
+ * Long bulk work (an org-wide audit, a bulk hardening's preview and run): the
+ * scheduler runs these in slots of their own, so they never hold up the jobs
+ * that close windows or answer people (cleanup, execute, expire, remind, …).
+ */
+export const BULK_JOB_KINDS: readonly JobKind[] = [
+  'org-audit',
+  'audit-schedule',
+  'harden-preview',
+  'harden-run',
+];
+
+/** Every other kind: short, and some urgent (a cleanup closes a window). */
+export const URGENT_JOB_KINDS: readonly JobKind[] = [
+  'preview',
+  'execute',
+  'nudge',
+  'expire',
+  'remind',
+  'cleanup',
+  'harden-expire',
+];
+
 /** One account's drift record to store, or (resolved) to drop. */
 export type DriftChange = { record: DriftRecord } | { resolved: string };
 
@@ -116,10 +139,24 @@ export interface Store {
    * replicas: each replica ensures it at start-up, the first one wins.
    */
   ensureJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean>;
+  /**
+   * Brings the open job of a request and kind forward to `dueAt`, but only while
+   * no worker holds it: a claimed job is never released (it would run twice at
+   * once). Creates nothing; true when it moved the job.
+   */
+  expediteJob(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean>;
   /** Cancels pending jobs of a request (all kinds, or the ones given). */
   cancelJobs(requestId: string, kinds?: JobKind[]): Promise<void>;
-  /** Atomically claims one due job for `leaseMs`; a crashed worker's claim lapses and the job runs again. */
-  claimDueJob(workerId: string, now: number, leaseMs: number): Promise<Job | undefined>;
+  /**
+   * Atomically claims one due job for `leaseMs` (of `kinds` only, when given);
+   * a crashed worker's claim lapses and the job runs again.
+   */
+  claimDueJob(
+    workerId: string,
+    now: number,
+    leaseMs: number,
+    kinds?: readonly JobKind[],
+  ): Promise<Job | undefined>;
   /** Extends a claim still held by `workerId` (a long job's heartbeat); false when it was lost. */
   renewClaim(id: string, workerId: string, until: number): Promise<boolean>;
   /**

@@ -48,6 +48,11 @@ export interface DeliveryOptions {
   leaseMs?: number;
   /** sends org-wide audit summaries and their files */
   reports?: ReportAnnouncer;
+  /**
+   * told of a delivered notice that moves a workflow on (a hardening's list of
+   * accounts); if it throws, the notice is retried (and found already in Slack)
+   */
+  onDelivered?: (item: OutboxItem) => Promise<void>;
   /** told once of each notice Slack refused for good */
   onUndeliverable?: (item: OutboxItem, error: DeliveryError) => Promise<void>;
 }
@@ -173,7 +178,9 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     if (d.to === 'file') {
       const where = stored.message ? { channel: stored.message.channel, threadTs: stored.message.ts } : {};
       const content = hardenCsv(stored.hardening, accounts);
-      return reports.uploadFile(where, { filename: d.file.filename, title: d.file.title, content }, ref);
+      await reports.uploadFile(where, { filename: d.file.filename, title: d.file.title, content }, ref);
+      await this.options.onDelivered?.(item);
+      return;
     }
     if (d.to === 'harden-summary') return reports.hardeningSummary(view, ref);
     if (stored.message) return reports.updateHardening(view);

@@ -12,6 +12,7 @@ import { type DriftDecision, type DriftRecord, decideDrift, describePresent } fr
 import type { Delivery } from '../domain/notice.js';
 import type { OrgAuditRun } from '../domain/org-audit.js';
 import type { WorkflowCore } from './core.js';
+import { openWindows } from './open-windows.js';
 
 /** The schedule's fixed job identity: one per deployment, whatever the number of replicas. */
 export const AUDIT_SCHEDULE_ID = 'ORG-AUDIT-SCHEDULE';
@@ -68,7 +69,14 @@ export class DriftChecks {
    * whether the summary was posted (or queued).
    */
   async check(run: OrgAuditRun): Promise<boolean> {
-    const rows = await this.store.orgAuditRows(run.id);
+    // Open windows again, now: a row read before a window opened on its account (the run's copy is
+    // refreshed every few seconds) is expected, not drift. Every open request, not a first page.
+    const windows = await openWindows(this.store);
+    const rows = (await this.store.orgAuditRows(run.id)).map((r) =>
+      r.openWindow || !windows.has(r.accountId)
+        ? r
+        : { ...r, openWindow: windows.get(r.accountId) as string },
+    );
     const decision = decideDrift(rows, await this.store.driftRecords(), {
       now: this.core.now(),
       remindMs: this.core.deps.settings.driftRemindMs ?? 7 * 86_400_000,

@@ -1,14 +1,17 @@
 /**
  * Bulk hardening: "delete root credentials from N accounts" as one request.
- * Started from `/breakglass harden`, the org-wide audit's summary (and, later,
- * drift alerts) through `startHardening`. Each account's credentials are read
- * first (the preview, in the bulk lane); two approvers (never the requester;
- * approvers under every rule of its accounts) approve what they saw; then a
- * durable job deletes account by account in the bulk lane, storing each
- * account's result as it lands (a restart resumes only the unfinished ones),
- * retries the failed ones with back-off, runs a verification audit at the end
- * and closes only when every account is verified clean or an approver gave the
- * failed ones up. Every notice goes through the outbox.
+ * Started from `/breakglass harden`, the org-wide audit's summary and drift
+ * alerts' Clean up through `startHardening` (each deduplicated by the command's
+ * or the click's identity). Each account's credentials are read first (the
+ * preview, in the bulk lane; an account with an open break-glass window is
+ * shown held); two approvers (never the requester; approvers under every rule
+ * of its accounts) approve what they saw, once the CSV of every account is in
+ * the thread; then a durable job deletes account by account in the bulk lane
+ * (never on an account whose window is open), storing each account's result as
+ * it lands (a restart resumes only the unfinished ones), retries the failed and
+ * held ones with back-off, runs a verification audit at the end and closes only
+ * when every account is verified clean or an approver gave the failed and held
+ * ones up (bound to those the message showed). Every notice goes through the outbox.
  */
 import { randomBytes } from 'node:crypto';
 import { RootTaskError } from '../aws/errors.js';
@@ -31,6 +34,7 @@ import {
 import type { Delivery } from '../domain/notice.js';
 import type { RequestEffects, StoredHardening } from '../store/store.js';
 import type { Reply, WorkflowCore } from './core.js';
+import { OpenWindowsCache, openWindows } from './open-windows.js';
 
 const ACTOR = 'scheduler';
 const ID_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -38,12 +42,21 @@ const MAX_CONFLICT_RETRIES = 8;
 /** Preview rows are stored at least every this many accounts. */
 const PREVIEW_FLUSH = 50;
 const UPDATE: Delivery = { to: 'harden-update' };
+/** A round reads the open windows again when its copy is older than this (each account asks on its turn). */
+const WINDOWS_MAX_AGE_MS = 1_000;
 
 /** Root tasks in the bulk lane (their own concurrency budget, backing off first under throttling). */
 export interface BulkRootTasks {
   audit(accountId: string): Promise<RootCredentialAudit>;
-  /** undefined: `signal` was aborted before its turn came (a shutdown): nothing was done */
-  delete(accountId: string, signal?: AbortSignal): Promise<DeletionResult | undefined>;
+  /**
+   * undefined: nothing was done, `signal` was aborted before its turn came (a
+   * shutdown) or `mayStart`, asked when its turn came, said no (an open window)
+   */
+  delete(
+    accountId: string,
+    signal?: AbortSignal,
+    mayStart?: () => Promise<boolean>,
+  ): Promise<DeletionResult | undefined>;
 }
 
 /** Which accounts: given ones, those the last org-wide audit found with credentials outside a window, or one audit's. */
@@ -68,6 +81,11 @@ export function hardeningCsvFile(h: Hardening, final: boolean): Delivery {
   };
 }
 
+/** The CSV of every account queued with the preview: approvals wait for it (see `fullyListed`). */
+export function isHardeningListFile(d: Delivery): boolean {
+  return d.to === 'file' && d.file.source === 'harden-csv' && d.file.filename.startsWith('to-harden-');
+}
+
 type Change<T> =
   | { refuse: string }
   | { unchanged: T }
@@ -85,13 +103,20 @@ export class Hardenings {
     return (
       this.deps.bulkTasks ?? {
         audit: (id) => tasks.auditRootCredentials(id),
-        delete: async (id, signal) => (signal?.aborted ? undefined : tasks.deleteRootCredentials(id)),
+        delete: async (id, signal, mayStart) =>
+          signal?.aborted || (mayStart && !(await mayStart())) ? undefined : tasks.deleteRootCredentials(id),
       }
     );
   }
 
   /** The one way in (command, audit summary button, drift alerts): a request for two approvals. */
-  async start(userId: string, target: HardenTarget, source = 'command'): Promise<StartHardening> {
+  async start(
+    userId: string,
+    target: HardenTarget,
+    source = 'command',
+    /** the command's or the click's identity: the same one again (a redelivery) requests nothing more */
+    dedupeKey?: string,
+  ): Promise<StartHardening> {
     if (!(await this.deps.auth.mayRequest(userId)))
       return {
         ok: false,
@@ -121,6 +146,8 @@ export class Hardenings {
     const rules = await this.rulesOf(userId, unique);
     if ('refuse' in rules) return { ok: false, text: rules.refuse };
     const now = this.core.now();
+    if (dedupeKey && !(await this.store.firstTime(`harden:${dedupeKey}`, now)))
+      return { ok: false, text: 'Already requested: Slack sent this twice. See the approvals channel.' };
     const hardening: Hardening = {
       id: newHardeningId(),
       requesterId: userId,
@@ -293,27 +320,42 @@ export class Hardenings {
   }
 
   /** An approver gives up on the accounts that failed: reported as given up; the request may close. */
-  async giveUp(id: string, userId: string): Promise<Reply> {
+  async giveUp(id: string, userId: string, seen: string): Promise<Reply> {
     const stored = await this.store.getHardening(id);
     if (!stored) return { ok: false, text: `There is no request ${id}.` };
     const isApprover = await this.approves(stored.hardening, userId);
     const done = await this.mutate<string[]>(id, async (h) => {
-      const d = decideGiveUp(h, await this.store.hardenAccounts(id), { isApprover });
+      const d = decideGiveUp(h, await this.store.hardenAccounts(id), { isApprover, seen });
       if (!d.ok) return { refuse: d.reason };
       const now = this.core.now();
       return {
         next: { ...h, givenUp: { userId, at: now, accounts: d.accounts } },
-        // The run job closes the request once nothing is left to do (after its verification audit).
-        effects: { schedule: [{ kind: 'harden-run', dueAt: now }], notify: [UPDATE] },
+        // Never a schedule here: rescheduling would release a round that is running, and a
+        // second worker would delete on the same accounts at once. The run job closes the
+        // request once nothing is left to do (a running round reads the request again at its end).
+        effects: { notify: [UPDATE] },
         value: d.accounts,
       };
     });
     if (!done.ok) return { ok: false, text: `Nothing given up: ${done.reason}.` };
+    // Waiting for its next retry: brought forward, to close now (a claimed job is left alone).
+    if (await this.store.expediteJob({ requestId: id, kind: 'harden-run', dueAt: this.core.now() }))
+      this.deps.wake?.();
     await this.core.audit(id, userId, 'gave up on failed accounts', { accounts: done.value });
     return {
       ok: true,
       text: `Gave up on ${done.value.length} account(s); their root credentials stay as they are.`,
     };
+  }
+
+  /** The outbox delivered the CSV of every account: approvers can now see them all, and may approve. */
+  async listShared(id: string): Promise<void> {
+    const done = await this.mutate(id, (h) =>
+      h.state === 'pending' && h.listSharedAt === undefined
+        ? { next: { ...h, listSharedAt: this.core.now() }, effects: { notify: [UPDATE] }, value: true }
+        : { unchanged: false },
+    );
+    if (!done.ok) throw new Error(`could not record the shared list of ${id}: ${done.reason}`);
   }
 
   /** Slack refused its message for good: a pending hardening nobody can see is cancelled, never left to expire. */
@@ -354,17 +396,26 @@ export class Hardenings {
     const stored = await this.store.getHardening(id);
     if (stored?.hardening.state !== 'pending' || stored.hardening.preview === 'ready') return {};
     const rows = await this.store.hardenAccounts(id);
+    const windows = await openWindows(this.store);
     const buffer: HardenAccount[] = [];
     const flush = () => this.store.putHardenAccounts(id, buffer.splice(0));
     await Promise.all(
       rows
         .filter((r) => r.present === undefined && r.previewError === undefined)
         .map(async (row) => {
+          // An open window: approvers see it held (its credentials are expected; nothing is deleted while open).
+          const heldBy = windows.get(row.accountId);
+          const held = heldBy ? { heldBy } : {};
           try {
             const audit = await this.bulk.audit(row.accountId);
-            buffer.push({ ...row, present: describeAudit(audit), credentials: credentialItems(audit) });
+            buffer.push({
+              ...row,
+              ...held,
+              present: describeAudit(audit),
+              credentials: credentialItems(audit),
+            });
           } catch (error) {
-            buffer.push({ ...row, previewError: asTaskError(error).message });
+            buffer.push({ ...row, ...held, previewError: asTaskError(error).message });
           }
           if (buffer.length >= PREVIEW_FLUSH) await flush();
         }),
@@ -404,9 +455,20 @@ export class Hardenings {
     const h = stored.hardening;
     const todo = unfinished(h, await this.store.hardenAccounts(id));
     const progress = new ProgressClock(this.core.now, HARDEN_PROGRESS_EVERY_MS);
+    const windows = new OpenWindowsCache(this.store, this.core.now, WINDOWS_MAX_AGE_MS);
     await Promise.all(
       todo.map(async (row) => {
-        const result = await this.deleteOn(id, row.accountId, signal);
+        // Asked when the account's turn comes: never delete on an account whose window is open.
+        let heldBy: string | undefined;
+        const mayStart = async () => {
+          heldBy = (await windows.get()).get(row.accountId);
+          return heldBy === undefined;
+        };
+        const result = await this.deleteOn(id, row.accountId, signal, mayStart);
+        if (heldBy !== undefined) {
+          if (row.heldBy !== heldBy) await this.store.putHardenAccounts(id, [{ ...row, heldBy }]);
+          return;
+        }
         // Stopped before this account's turn: it stays pending for the next process.
         if (!result) return;
         await this.store.putHardenAccounts(
@@ -428,10 +490,11 @@ export class Hardenings {
   private async deleteOn(
     id: string,
     accountId: string,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    mayStart: () => Promise<boolean>,
   ): Promise<DeletionResult | Error | undefined> {
     try {
-      const result = await this.bulk.delete(accountId, signal);
+      const result = await this.bulk.delete(accountId, signal, mayStart);
       if (!result) return undefined;
       await this.core.audit(id, ACTOR, 'bulk hardening: root credentials deleted', {
         accountId,
@@ -449,6 +512,9 @@ export class Hardenings {
   private async retryLater(id: string, rows: HardenAccount[]): Promise<{ retryAt?: number }> {
     const done = await this.mutate(id, (h) => {
       if (h.state !== 'running') return { unchanged: undefined as number | undefined };
+      // Given up on meanwhile (after the round's last read): nothing is left to retry, so run
+      // again now, to verify and close, rather than at the next retry.
+      if (!unfinished(h, rows).length) return { unchanged: this.core.now() as number | undefined };
       const rounds = h.rounds + 1;
       const at = this.core.now() + hardeningRetryDelayMs(rounds, this.deps.settings.cleanupRetryBaseMs);
       return {
@@ -458,6 +524,7 @@ export class Hardenings {
       };
     });
     if (!done.ok || done.value === undefined) return {};
+    if (!done.changed) return { retryAt: done.value };
     const c = countHardening(done.hardening, rows);
     await this.core.audit(id, ACTOR, 'bulk hardening round finished', {
       round: done.hardening.rounds,
@@ -472,8 +539,17 @@ export class Hardenings {
   /** Every account done or given up: a verification audit of the done ones, then close. */
   private async verifyAndClose(id: string): Promise<{ retryAt?: number }> {
     const rows = await this.store.hardenAccounts(id);
-    const done = rows.filter((r) => r.state === 'done');
-    const present: HardenAccount[] = [];
+    const windows = await openWindows(this.store);
+    // A window opened on a done account since: its credentials are expected now. Held, never sent
+    // back to the retries while it is open; verified (or deleted on) again once it has closed.
+    const held = rows
+      .filter((r) => r.state === 'done' && windows.has(r.accountId))
+      .map((r): HardenAccount => {
+        const { verifiedAt: _, ...rest } = r;
+        return { ...rest, state: 'pending', heldBy: windows.get(r.accountId) as string };
+      });
+    const done = rows.filter((r) => r.state === 'done' && !windows.has(r.accountId));
+    const present: HardenAccount[] = [...held];
     await Promise.all(
       done.map(async (row) => {
         try {
@@ -540,7 +616,8 @@ class ProgressClock {
   }
 }
 
-function resultRow(row: HardenAccount, result: DeletionResult | Error, now: number): HardenAccount {
+function resultRow(held: HardenAccount, result: DeletionResult | Error, now: number): HardenAccount {
+  const { heldBy: _, ...row } = held;
   const attempts = row.attempts + 1;
   if (result instanceof Error) return { ...row, state: 'failed', attempts, error: result.message };
   const latest = removedText(result);
@@ -577,6 +654,12 @@ export function startHardening(
   userId: string,
   target: HardenTarget,
   source?: string,
+  dedupeKey?: string,
 ): Promise<StartHardening> {
-  return hardenings.start(userId, target, source);
+  return hardenings.start(userId, target, source, dedupeKey);
+}
+
+/** A click's identity: the clicker and Slack's timestamp of that click (the same in a redelivery). */
+export function clickKey(userId: string, actionTs: string | undefined): string | undefined {
+  return actionTs ? `click:${userId}:${actionTs}` : undefined;
 }

@@ -21,6 +21,7 @@ import {
 } from '../domain/org-audit.js';
 import type { WorkflowCore } from './core.js';
 import { BUSY_RETRY_MS, DriftChecks } from './drift.js';
+import { openWindows } from './open-windows.js';
 
 /** Rows are stored at least this often while an audit runs (what a crash can cost: this much re-auditing). */
 const FLUSH_EVERY_MS = 500;
@@ -200,11 +201,7 @@ class Progress {
 
   /** Accounts with an open break-glass window (executing, active or cleaning): their credentials are expected. */
   async refreshWindows(): Promise<void> {
-    const open = await this.core.deps.store.listRequests({
-      states: ['executing', 'active', 'cleaning'],
-      limit: 500,
-    });
-    this.windows = new Map(open.map((s) => [s.request.accountId, s.request.id]));
+    this.windows = await openWindows(this.core.deps.store);
     this.windowsAt = this.core.now();
   }
 

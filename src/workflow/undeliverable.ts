@@ -10,7 +10,7 @@ import { type Delivery, describeDelivery, type Notice } from '../domain/notice.j
 import type { OutboxItem } from '../store/store.js';
 import type { WorkflowCore } from './core.js';
 import type { DeliveryError } from './delivery-error.js';
-import { Hardenings } from './hardening.js';
+import { Hardenings, isHardeningListFile } from './hardening.js';
 
 const ACTOR = 'outbox';
 
@@ -24,7 +24,7 @@ export async function handleUndeliverable(
   const d = item.delivery;
   if ('notice' in d && d.notice.kind === 'not-delivered') return;
 
-  if (d.to === 'harden-post' || d.to === 'harden-update') {
+  if (d.to === 'harden-post' || d.to === 'harden-update' || isHardeningListFile(d)) {
     // Approvers can only approve what they see: cancelled while pending (logged at error by the worker).
     await new Hardenings(core).notShown(item.requestId, error.code);
     return;

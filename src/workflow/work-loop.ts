@@ -25,6 +25,8 @@ const MAX_BACKOFF_TICKS = 8;
 export class WorkLoop<T> {
   /** wall-clock time of the last claim attempt: the liveness heartbeat */
   lastPollAt = 0;
+  /** items claimed so far */
+  claimed = 0;
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -92,6 +94,7 @@ export class WorkLoop<T> {
       while (!this.stopping && this.running.size < this.spec.concurrency) {
         const item = await this.spec.claim();
         if (item === undefined) break;
+        this.claimed += 1;
         const run: Promise<void> = this.runSafely(item).finally(() => {
           this.running.delete(run);
           this.wake();

@@ -3,7 +3,7 @@ import type { BreakglassRequest, TaskKind } from '../domain/request.js';
 import type { Job, OutboxItem, StoredRequest } from '../store/store.js';
 import { WorkflowCore, type WorkflowDeps } from './core.js';
 import type { DeliveryError } from './delivery-error.js';
-import { Hardenings } from './hardening.js';
+import { Hardenings, isHardeningListFile } from './hardening.js';
 import { JobRunner } from './jobs.js';
 import { OrgAudits } from './org-audits.js';
 import { RequestActions } from './request-actions.js';
@@ -42,6 +42,11 @@ export class BreakglassWorkflow {
 
   runJob(job: Job, signal?: AbortSignal): Promise<{ retryAt?: number }> {
     return this.jobs.run(job, signal);
+  }
+
+  /** The outbox delivered a notice (called for those that move a workflow on: a hardening's list). */
+  async delivered(item: OutboxItem): Promise<void> {
+    if (isHardeningListFile(item.delivery)) await this.hardenings.listShared(item.requestId);
   }
 
   /** Slack refused a notice for good: cancel what cannot go on, tell a person another way. */

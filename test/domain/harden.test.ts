@@ -5,11 +5,13 @@ import {
   decideGiveUp,
   decideHardeningApproval,
   decideHardeningDenial,
+  giveUpDigest,
   type HardenAccount,
   type Hardening,
   hardeningHash,
   hardeningRetryDelayMs,
   rulesLabel,
+  toGiveUp,
   unfinished,
 } from '../../src/domain/harden.js';
 
@@ -44,6 +46,16 @@ describe('bulk hardening rules', () => {
     expect(decideHardeningApproval({ ...base, preview: 'loading' }, 'UA', ctx)).toMatchObject({
       kind: 'refused',
     });
+    // More accounts than the message lists: not before the CSV of all of them is in the thread.
+    const many = { ...base, accounts: 16 };
+    expect(decideHardeningApproval(many, 'UA', ctx)).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringContaining('not in the thread yet'),
+    });
+    expect(decideHardeningApproval({ ...many, listSharedAt: 5 }, 'UA', ctx)).toMatchObject({
+      kind: 'recorded',
+    });
+    expect(decideHardeningApproval({ ...base, accounts: 15 }, 'UA', ctx)).toMatchObject({ kind: 'recorded' });
     expect(decideHardeningApproval(base, 'UREQ', ctx)).toEqual({
       kind: 'refused',
       reason: 'you cannot approve your own request',
@@ -86,18 +98,34 @@ describe('bulk hardening rules', () => {
   it('gives up only failed accounts, only by an approver, only while running, adding to earlier ones', () => {
     const running: Hardening = { ...base, state: 'running' };
     const rows = [row('1', 'done'), row('2', 'failed'), row('3', 'pending'), row('4', 'failed')];
-    expect(decideGiveUp(running, rows, { isApprover: false })).toMatchObject({ ok: false });
-    expect(decideGiveUp(base, rows, { isApprover: true })).toMatchObject({ ok: false });
-    expect(decideGiveUp(running, rows, { isApprover: true })).toEqual({ ok: true, accounts: ['2', '4'] });
+    const seen = giveUpDigest(['2', '4']);
+    expect(decideGiveUp(running, rows, { isApprover: false, seen })).toMatchObject({ ok: false });
+    expect(decideGiveUp(base, rows, { isApprover: true, seen })).toMatchObject({ ok: false });
+    expect(decideGiveUp(running, rows, { isApprover: true, seen })).toEqual({
+      ok: true,
+      accounts: ['2', '4'],
+    });
     const given = { ...running, givenUp: { userId: 'UA', at: 1, accounts: ['2', '4'] } };
-    expect(decideGiveUp(given, rows, { isApprover: true })).toEqual({
+    expect(decideGiveUp(given, rows, { isApprover: true, seen })).toEqual({
       ok: false,
       reason: 'no account has failed: nothing to give up on',
     });
-    expect(decideGiveUp(given, [...rows, row('5', 'failed')], { isApprover: true })).toEqual({
-      ok: true,
-      accounts: ['2', '4', '5'],
+    expect(
+      decideGiveUp(given, [...rows, row('5', 'failed')], { isApprover: true, seen: giveUpDigest(['5']) }),
+    ).toEqual({ ok: true, accounts: ['2', '4', '5'] });
+  });
+
+  it('gives up only the failed accounts the approver saw: another one failed since, refused', () => {
+    const running: Hardening = { ...base, state: 'running' };
+    const rows = [row('1', 'failed'), row('2', 'pending')];
+    expect(toGiveUp(running, rows)).toEqual(['1']);
+    const seen = giveUpDigest(toGiveUp(running, rows));
+    const later = [row('1', 'failed'), row('2', 'failed')];
+    expect(decideGiveUp(running, later, { isApprover: true, seen })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('the failed accounts changed since that message (2 now)'),
     });
+    expect(decideGiveUp(running, rows, { isApprover: true, seen })).toEqual({ ok: true, accounts: ['1'] });
   });
 
   it('counts each state; a given-up account that later verified counts as done', () => {
@@ -116,6 +144,7 @@ describe('bulk hardening rules', () => {
       done: 1,
       failed: 1,
       givenUp: 1,
+      held: 0,
       withPassword: 1,
       withAccessKeys: 1,
       withCertificates: 0,
@@ -124,6 +153,31 @@ describe('bulk hardening rules', () => {
       unreadable: 1,
     });
     expect(unfinished(h, rows).map((r) => r.accountId)).toEqual(['1', '4']);
+  });
+
+  it('holds an account with an open window: unfinished, counted apart, never done, given up like a failed one', () => {
+    const h = { givenUp: undefined };
+    const rows = [
+      row('1', 'pending', { heldBy: 'BG-W1' }),
+      row('2', 'failed', { heldBy: 'BG-W2' }),
+      row('3', 'done', { heldBy: 'BG-OLD' }),
+    ];
+    expect(rows.map((r) => accountStatus(h, r))).toEqual(['held', 'held', 'done']);
+    expect(countHardening(h, rows)).toMatchObject({ held: 2, pending: 0, failed: 0, done: 1 });
+    expect(unfinished(h, rows).map((r) => r.accountId)).toEqual(['1', '2']);
+    expect(
+      accountStatus({ givenUp: { userId: 'UA', at: 1, accounts: ['1'] } }, rows[0] as HardenAccount),
+    ).toBe('given-up');
+    expect(
+      decideGiveUp({ ...base, state: 'running' }, rows, { isApprover: true, seen: giveUpDigest(['1', '2']) }),
+    ).toEqual({
+      ok: true,
+      accounts: ['1', '2'],
+    });
+    // Approvers see the window: it is part of what they approve.
+    expect(hardeningHash(base, [row('1', 'pending')])).not.toBe(
+      hardeningHash(base, [rows[0] as HardenAccount]),
+    );
   });
 
   it('binds approvals to every account and what is on it', () => {

@@ -96,7 +96,21 @@ const CASES: Case[] = [
     },
     check: 'Caller account',
     status: 'FAIL',
-    fix: `aws organizations register-delegated-administrator --service-principal iam.amazonaws.com --account-id ${memberId(7)}`,
+    fix: `from the management account, after enabling IAM trusted access (aws organizations enable-aws-service-access --service-principal iam.amazonaws.com): aws organizations register-delegated-administrator --service-principal iam.amazonaws.com --account-id ${memberId(7)}`,
+  },
+  {
+    what: 'IAM trusted access is off, seen from the delegated administrator',
+    break: ({ aws }) => {
+      aws.org.caller = {
+        accountId: memberId(2),
+        arn: `arn:aws:iam::${memberId(2)}:role/bg`,
+        mayAssumeRoot: true,
+      };
+      aws.org.trustedServices.delete('iam.amazonaws.com');
+    },
+    check: 'IAM trusted access',
+    status: 'FAIL',
+    fix: 'from the management account: aws organizations enable-aws-service-access --service-principal iam.amazonaws.com',
   },
   {
     what: 'the organization runs consolidated billing only',

@@ -142,6 +142,28 @@ describe('drift detection', () => {
     expect(await trail(e, 'drift alerted')).toHaveLength(1);
   }, 60_000);
 
+  it('does not alert an account whose window opened while the run audited it', async () => {
+    aws = await organization();
+    const e = await startBotEnv({}, { aws });
+    env = e;
+    // Each account's audit session is slow, so its row lands after the window below has opened.
+    aws.delay('AssumeRoot', 1_500);
+    Object.assign(e.env, { BREAKGLASS_AUDIT_EVERY: '1h' });
+    await e.restart();
+    await waitFor(
+      'the run to start',
+      async () => (await trail(e, 'scheduled org-wide audit started')).length > 0,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await e.bot.store.createRequest(
+      requestFixture('BG-LATEWINDOW', { accountId: DRIFTED, state: 'active', createdAt: Date.now() }),
+    );
+    await runsAfter(e, 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await e.bot.store.driftRecords()).map((r) => r.accountId)).not.toContain(DRIFTED);
+    expect(alertPosts(e).filter((c) => blocksText(c).includes(DRIFTED))).toHaveLength(0);
+  }, 60_000);
+
   it('keeps the schedule across a restart, and Clean up asks for a bulk hardening, requesters only', async () => {
     env = await driftBot({ BREAKGLASS_AUDIT_EVERY: '30s' });
     const e = env;

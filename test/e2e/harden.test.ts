@@ -6,7 +6,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Hardening } from '../../src/domain/harden.js';
+import { giveUpDigest, type HardenAccount, type Hardening, toGiveUp } from '../../src/domain/harden.js';
 import { fullyCredentialed, memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { FakeAws } from '../fakes/aws/server.js';
 import {
@@ -19,6 +19,7 @@ import {
   waitFor,
 } from '../support/bot-env.js';
 import { buttonValue, click, command } from '../support/bot-flows.js';
+import { requestFixture } from '../support/fixtures.js';
 import { CHANNEL } from '../support/slack-client.js';
 
 let env: BotEnv | undefined;
@@ -61,6 +62,11 @@ function threadFiles(e: BotEnv): { title: string; rows: Record<string, string>[]
         rows: parse(content, { columns: true }) as Record<string, string>[],
       };
     });
+}
+
+/** The Give up button's value for the accounts failed in `rows` (what its message would show). */
+function giveUpValueOf(id: string, rows: readonly HardenAccount[]): string {
+  return JSON.stringify({ id, f: giveUpDigest(toGiveUp({}, rows)) });
 }
 
 const hasRootCredentials = (fake: FakeAws, id: string) => {
@@ -165,6 +171,151 @@ describe('bulk hardening', () => {
       expect(aws.callsOf('DeleteLoginProfile').filter((c) => c.endsWith(memberId(n)))).toHaveLength(1);
   }, 120_000);
 
+  it('gives up while a round runs without a second run of the job: each account deleted on once', async () => {
+    aws = await FakeAws.start();
+    seedMembers(aws, 4, 0);
+    for (const n of [1, 2, 3, 4]) aws.account(memberId(n)).root = fullyCredentialed(memberId(n));
+    // The SCP-denied account fails at once (its ListAccessKeys is refused); the others are slow.
+    aws.account(memberId(4)).scpDeniesInSession = true;
+    aws.delay('DeleteAccessKey', 1_500);
+    env = await startBotEnv({ BREAKGLASS_CLEANUP_RETRY: '1s' }, { aws });
+    const e = env;
+    const accounts = [1, 2, 3, 4].map(memberId);
+    const { id } = await hardeningOf(e, await command(e, REQUESTER, `harden ${accounts.join(' ')}`));
+    const value = await waitFor(
+      'the Approve button',
+      () => buttonValue(e.slack, 'bg_harden_approve'),
+      30_000,
+    );
+    await click(e, APPROVER_A, 'bg_harden_approve', value);
+    await click(e, APPROVER_B, 'bg_harden_approve', value);
+    // Round one still runs (the slow accounts are pending) when the SCP one has failed.
+    const rows = await waitFor('the SCP-denied account to fail in round one', async () => {
+      const r = await e.bot.store.hardenAccounts(id);
+      return r.find((a) => a.accountId === memberId(4))?.state === 'failed' ? r : undefined;
+    });
+    expect(rows.filter((r) => r.state === 'pending')).toHaveLength(3);
+    // A button naming other accounts than those failed now (a stale message) gives up nothing.
+    const stale = JSON.stringify({ id, f: giveUpDigest([memberId(3), memberId(4)]) });
+    expect(await click(e, APPROVER_A, 'bg_harden_give_up', stale)).toMatch(/failed accounts changed/);
+    expect(await click(e, APPROVER_A, 'bg_harden_give_up', id)).toMatch(/not valid any more/);
+    expect(await click(e, APPROVER_A, 'bg_harden_give_up', giveUpValueOf(id, rows))).toMatch(
+      /Gave up on 1 account/,
+    );
+    const closed = await until(e, id, (h) => h.state === 'closed', 'the hardening to close');
+    expect(closed.finalAudit?.clean).toBe(3);
+    // Whatever still runs for it ends before counting: no job of it is left open.
+    await waitFor('no job left', async () => ((await e.bot.store.pendingJobs(id)).length ? undefined : true));
+    await new Promise((r) => setTimeout(r, 500));
+    const deletions = (await e.bot.store.listAudit(id)).filter(
+      (a) => a.action === 'bulk hardening: root credentials deleted',
+    );
+    expect(deletions.map((d) => d.details?.accountId).sort()).toEqual(accounts);
+    for (const n of [1, 2, 3])
+      expect(aws.callsOf('DeleteLoginProfile').filter((c) => c.endsWith(memberId(n)))).toHaveLength(1);
+    expect((await e.bot.store.hardenAccounts(id)).every((r) => r.attempts === 1)).toBe(true);
+  }, 60_000);
+
+  it('never deletes on an account whose window is open: held in the preview and in every round, deleted once it closes', async () => {
+    aws = await FakeAws.start();
+    seedMembers(aws, 3, 0);
+    for (const n of [1, 2, 3]) aws.account(memberId(n)).root = fullyCredentialed(memberId(n));
+    aws.account(memberId(2)).scpDeniesInSession = true;
+    env = await startBotEnv({ BREAKGLASS_CLEANUP_RETRY: '1s' }, { aws });
+    const e = env;
+    const store = e.bot.store;
+    // Account 1: named explicitly while its break-glass window is open.
+    const window1 = requestFixture('BG-WINDOW1', {
+      state: 'active',
+      accountId: memberId(1),
+      createdAt: Date.now(),
+    });
+    await store.createRequest(window1);
+    const { id } = await hardeningOf(
+      e,
+      await command(e, REQUESTER, `harden ${[1, 2, 3].map(memberId).join(' ')}`),
+    );
+    const value = await waitFor(
+      'the Approve button',
+      () => buttonValue(e.slack, 'bg_harden_approve'),
+      30_000,
+    );
+    const preview = JSON.stringify(e.slack.callsOf('chat.update').at(-1)?.args.blocks);
+    expect(preview).toContain('open window BG-WINDOW1: held');
+    expect(preview).toContain('*Open window: held*\\n1');
+    await click(e, APPROVER_A, 'bg_harden_approve', value);
+    await click(e, APPROVER_B, 'bg_harden_approve', value);
+    await waitFor('round one', async () => {
+      const rows = await store.hardenAccounts(id);
+      return rows.find((r) => r.accountId === memberId(2))?.state === 'failed' ? rows : undefined;
+    });
+    // Account 2 failed; then a window opens on it and its requester sets a new password.
+    aws.account(memberId(2)).scpDeniesInSession = false;
+    await store.createRequest(
+      requestFixture('BG-WINDOW2', { state: 'active', accountId: memberId(2), createdAt: Date.now() }),
+    );
+    aws.account(memberId(2)).root = {
+      ...aws.account(memberId(2)).root,
+      loginProfile: { createDate: new Date() },
+    };
+    await waitFor('account 2 held in a later round', async () => {
+      const rows = await store.hardenAccounts(id);
+      return rows.find((r) => r.accountId === memberId(2))?.heldBy === 'BG-WINDOW2' ? rows : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(aws.account(memberId(2)).root.loginProfile).toBeDefined();
+    expect(hasRootCredentials(aws, memberId(1))).toBe(true);
+    expect(aws.callsOf('DeleteLoginProfile').filter((c) => c.endsWith(memberId(1)))).toHaveLength(0);
+    expect(hasRootCredentials(aws, memberId(3))).toBe(false);
+    expect((await store.getHardening(id))?.hardening.state).toBe('running');
+    // The windows close: the next round deletes on both, and the request closes verified.
+    for (const w of ['BG-WINDOW1', 'BG-WINDOW2']) {
+      const stored = await store.getRequest(w);
+      if (!stored) throw new Error(w);
+      await store.updateRequest(w, stored.version, { ...stored.request, state: 'closed' });
+    }
+    const closed = await until(e, id, (h) => h.state === 'closed', 'the hardening to close', 60_000);
+    expect(closed.finalAudit?.clean).toBe(3);
+    for (const n of [1, 2, 3]) expect(hasRootCredentials(aws, memberId(n))).toBe(false);
+  }, 90_000);
+
+  it('requests once when Slack delivers the same command or Clean up click twice', async () => {
+    aws = await FakeAws.start();
+    seedMembers(aws, 2, 0);
+    env = await startBotEnv({}, { aws });
+    const e = env;
+    const requested = async () =>
+      (await e.bot.store.listAudit()).filter((a) => a.action === 'bulk hardening requested').length;
+    const replyTo = (responseId: string) =>
+      waitFor(`the reply ${responseId}`, () =>
+        e.slack.callsOf('response_url').find((c) => c.path.endsWith(`/${responseId}`)),
+      );
+    for (const responseId of ['cmd-first', 'cmd-again'])
+      await e.client.command(REQUESTER, `harden ${memberId(1)}`, { responseId, triggerId: 'trigger-1' });
+    expect(String((await replyTo('cmd-first')).args.text)).toMatch(/Requested deletion/);
+    expect(String((await replyTo('cmd-again')).args.text)).toMatch(/Already requested/);
+    expect(await requested()).toBe(1);
+    // A new command (another trigger) is another request.
+    expect(await command(e, REQUESTER, `harden ${memberId(1)}`)).toMatch(/Requested deletion/);
+    expect(await requested()).toBe(2);
+
+    // A drift alert's Clean up, the same click twice.
+    const before = e.slack.callsOf('response_url').length;
+    for (let i = 0; i < 2; i++)
+      await e.client.blockAction(REQUESTER, {
+        action_id: 'bg_drift_cleanup',
+        value: memberId(2),
+        action_ts: '1800000100.000200',
+      });
+    const answers = await waitFor('both answers', () => {
+      const calls = e.slack.callsOf('response_url').slice(before);
+      return calls.length >= 2 ? calls.map((c) => String(c.args.text)) : undefined;
+    });
+    expect(answers.filter((t) => /Requested deletion/.test(t))).toHaveLength(1);
+    expect(answers.filter((t) => /Already requested/.test(t))).toHaveLength(1);
+    expect(await requested()).toBe(3);
+  }, 60_000);
+
   it('resumes after a restart half-way: only the unfinished accounts, each deleted once, and ends verified', async () => {
     aws = await FakeAws.start({ throttlePerSecond: 150, latencyMs: 25 });
     const members = seedMembers(aws, 60, 0);
@@ -247,6 +398,29 @@ describe('bulk hardening', () => {
     const { id } = await hardeningOf(e, String(answer.args.text));
     await until(e, id, (h) => h.preview === 'ready', 'the preview', 90_000);
     await waitFor('the Approve button', () => buttonValue(e.slack, 'bg_harden_approve'), 30_000);
+    // Approve only once the full list is in the thread: before, the message says it is on its way.
+    const calls = e.slack.calls;
+    const firstApprove = calls.findIndex(
+      (c) =>
+        c.outcome?.ok &&
+        String(c.args.text).includes(id) &&
+        String(JSON.stringify(c.args.blocks)).includes('bg_harden_approve'),
+    );
+    const listShared = calls.findIndex(
+      (c) =>
+        c.method === 'files.completeUploadExternal' &&
+        c.outcome?.ok &&
+        String((c.args.files as { title?: string }[])[0]?.title).includes(id),
+    );
+    expect(listShared).toBeGreaterThan(-1);
+    expect(firstApprove).toBeGreaterThan(listShared);
+    expect(
+      calls.some(
+        (c) =>
+          String(c.args.text).includes(id) &&
+          String(JSON.stringify(c.args.blocks)).includes('on its way to this thread'),
+      ),
+    ).toBe(true);
     const renders = e.slack
       .callsOf('chat.postMessage')
       .concat(e.slack.callsOf('chat.update'))

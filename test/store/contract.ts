@@ -108,6 +108,17 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect(listed.map((s) => s.request.route)).toEqual([route]);
       });
 
+      it('lists every request in a state when asked for all, past one page', async () => {
+        await Promise.all(
+          Array.from({ length: 520 }, (_, i) =>
+            store.createRequest(request(`BG-${i}`, { state: 'active', createdAt: 1_000 + i })),
+          ),
+        );
+        const all = await store.listRequests({ states: ['active'], limit: Number.MAX_SAFE_INTEGER });
+        expect(new Set(all.map((s) => s.request.id)).size).toBe(520);
+        expect(await store.listRequests({ states: ['active'], limit: 3 })).toHaveLength(3);
+      }, 30_000);
+
       it('refuses a second request with the same id', async () => {
         await store.createRequest(request('BG-1'));
         await expect(store.createRequest(request('BG-1', { justification: 'again' }))).rejects.toThrow();
@@ -244,6 +255,18 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect(order).toEqual(['cleanup', 'preview', 'execute']);
       });
 
+      it('claims only the kinds asked for, when asked', async () => {
+        await store.scheduleJob({ requestId: 'BH-1', kind: 'harden-run', dueAt: 10 });
+        await store.scheduleJob({ requestId: 'OA-1', kind: 'org-audit', dueAt: 20 });
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'expire', dueAt: 30 });
+        expect(await store.claimDueJob('w', 100, LEASE, ['cleanup', 'expire'])).toMatchObject({
+          requestId: 'BG-1',
+        });
+        expect(await store.claimDueJob('w', 100, LEASE, ['cleanup', 'expire'])).toBeUndefined();
+        expect(await store.claimDueJob('w', 100, LEASE, ['org-audit'])).toMatchObject({ requestId: 'OA-1' });
+        expect(await store.claimDueJob('w', 100, LEASE)).toMatchObject({ requestId: 'BH-1' });
+      });
+
       it('completes a job only for the claim that holds it, even within one process', async () => {
         await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 100 });
         const first = await store.claimDueJob('w:1', 100, LEASE);
@@ -284,6 +307,21 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 400 });
         await store.completeJob(job?.id ?? '', 'w1');
         expect(await store.claimDueJob('w2', 400, LEASE)).toMatchObject({ id: job?.id, dueAt: 400 });
+      });
+
+      it('expedites an open job only while no worker holds it, and creates none', async () => {
+        expect(await store.expediteJob({ requestId: 'BG-1', kind: 'harden-run', dueAt: 100 })).toBe(false);
+        expect(await store.pendingJobs('BG-1')).toEqual([]);
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'harden-run', dueAt: 100 });
+        const job = await store.claimDueJob('w1', 100, LEASE);
+        // Held: neither moved nor released, so no second worker claims it while it runs.
+        expect(await store.expediteJob({ requestId: 'BG-1', kind: 'harden-run', dueAt: 150 })).toBe(false);
+        expect(await store.claimDueJob('w2', 200, LEASE)).toBeUndefined();
+        await store.retryJob(job?.id ?? '', 5000, 'w1');
+        expect(await store.expediteJob({ requestId: 'BG-1', kind: 'harden-run', dueAt: 300 })).toBe(true);
+        // Never later than it was.
+        expect(await store.expediteJob({ requestId: 'BG-1', kind: 'harden-run', dueAt: 4000 })).toBe(false);
+        expect(await store.claimDueJob('w2', 300, LEASE)).toMatchObject({ id: job?.id, dueAt: 300 });
       });
 
       it('keeps one open job per request and kind, moving it when rescheduled', async () => {

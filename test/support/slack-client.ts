@@ -102,7 +102,7 @@ export class SlackTestClient {
   command(
     user: string,
     text: string,
-    options: { timestamp?: number; signature?: string; responseId?: string } = {},
+    options: { timestamp?: number; signature?: string; responseId?: string; triggerId?: string } = {},
   ): Promise<SlackResponse> {
     const body = new URLSearchParams({
       token: 'legacy',
@@ -116,7 +116,7 @@ export class SlackTestClient {
       text,
       api_app_id: 'A0APP',
       response_url: this.responseUrl(options.responseId ?? `cmd-${randomUUID()}`),
-      trigger_id: newTriggerId(),
+      trigger_id: options.triggerId ?? newTriggerId(),
     }).toString();
     return this.send(body, 'application/x-www-form-urlencoded', options);
   }
@@ -138,6 +138,8 @@ export class SlackTestClient {
       selected_option?: { value: string };
       type?: string;
       block_id?: string;
+      /** Slack's time of the click: the same in a redelivery of it */
+      action_ts?: string;
     },
     /** `message`: the message clicked on, as Slack sends it back (its text and blocks) */
     options: { retryNum?: number; message?: { text: string; blocks: unknown[] } } = {},

@@ -78,6 +78,7 @@ export async function startWorkflowEnv(
     tickMs: 1000,
     log: silentLogger,
     now: () => clock.now,
+    onDelivered: (item) => workflow.delivered(item),
     onUndeliverable: (item, error) => workflow.undeliverable(item, error),
   });
   // Jobs first, then the notices they wrote (which may, when refused, write more).

@@ -52,6 +52,40 @@ describe('Scheduler', () => {
     expect((await store.pendingJobs('BG-boom'))[0]?.dueAt).toBe(clock.now + 30_000);
   });
 
+  it('runs bulk jobs in their own slots: with every one busy, a window that ends is cleaned up at once', async () => {
+    // Three bulk hardenings and an org-wide audit, each running for long (a slow AWS).
+    for (let i = 0; i < 3; i++)
+      await store.scheduleJob({ requestId: `BH-${i}`, kind: 'harden-run', dueAt: clock.now - 10 });
+    await store.scheduleJob({ requestId: 'OA-1', kind: 'org-audit', dueAt: clock.now - 10 });
+    let release = () => {};
+    const slow = new Promise<void>((r) => {
+      release = r;
+    });
+    const started: string[] = [];
+    const s = new Scheduler(
+      store,
+      async (job) => {
+        started.push(job.kind);
+        if (job.kind !== 'cleanup') await slow;
+        return {};
+      },
+      { tickMs: 50, log: silentLogger, now: () => clock.now },
+    );
+    s.start();
+    try {
+      await vi.waitFor(() => expect(started.length).toBeGreaterThan(0));
+      await new Promise((r) => setTimeout(r, 100));
+      // A window ends: its cleanup runs within a tick, though bulk work fills the bulk slots.
+      await store.scheduleJob({ requestId: 'BG-window', kind: 'cleanup', dueAt: clock.now });
+      await vi.waitFor(() => expect(started).toContain('cleanup'), { timeout: 200, interval: 10 });
+      // Bulk jobs never take every slot of the process: at most its bulk budget runs at once.
+      expect(started.filter((k) => k !== 'cleanup').length).toBeLessThan(4);
+    } finally {
+      release();
+      await s.stop();
+    }
+  });
+
   it('hands claimed jobs back when stopping, so the next process runs them', async () => {
     for (let i = 0; i < 3; i++)
       await store.scheduleJob({ requestId: `BG-${i}`, kind: 'cleanup', dueAt: clock.now });

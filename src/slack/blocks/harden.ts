@@ -8,17 +8,20 @@ import type { KnownBlock } from '@slack/types';
 import {
   accountStatus,
   countHardening,
+  fullyListed,
+  giveUpDigest,
+  HARDEN_LISTED,
   type HardenAccount,
   type Hardening,
   rulesLabel,
+  toGiveUp,
 } from '../../domain/harden.js';
 import type { StoredHardening } from '../../store/store.js';
 import { HARDEN_ACTIONS } from '../ids.js';
 import { escapeMrkdwn, mention, slackTime } from '../text.js';
 import { actions, button, context, fieldsSection, header, mrkdwnSection } from './kit.js';
 
-/** Accounts listed by name in the message; all are in the CSV. */
-export const HARDEN_LISTED = 15;
+export { HARDEN_LISTED } from '../../domain/harden.js';
 
 export interface HardeningView {
   stored: StoredHardening;
@@ -29,6 +32,12 @@ export interface HardeningView {
 export interface HardenApproveValue {
   id: string;
   h: string;
+}
+
+/** What a Give up button carries: the hardening and the digest of the accounts it gives up (as listed then). */
+export interface HardenGiveUpValue {
+  id: string;
+  f: string;
 }
 
 const number = (n: number) => n.toLocaleString('en-US');
@@ -71,13 +80,14 @@ export function hardeningMessage(view: HardeningView): { text: string; blocks: K
         `*With MFA devices*\n${number(c.withMfa)}`,
         `*Clean already*\n${number(c.clean)}`,
         `*Not readable now*\n${number(c.unreadable)}`,
+        ...(c.held ? [`*Open window: held*\n${number(c.held)}`] : []),
       ]),
     );
   }
   if (h.state === 'running' || h.state === 'closed') {
     const retry =
-      h.state === 'running' && h.nextRetryAt && c.failed
-        ? `\nFailed accounts are tried again at ${slackTime(h.nextRetryAt)} (round ${h.rounds + 1}).`
+      h.state === 'running' && h.nextRetryAt && (c.failed || c.held)
+        ? `\nFailed and held accounts are tried again at ${slackTime(h.nextRetryAt)} (round ${h.rounds + 1}).`
         : '';
     const verified = h.finalAudit
       ? `\nVerification audit at the end: ${number(h.finalAudit.clean)} account(s) clean at ${slackTime(h.finalAudit.at)}.`
@@ -87,12 +97,18 @@ export function hardeningMessage(view: HardeningView): { text: string; blocks: K
       : '';
     blocks.push(
       mrkdwnSection(
-        `*Verified clean:* ${number(c.done)} · *failed:* ${number(c.failed)} · *to do:* ${number(c.pending)}${c.givenUp ? ` · *given up:* ${number(c.givenUp)}` : ''}${retry}${verified}${gaveUp}`,
+        `*Verified clean:* ${number(c.done)} · *failed:* ${number(c.failed)} · *to do:* ${number(c.pending)}${c.held ? ` · *held (open window):* ${number(c.held)}` : ''}${c.givenUp ? ` · *given up:* ${number(c.givenUp)}` : ''}${retry}${verified}${gaveUp}`,
       ),
     );
   }
   blocks.push(mrkdwnSection(accountList(h, view.accounts)));
-  const buttons = controls(h, c.failed);
+  if (h.state === 'pending' && h.preview === 'ready' && !fullyListed(h))
+    blocks.push(
+      mrkdwnSection(
+        `_The list of all ${number(h.accounts)} accounts is on its way to this thread (CSV); Approve appears here once it is there._`,
+      ),
+    );
+  const buttons = controls(h, view.accounts);
   if (buttons) blocks.push(buttons);
   blocks.push(
     context(`Every account, with what is present and each result: the CSV in this thread. ${h.id}`),
@@ -148,7 +164,7 @@ function stateLine(h: Hardening): string {
 function accountList(h: Hardening, accounts: readonly HardenAccount[]): string {
   // Failed ones first while running: what people must look at.
   const order = (a: HardenAccount) =>
-    ({ failed: 0, 'given-up': 1, pending: 2, done: 3 })[accountStatus(h, a)];
+    ({ failed: 0, held: 1, 'given-up': 2, pending: 3, done: 4 })[accountStatus(h, a)];
   const sorted = h.state === 'pending' ? accounts : [...accounts].sort((a, b) => order(a) - order(b));
   const lines = sorted.slice(0, HARDEN_LISTED).map((a) => line(h, a));
   const more =
@@ -166,15 +182,21 @@ function line(h: Hardening, a: HardenAccount): string {
       : a.previewError
         ? `not readable (${escapeMrkdwn(a.previewError.slice(0, 80))})`
         : '…';
-  if (h.state !== 'running' && h.state !== 'closed') return `• ${name}: ${present}`;
+  const held = a.heldBy ? `open window ${escapeMrkdwn(a.heldBy)}: held` : '';
+  if (h.state !== 'running' && h.state !== 'closed')
+    return `• ${name}: ${present}${held ? `; :lock: ${held}` : ''}`;
   const status = accountStatus(h, a);
+  if (status === 'held') return `• ${name}: :lock: ${held} (nothing deleted while it is open)`;
   if (status === 'done') return `• ${name}: :white_check_mark: ${escapeMrkdwn(a.removed ?? '')}; verified`;
   if (status === 'pending') return `• ${name}: ${present}; to do`;
   const tag = status === 'given-up' ? 'given up' : `failed (attempt ${a.attempts})`;
   return `• ${name}: :x: ${tag}: ${escapeMrkdwn((a.error ?? '').slice(0, 120))}`;
 }
 
-function controls(h: Hardening, failed: number): KnownBlock | undefined {
+function controls(h: Hardening, accounts: readonly HardenAccount[]): KnownBlock | undefined {
+  if (h.state === 'pending' && h.preview === 'ready' && !fullyListed(h)) {
+    return actions([button({ actionId: HARDEN_ACTIONS.deny, text: 'Deny', value: h.id, style: 'danger' })]);
+  }
   if (h.state === 'pending' && h.preview === 'ready') {
     const value: HardenApproveValue = { id: h.id, h: h.contentHash };
     return actions([
@@ -193,16 +215,18 @@ function controls(h: Hardening, failed: number): KnownBlock | undefined {
       button({ actionId: HARDEN_ACTIONS.deny, text: 'Deny', value: h.id, style: 'danger' }),
     ]);
   }
-  if (h.state === 'running' && failed > 0) {
+  const failed = toGiveUp(h, accounts);
+  if (h.state === 'running' && failed.length > 0) {
+    const value: HardenGiveUpValue = { id: h.id, f: giveUpDigest(failed) };
     return actions([
       button({
         actionId: HARDEN_ACTIONS.giveUp,
         text: 'Give up on the failed accounts',
-        value: h.id,
+        value: JSON.stringify(value),
         style: 'danger',
         confirm: {
           title: 'Give up on them?',
-          text: `The ${failed} failed account(s) keep their root credentials; the request closes once the others are verified. Recorded in the audit trail.`,
+          text: `The ${failed.length} failed or held account(s) keep their root credentials; the request closes once the others are verified. Recorded in the audit trail.`,
           confirm: 'Give up',
           deny: 'Keep retrying',
         },

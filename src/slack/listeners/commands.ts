@@ -150,7 +150,7 @@ export async function breakglassCommand(
       return;
     }
     case 'harden':
-      await reply(await hardenCommandReply(deps, command.user_id, rest));
+      await reply(await hardenCommandReply(deps, command.user_id, rest, command.trigger_id));
       return;
     case 'doctor':
       await doctorCommand(command.user_id, respond, deps);

@@ -6,7 +6,7 @@
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { checkAccountId } from '../../domain/aws-identifiers.js';
-import { startHardening } from '../../workflow/hardening.js';
+import { clickKey, startHardening } from '../../workflow/hardening.js';
 import { afterPendingAcks } from '../ack-first.js';
 import { tellClicker } from '../click-replies.js';
 import type { SlackDeps } from '../deps.js';
@@ -22,7 +22,7 @@ export async function driftCleanupClicked(args: ButtonArgs, deps: SlackDeps): Pr
     await tellClicker(click, 'This Clean up button names no account; run the drift check again.');
     return;
   }
-  await cleanUpDrift(args, deps, account.value, (text) => tellClicker(click, text));
+  await cleanUpDrift(args, deps, account.value, (text) => tellClicker(click, text), args.action.action_ts);
 }
 
 /** What Clean up does for one account: a bulk hardening request, shown in the channel for approval. */
@@ -31,12 +31,15 @@ export async function cleanUpDrift(
   deps: SlackDeps,
   accountId: string,
   tell: (text: string) => Promise<unknown>,
+  /** the click's action_ts: the same click delivered twice requests once */
+  actionTs?: string,
 ): Promise<void> {
   const result = await startHardening(
     deps.workflow.hardenings,
     args.body.user.id,
     { accounts: [accountId] },
     'drift',
+    clickKey(args.body.user.id, actionTs),
   );
   await tell(result.text);
 }

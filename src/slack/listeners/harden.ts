@@ -6,9 +6,9 @@
  */
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { checkAccountId } from '../../domain/aws-identifiers.js';
-import { startHardening } from '../../workflow/hardening.js';
+import { clickKey, startHardening } from '../../workflow/hardening.js';
 import { afterPendingAcks } from '../ack-first.js';
-import type { HardenApproveValue } from '../blocks/harden.js';
+import type { HardenApproveValue, HardenGiveUpValue } from '../blocks/harden.js';
 import { tellClicker } from '../click-replies.js';
 import type { SlackDeps } from '../deps.js';
 import { escapeMrkdwn } from '../text.js';
@@ -19,10 +19,23 @@ export const HARDEN_USAGE =
   'Usage: `/breakglass harden <account-id> [<account-id>…]` or `/breakglass harden all-present` (the accounts the last org-wide audit found with root credentials outside a window).';
 
 /** `/breakglass harden …`: the answer for the asker. */
-export async function hardenCommandReply(deps: SlackDeps, userId: string, args: string[]): Promise<string> {
+export async function hardenCommandReply(
+  deps: SlackDeps,
+  userId: string,
+  args: string[],
+  /** the command's trigger_id: the same command delivered twice requests once */
+  triggerId?: string,
+): Promise<string> {
   if (!args.length) return HARDEN_USAGE;
+  const key = triggerId ? `command:${triggerId}` : undefined;
   if (args.length === 1 && args[0]?.toLowerCase() === 'all-present') {
-    const result = await startHardening(deps.workflow.hardenings, userId, { allPresent: true });
+    const result = await startHardening(
+      deps.workflow.hardenings,
+      userId,
+      { allPresent: true },
+      'command',
+      key,
+    );
     return escapeMrkdwn(result.text);
   }
   const accounts: string[] = [];
@@ -31,7 +44,7 @@ export async function hardenCommandReply(deps: SlackDeps, userId: string, args: 
     if (!checked.ok) return `${escapeMrkdwn(checked.reason)}\n${HARDEN_USAGE}`;
     accounts.push(checked.value);
   }
-  const result = await startHardening(deps.workflow.hardenings, userId, { accounts });
+  const result = await startHardening(deps.workflow.hardenings, userId, { accounts }, 'command', key);
   return escapeMrkdwn(result.text);
 }
 
@@ -44,7 +57,14 @@ export async function hardenFromAuditClicked(args: ButtonArgs, deps: SlackDeps):
   await args.ack();
   await afterPendingAcks();
   const auditId = args.action.value ?? '';
-  const result = await startHardening(deps.workflow.hardenings, args.body.user.id, { auditId }, auditId);
+  const user = args.body.user.id;
+  const result = await startHardening(
+    deps.workflow.hardenings,
+    user,
+    { auditId },
+    auditId,
+    clickKey(user, args.action.action_ts),
+  );
   await tellClicker(click(args, deps, result.ok ? result.id : auditId), escapeMrkdwn(result.text));
 }
 
@@ -79,7 +99,24 @@ export async function hardenDenyClicked(args: ButtonArgs, deps: SlackDeps): Prom
 export async function hardenGiveUpClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
   await args.ack();
   await afterPendingAcks();
-  const id = args.action.value ?? '';
-  const reply = await deps.workflow.hardenings.giveUp(id, args.body.user.id);
+  const value = parseValue<HardenGiveUpValue>(args.action.value);
+  if (!value?.id || typeof value.f !== 'string') {
+    await tellClicker(
+      click(args, deps, undefined),
+      'This button is not valid any more; use the current message.',
+    );
+    return;
+  }
+  const id = String(value.id);
+  const reply = await deps.workflow.hardenings.giveUp(id, args.body.user.id, value.f);
   await tellClicker(click(args, deps, id), escapeMrkdwn(reply.text));
+}
+
+function parseValue<T>(raw: string | undefined): Partial<T> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(raw ?? '');
+    return parsed && typeof parsed === 'object' ? (parsed as Partial<T>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

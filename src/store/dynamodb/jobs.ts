@@ -112,6 +112,22 @@ export class DynamoJobs {
     );
   }
 
+  /** Moves the open job forward only while unclaimed (a claim is never dropped): see Store.expediteJob. */
+  async expedite(job: { requestId: string; kind: JobKind; dueAt: number }): Promise<boolean> {
+    const e = new Expr();
+    return unlessConditionFailed(
+      this.t.doc.send(
+        new UpdateCommand({
+          TableName: this.t.name,
+          Key: jobKey(job.requestId, job.kind),
+          ConditionExpression: `attribute_exists(${e.n('pk')}) AND attribute_not_exists(${e.n('claimedBy')}) AND ${e.n('dueAt')} > ${e.v(job.dueAt)}`,
+          UpdateExpression: updateExpression(e.set({ dueAt: job.dueAt, gsi1sk: job.dueAt })),
+          ...e.params(),
+        }),
+      ),
+    );
+  }
+
   async cancel(requestId: string, kinds?: JobKind[]): Promise<void> {
     const targets = kinds?.length ? kinds : (await this.pending(requestId)).map((j) => j.kind);
     for (const kind of new Set(targets)) {
@@ -122,9 +138,15 @@ export class DynamoJobs {
   /**
    * Reads claimable jobs from the `JOBS` partition of gsi1 in due order and
    * claims the first one whose conditional update succeeds. A loser moves on to
-   * the next candidate; at most CLAIM_PAGES pages are read.
+   * the next candidate; at most CLAIM_PAGES pages are read. With `kinds`, jobs of
+   * other kinds are passed over (they count towards the pages read).
    */
-  async claim(workerId: string, now: number, leaseMs: number): Promise<Job | undefined> {
+  async claim(
+    workerId: string,
+    now: number,
+    leaseMs: number,
+    kinds?: readonly JobKind[],
+  ): Promise<Job | undefined> {
     let startKey: Record<string, unknown> | undefined;
     for (let page = 0; page < CLAIM_PAGES; page++) {
       const e = new Expr();
@@ -140,9 +162,9 @@ export class DynamoJobs {
       );
       // Cleanups first (as in SQLite): an overdue preview or execute never delays closing a window.
       // The sort is stable, so due order holds otherwise; it applies within a page of candidates.
-      const candidates = [...(result.Items ?? [])].sort(
-        (a, b) => Number(b.kind === 'cleanup') - Number(a.kind === 'cleanup'),
-      );
+      const candidates = (result.Items ?? [])
+        .filter((item) => !kinds || kinds.includes(item.kind as JobKind))
+        .sort((a, b) => Number(b.kind === 'cleanup') - Number(a.kind === 'cleanup'));
       for (let i = 0; i < candidates.length; i++) {
         const job = await this.claimOne(candidates[i] as Record<string, unknown>, workerId, now, leaseMs);
         if (job) return job;

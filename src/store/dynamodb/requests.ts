@@ -22,6 +22,9 @@ import {
   statePartition,
 } from './table.js';
 
+/** Items per Query page when listing requests by state. */
+const LIST_PAGE = 500;
+
 /** Every state, so that a list with no state filter reads every state's partition. */
 const STATES: Record<RequestState, true> = {
   pending: true,
@@ -190,19 +193,27 @@ export class DynamoRequests {
       .map((item) => toStored(item as unknown as Record<string, unknown>));
   }
 
+  /** Newest first, page after page until `limit` (a page stops at 1 MB whatever its Limit). */
   private async listByState(state: RequestState, limit: number): Promise<RequestItem[]> {
-    const e = new Expr();
-    const result = await this.t.doc.send(
-      new QueryCommand({
-        TableName: this.t.name,
-        IndexName: GSI1,
-        KeyConditionExpression: `${e.n('gsi1pk')} = ${e.v(statePartition(state))}`,
-        ...e.params(),
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    return (result.Items ?? []) as unknown as RequestItem[];
+    const found: RequestItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const e = new Expr();
+      const result = await this.t.doc.send(
+        new QueryCommand({
+          TableName: this.t.name,
+          IndexName: GSI1,
+          KeyConditionExpression: `${e.n('gsi1pk')} = ${e.v(statePartition(state))}`,
+          ...e.params(),
+          ScanIndexForward: false,
+          Limit: Math.min(limit - found.length, LIST_PAGE),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      found.push(...((result.Items ?? []) as unknown as RequestItem[]));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey && found.length < limit);
+    return found;
   }
 
   private async listByRequester(

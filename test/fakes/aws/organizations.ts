@@ -117,7 +117,9 @@ export function handleOrganizations(state: FakeAwsState, req: FakeRequest): unkn
       };
     }
     case 'ListAWSServiceAccessForOrganization': {
-      if (!isManagement) throw accessDenied(req);
+      // The management account or a delegated administrator (as AWS documents it).
+      if (!isManagement && !org.delegatedAdministrators.includes(org.caller.accountId))
+        throw accessDenied(req);
       const { page, next } = paged(req, [...org.trustedServices], SERVICE_ACCESS_PAGE_SIZE);
       return {
         EnabledServicePrincipals: page.map((p) => ({ ServicePrincipal: p, DateEnabled: 1_700_000_000 })),
