@@ -280,6 +280,49 @@ describe('DeliveryWorker: failures', () => {
     expect(lines.join('')).not.toContain('hooks.slack.test');
   });
 
+  it('drops a click reply Slack refuses for good at info: no alert, no hand-on, not unready', async () => {
+    await store.enqueue('BG-1:replies', [
+      {
+        to: 'reply',
+        reply: {
+          url: 'https://hooks.slack.test/x',
+          expiresAt: clock.now + 60_000,
+          replaceOriginal: false,
+          text: 'hi',
+        },
+      },
+    ]);
+    announcer.failures.push(new DeliveryError('permanent', 'used_url'));
+    const w = worker();
+    await w.drain();
+    expect((await store.listDeliveries('BG-1:replies')).map((d) => [d.status, d.lastError])).toEqual([
+      ['failed', 'used_url'],
+    ]);
+    expect(undeliverable).toEqual([]);
+    expect(w.lastPermanentError).toBeUndefined();
+    expect(logged()).toEqual([
+      expect.objectContaining({
+        level: 30,
+        slackError: 'used_url',
+        msg: 'Slack refused a click reply (response_url lapsed or used up); dropped',
+      }),
+    ]);
+    expect(lines.some((l) => l.includes('NoticeUndeliverable'))).toBe(false);
+  });
+
+  it('looks for an earlier post after a process died mid-call (a claim with no error recorded)', async () => {
+    const refs: boolean[] = [];
+    announcer.channel = async (_notice: Notice, ref?: { retry: boolean }) => {
+      refs.push(ref?.retry ?? false);
+    };
+    await store.enqueue('BG-1', [{ to: 'channel', notice: nudge('BG-1') }]);
+    // Claimed by a process that died: its lease lapses, nothing recorded.
+    await store.claimDelivery('dead-worker', clock.now, 1);
+    clock.now += 10;
+    await worker().drain();
+    expect(refs).toEqual([true]);
+  });
+
   it('waits a second when Slack asks to slow down without saying how long', async () => {
     await store.enqueue('BG-1', [{ to: 'channel', notice: nudge('BG-1') }]);
     announcer.failures.push(new DeliveryError('rate-limited', 'ratelimited'));
