@@ -63,7 +63,7 @@ describe('Slack refusing for good', () => {
     const r = await submitRequest(env, ACCOUNT);
     const stored = (await currentRequest(env, r.id)).request;
     expect(stored.state).toBe('cancelled');
-    expect(stored.cancelReason).toContain('not_in_channel');
+    expect(stored.cancelReason).toBe('Slack refused to post it to the approvals channel (not_in_channel)');
     expect(env.announcer.said).toContainEqual(
       expect.objectContaining({ to: 'dm', userId: REQUESTER, kind: 'not-delivered' }),
     );
@@ -77,8 +77,14 @@ describe('Slack refusing for good', () => {
     const r = await submitRequest(env, ACCOUNT);
     const stored = (await currentRequest(env, r.id)).request;
     expect(stored.state).toBe('cancelled');
-    expect(stored.cancelReason).toContain('message_not_found');
+    expect(stored.cancelReason).toBe(
+      'Slack refused to update its message in the approvals channel (message_not_found)',
+    );
     expect(env.announcer.said.filter((s) => s.kind === 'not-delivered').map((s) => s.to)).toEqual(['dm']);
+    // Refused again later (the request is no longer pending): nothing changes, nothing more is said.
+    expect((await env.store.listAudit(r.id)).filter((e) => e.action === 'cancelled: not shown')).toHaveLength(
+      1,
+    );
   });
 
   it('tells the requester by DM when a channel notice is refused, and the thread when the DM is', async () => {
