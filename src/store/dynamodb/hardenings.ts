@@ -6,29 +6,21 @@
  * writes the hardening, its jobs and its notices in one transaction; the
  * accounts' rows are written before the hardening exists (orphans at worst).
  */
-import {
-  BatchWriteCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { HardenAccount, Hardening } from '../../domain/harden.js';
 import type { Delivery } from '../../domain/notice.js';
 import type { RequestEffects, StoredHardening } from '../store.js';
+import { rowBodies, writeChange } from './change.js';
 import type { TableContext, WriteOp } from './context.js';
-import { cancellationCodes, conflictPause, unlessConditionFailed } from './errors.js';
+import { conflictPause, unlessConditionFailed } from './errors.js';
 import { Expr, updateExpression } from './expression.js';
-import { jobWriteOps } from './jobs.js';
 import { noticeWriteOps, reserveSequence } from './outbox.js';
-import { MAX_TRANSACTION_ITEMS } from './table.js';
 
 const pk = (id: string) => `HARDEN#${id}`;
 const runKey = (id: string) => ({ pk: pk(id), sk: 'RUN' });
 const ACCOUNT_PREFIX = 'ACCT#';
 /** BatchWriteItem takes at most 25 puts. */
 const BATCH = 25;
-const MAX_CONFLICT_RETRIES = 10;
 
 export class DynamoHardenings {
   constructor(private readonly t: TableContext) {}
@@ -42,7 +34,7 @@ export class DynamoHardenings {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
-    if (!(await this.writeChange(hardening.id, put, effects)))
+    if (!(await writeChange(this.t, 'hardening', hardening.id, put, effects)))
       throw new Error(`hardening ${hardening.id} already exists`);
   }
 
@@ -81,49 +73,11 @@ export class DynamoHardenings {
         ...e.params(),
       },
     };
-    return this.writeChange(id, update, effects);
-  }
-
-  /** The hardening write (first, conditioned), its jobs and notices, in one transaction. */
-  private async writeChange(id: string, write: WriteOp, effects?: RequestEffects): Promise<boolean> {
-    const notify: Delivery[] = effects?.notify ?? [];
-    const jobs = jobWriteOps(this.t.name, id, effects);
-    if (1 + jobs.length + notify.length > MAX_TRANSACTION_ITEMS)
-      throw new Error(`a change of hardening ${id} writes too many items for one transaction`);
-    const first = notify.length ? await reserveSequence(this.t, id, notify.length) : 0;
-    const notices = noticeWriteOps(this.t.name, id, first, notify, Date.now());
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      try {
-        await this.t.doc.send(new TransactWriteCommand({ TransactItems: [write, ...jobs, ...notices] }));
-        return true;
-      } catch (error) {
-        const codes = cancellationCodes(error);
-        if (codes?.[0] === 'ConditionalCheckFailed') return false;
-        if (!codes?.includes('TransactionConflict')) throw error;
-        await conflictPause(attempt);
-      }
-    }
-    throw new Error(`hardening ${id}: gave up after ${MAX_CONFLICT_RETRIES} conflicting transactions`);
+    return writeChange(this.t, 'hardening', id, update, effects);
   }
 
   async accounts(id: string): Promise<HardenAccount[]> {
-    const rows: HardenAccount[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const e = new Expr();
-      const res = await this.t.doc.send(
-        new QueryCommand({
-          TableName: this.t.name,
-          KeyConditionExpression: `${e.n('pk')} = ${e.v(pk(id))} AND begins_with(${e.n('sk')}, ${e.v(ACCOUNT_PREFIX)})`,
-          ConsistentRead: true,
-          ...e.params(),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of res.Items ?? []) rows.push(JSON.parse(String(item.body)) as HardenAccount);
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return rows.sort((a, b) => a.accountId.localeCompare(b.accountId));
+    return rowBodies<HardenAccount>(this.t, pk(id), ACCOUNT_PREFIX);
   }
 
   async putAccounts(id: string, rows: HardenAccount[], notify: Delivery[] = []): Promise<void> {

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Delivery } from '../../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../../domain/org-audit.js';
+import { rowBodies } from './change.js';
 import type { TableContext, WriteOp } from './context.js';
 import { cancellationCodes, conflictPause } from './errors.js';
 import { Expr, updateExpression } from './expression.js';
@@ -190,23 +191,7 @@ export class DynamoOrgAudits {
   }
 
   async rows(id: string): Promise<OrgAuditRow[]> {
-    const rows: OrgAuditRow[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const e = new Expr();
-      const res = await this.t.doc.send(
-        new QueryCommand({
-          TableName: this.t.name,
-          KeyConditionExpression: `${e.n('pk')} = ${e.v(runPk(id))} AND begins_with(${e.n('sk')}, ${e.v(ROW_PREFIX)})`,
-          ConsistentRead: true,
-          ...e.params(),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of res.Items ?? []) rows.push(JSON.parse(String(item.body)) as OrgAuditRow);
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return rows.sort((a, b) => a.accountId.localeCompare(b.accountId));
+    return rowBodies<OrgAuditRow>(this.t, runPk(id), ROW_PREFIX);
   }
 
   async finish(id: string, at: number, notify: Delivery[], error?: string): Promise<boolean> {

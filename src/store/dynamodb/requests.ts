@@ -3,24 +3,14 @@
  * with its jobs and notices. The request is stored as JSON in `body` (exactly
  * what the domain wrote), with the attributes its indexes need beside it.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Delivery } from '../../domain/notice.js';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BreakglassRequest, RequestState } from '../../domain/request.js';
 import type { RequestEffects, StoredRequest } from '../store.js';
+import { writeChange } from './change.js';
 import type { TableContext, WriteOp } from './context.js';
-import { cancellationCodes, conflictPause, unlessConditionFailed } from './errors.js';
+import { unlessConditionFailed } from './errors.js';
 import { Expr, updateExpression } from './expression.js';
-import { jobWriteOps } from './jobs.js';
-import { noticeWriteOps, reserveSequence } from './outbox.js';
-import {
-  GSI1,
-  GSI2,
-  MAX_TRANSACTION_ITEMS,
-  pad,
-  requesterPartition,
-  requestKey,
-  statePartition,
-} from './table.js';
+import { GSI1, GSI2, pad, requesterPartition, requestKey, statePartition } from './table.js';
 
 /** Items per Query page when listing requests by state. */
 const LIST_PAGE = 500;
@@ -38,8 +28,6 @@ const STATES: Record<RequestState, true> = {
   expired: true,
   cancelled: true,
 };
-/** A transaction cancelled by a conflicting one in flight (not by a condition) is tried again this often. */
-const MAX_CONFLICT_RETRIES = 10;
 
 export interface RequestItem {
   body: string;
@@ -93,7 +81,7 @@ export class DynamoRequests {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
-    const written = await this.writeChange(request.id, put, effects);
+    const written = await writeChange(this.t, 'request', request.id, put, effects);
     if (!written) throw new DuplicateRequestError(`request ${request.id} already exists`);
   }
 
@@ -127,37 +115,7 @@ export class DynamoRequests {
         ...e.params(),
       },
     };
-    return this.writeChange(id, update, effects);
-  }
-
-  /**
-   * One TransactWriteItems: the request write (first, conditioned), its jobs, and
-   * its notices at sequence numbers reserved just before. False when the
-   * request's condition failed (someone else won).
-   */
-  private async writeChange(id: string, request: WriteOp, effects?: RequestEffects): Promise<boolean> {
-    const notify: Delivery[] = effects?.notify ?? [];
-    const jobs = jobWriteOps(this.t.name, id, effects);
-    const count = 1 + jobs.length + notify.length;
-    if (count > MAX_TRANSACTION_ITEMS) {
-      throw new Error(
-        `a change of request ${id} writes ${count} items; one DynamoDB transaction takes at most ${MAX_TRANSACTION_ITEMS}`,
-      );
-    }
-    const first = notify.length ? await reserveSequence(this.t, id, notify.length) : 0;
-    const notices = noticeWriteOps(this.t.name, id, first, notify, Date.now());
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      try {
-        await this.t.doc.send(new TransactWriteCommand({ TransactItems: [request, ...jobs, ...notices] }));
-        return true;
-      } catch (error) {
-        const codes = cancellationCodes(error);
-        if (codes?.[0] === 'ConditionalCheckFailed') return false;
-        if (!codes?.includes('TransactionConflict')) throw error;
-        await conflictPause(attempt);
-      }
-    }
-    throw new Error(`request ${id}: gave up after ${MAX_CONFLICT_RETRIES} conflicting transactions`);
+    return writeChange(this.t, 'request', id, update, effects);
   }
 
   async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
