@@ -34,7 +34,9 @@ beforeAll(async () => {
   bot.stderr?.on('data', (chunk: Buffer) => {
     started += chunk.toString('utf8');
   });
-  await waitFor('the local bot', () => started.includes('is running locally'), 60_000);
+  // The banner arrives in several chunks: wait for all of it, not its first line.
+  const banner = ['is running locally', 'people: alice (asks)', 'npm run local -- approve BG-XXXX --as bob'];
+  await waitFor('the local bot', () => banner.every((line) => started.includes(line)), 60_000);
 }, 70_000);
 
 afterAll(async () => {
