@@ -44,8 +44,13 @@ describe('a post whose answer was lost', () => {
     const messages = topLevel(postedFor(request.id));
     expect(messages).toHaveLength(1);
     const ts = messages[0]?.ts;
-    // Found by its metadata, recorded, and brought up to date in place.
-    expect((await env.bot.workflow.get(request.id))?.message?.ts).toBe(ts);
+    // Found by its metadata on the retry, recorded, and brought up to date in place. The lost
+    // post already carried the Approve button, so the retry may still be under way here.
+    const recorded = await waitFor(
+      'the retry to record the message',
+      async () => (await env.bot.workflow.get(request.id))?.message?.ts,
+    );
+    expect(recorded).toBe(ts);
     expect(env.slack.callsOf('conversations.history')).toHaveLength(1);
     expect(env.slack.callsOf('conversations.history')[0]?.args).toMatchObject({
       channel: CHANNEL,
