@@ -10,7 +10,7 @@ import type { DriftRecord } from '../../src/domain/drift.js';
 import type { HardenAccount, Hardening } from '../../src/domain/harden.js';
 import { CHANNEL_TARGET, type Notice } from '../../src/domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../../src/domain/org-audit.js';
-import type { Store } from '../../src/store/store.js';
+import { BULK_JOB_KINDS, type Store, URGENT_JOB_KINDS } from '../../src/store/store.js';
 import { requestFixture as request } from '../support/fixtures.js';
 
 export interface StoreHarness {
@@ -253,6 +253,25 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         const order = [];
         for (let i = 0; i < 3; i++) order.push((await store.claimDueJob('w', 100, LEASE))?.kind);
         expect(order).toEqual(['cleanup', 'preview', 'execute']);
+      });
+
+      it('finds a due cleanup behind a backlog of older bulk and interactive jobs, past any page', async () => {
+        for (let i = 0; i < 120; i++) {
+          await store.scheduleJob({ requestId: `OA-${i}`, kind: 'org-audit', dueAt: 10 + i });
+          await store.scheduleJob({ requestId: `BG-p${i}`, kind: 'preview', dueAt: 10 + i });
+        }
+        await store.scheduleJob({ requestId: 'BG-window', kind: 'cleanup', dueAt: 500 });
+        expect(await store.claimDueJob('w', 1000, LEASE, URGENT_JOB_KINDS)).toMatchObject({
+          requestId: 'BG-window',
+          kind: 'cleanup',
+        });
+        expect(await store.claimDueJob('w', 1000, LEASE, URGENT_JOB_KINDS)).toMatchObject({
+          kind: 'preview',
+        });
+        expect(await store.claimDueJob('w', 1000, LEASE, BULK_JOB_KINDS)).toMatchObject({
+          requestId: 'OA-0',
+          kind: 'org-audit',
+        });
       });
 
       it('claims only the kinds asked for, when asked', async () => {

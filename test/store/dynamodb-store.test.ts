@@ -3,8 +3,10 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../src/domain/notice.js';
 import { DynamoAudit, SEEN_KEY_TTL_S } from '../../src/store/dynamodb/audit.js';
+import { jobItem } from '../../src/store/dynamodb/jobs.js';
 import { metaKey, SCHEMA_VERSION, TTL_ATTRIBUTE } from '../../src/store/dynamodb/table.js';
 import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
+import { BULK_JOB_KINDS, type JobKind, URGENT_JOB_KINDS } from '../../src/store/store.js';
 import { StoreError } from '../../src/store/store-error.js';
 import {
   freshDynamoStore,
@@ -17,6 +19,7 @@ import {
 import { requestFixture } from '../support/fixtures.js';
 import { describeStoreContract } from './contract.js';
 
+const LEASE_MS = 60_000;
 let local: LocalDynamoDb;
 beforeAll(async () => {
   local = await startLocalDynamoDb();
@@ -107,7 +110,60 @@ describe('dynamodb store', () => {
     );
     const error = await openError(table);
     expect(error).toMatchObject({ kind: 'newer-schema' });
-    expect((error as Error).message).toMatch(/schema version 2, newer than this breakglass knows \(1\)/);
+    expect((error as Error).message).toContain(
+      `schema version ${SCHEMA_VERSION + 1}, newer than this breakglass knows (${SCHEMA_VERSION})`,
+    );
+    client.destroy();
+  });
+
+  it('moves cleanups and bulk jobs of a schema-1 table to their own lanes, and strays written later too', async () => {
+    const store = await freshDynamoStore(local);
+    await store.close();
+    const table = store.table;
+    const client = new DynamoDBClient(localClientConfig(local));
+    const raw = DynamoDBDocumentClient.from(client);
+    // Schema 1 kept every open job in the `JOBS` partition.
+    const v1Job = (requestId: string, kind: JobKind, dueAt: number) =>
+      raw.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            ...jobItem({ requestId, kind, dueAt, attempts: 0, token: `t-${requestId}` }),
+            gsi1pk: 'JOBS',
+          },
+        }),
+      );
+    for (let i = 0; i < 110; i++) await v1Job(`BG-p${i}`, 'preview', 10);
+    await v1Job('BG-window', 'cleanup', 50);
+    await v1Job('OA-1', 'org-audit', 20);
+    await raw.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: metaKey(),
+        UpdateExpression: 'SET schemaVersion = :v',
+        ExpressionAttributeValues: { ':v': 1 },
+      }),
+    );
+    const migrated = await openDynamoStore(local, table);
+    expect((await raw.send(new GetCommand({ TableName: table, Key: metaKey() }))).Item?.schemaVersion).toBe(
+      2,
+    );
+    expect(await migrated.claimDueJob('w', 1000, LEASE_MS, URGENT_JOB_KINDS)).toMatchObject({
+      requestId: 'BG-window',
+    });
+    expect(await migrated.claimDueJob('w', 1000, LEASE_MS, BULK_JOB_KINDS)).toMatchObject({
+      requestId: 'OA-1',
+    });
+    // A replica still on the old code writes a bulk job into `JOBS` after the migration: an
+    // interactive claim reading `JOBS` moves it to its lane, where a bulk claim finds it.
+    await v1Job('OA-2', 'org-audit', 30);
+    let previews = 0;
+    while (await migrated.claimDueJob('w', 1000, LEASE_MS, URGENT_JOB_KINDS)) previews++;
+    expect(previews).toBe(110);
+    expect(await migrated.claimDueJob('w', 1000, LEASE_MS, BULK_JOB_KINDS)).toMatchObject({
+      requestId: 'OA-2',
+    });
+    await migrated.close();
     client.destroy();
   });
 

@@ -12,7 +12,8 @@ import type { Job, JobKind, RequestEffects } from '../store.js';
 import type { TableContext, WriteOp } from './context.js';
 import { isConditionFailed, unlessConditionFailed } from './errors.js';
 import { Expr, updateExpression } from './expression.js';
-import { GSI1, JOBS_PARTITION, jobId, jobKey, parseJobId, requestPk } from './table.js';
+import { moveToLane } from './migrate-job-lanes.js';
+import { GSI1, JOB_PARTITIONS, jobId, jobKey, jobsPartition, parseJobId, requestPk } from './table.js';
 
 /** Candidates read per Query page, and pages read per claim, so a claim is bounded. */
 const CLAIM_PAGE = 25;
@@ -41,7 +42,7 @@ export function toJob(item: Record<string, unknown>): Job {
 function scheduleUpdate(table: string, requestId: string, kind: JobKind, dueAt: number) {
   const e = new Expr();
   const set = [
-    ...e.set({ requestId, kind, dueAt, gsi1pk: JOBS_PARTITION, gsi1sk: dueAt }),
+    ...e.set({ requestId, kind, dueAt, gsi1pk: jobsPartition(kind), gsi1sk: dueAt }),
     `${e.n('token')} = if_not_exists(${e.n('token')}, ${e.v(newToken())})`,
     `${e.n('attempts')} = if_not_exists(${e.n('attempts')}, ${e.v(0)})`,
   ];
@@ -61,7 +62,7 @@ export function jobItem(job: {
   attempts: number;
   token: string;
 }) {
-  return { ...jobKey(job.requestId, job.kind), ...job, gsi1pk: JOBS_PARTITION, gsi1sk: job.dueAt };
+  return { ...jobKey(job.requestId, job.kind), ...job, gsi1pk: jobsPartition(job.kind), gsi1sk: job.dueAt };
 }
 
 /** A new job replacing any open one of its kind (cancelled and scheduled in one change). */
@@ -136,12 +137,28 @@ export class DynamoJobs {
   }
 
   /**
-   * Reads claimable jobs from the `JOBS` partition of gsi1 in due order and
-   * claims the first one whose conditional update succeeds. A loser moves on to
-   * the next candidate; at most CLAIM_PAGES pages are read. With `kinds`, jobs of
-   * other kinds are passed over (they count towards the pages read).
+   * Reads claimable jobs lane by lane (cleanups first, then the other interactive
+   * jobs, then bulk work: see JOB_PARTITIONS), each in due order, and claims the
+   * first one whose conditional update succeeds. A loser moves on to the next
+   * candidate; at most CLAIM_PAGES pages are read per lane. With `kinds`, only the
+   * lanes holding those kinds are read, and other kinds are passed over.
    */
   async claim(
+    workerId: string,
+    now: number,
+    leaseMs: number,
+    kinds?: readonly JobKind[],
+  ): Promise<Job | undefined> {
+    for (const partition of Object.values(JOB_PARTITIONS)) {
+      if (kinds && !kinds.some((kind) => jobsPartition(kind) === partition)) continue;
+      const job = await this.claimIn(partition, workerId, now, leaseMs, kinds);
+      if (job) return job;
+    }
+    return undefined;
+  }
+
+  private async claimIn(
+    partition: string,
     workerId: string,
     now: number,
     leaseMs: number,
@@ -154,17 +171,18 @@ export class DynamoJobs {
         new QueryCommand({
           TableName: this.t.name,
           IndexName: GSI1,
-          KeyConditionExpression: `${e.n('gsi1pk')} = ${e.v(JOBS_PARTITION)} AND ${e.n('gsi1sk')} <= ${e.v(now)}`,
+          KeyConditionExpression: `${e.n('gsi1pk')} = ${e.v(partition)} AND ${e.n('gsi1sk')} <= ${e.v(now)}`,
           ...e.params(),
           Limit: CLAIM_PAGE,
           ExclusiveStartKey: startKey,
         }),
       );
-      // Cleanups first (as in SQLite): an overdue preview or execute never delays closing a window.
-      // The sort is stable, so due order holds otherwise; it applies within a page of candidates.
-      const candidates = (result.Items ?? [])
-        .filter((item) => !kinds || kinds.includes(item.kind as JobKind))
-        .sort((a, b) => Number(b.kind === 'cleanup') - Number(a.kind === 'cleanup'));
+      const items = result.Items ?? [];
+      // Written by a replica still on schema 1 (during a deploy): moved to its lane, where it is claimed.
+      for (const stray of items.filter((item) => jobsPartition(item.kind as JobKind) !== partition)) {
+        await moveToLane(this.t, stray);
+      }
+      const candidates = items.filter((item) => !kinds || kinds.includes(item.kind as JobKind));
       for (let i = 0; i < candidates.length; i++) {
         const job = await this.claimOne(candidates[i] as Record<string, unknown>, workerId, now, leaseMs);
         if (job) return job;

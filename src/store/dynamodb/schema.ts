@@ -18,13 +18,19 @@ import { newerSchemaError, StoreError } from '../store-error.js';
 import type { TableContext } from './context.js';
 import { isMissingTable, isTableInUse, unlessConditionFailed } from './errors.js';
 import { Expr, updateExpression } from './expression.js';
+import { moveJobsToLanes } from './migrate-job-lanes.js';
 import { GSI1, GSI2, metaKey, SCHEMA_VERSION, TTL_ATTRIBUTE, tableDefinition } from './table.js';
 
 /**
  * Forward migrations: entry i takes the table from version i + 1 to i + 2.
  * Append, never edit. (Version 1 is the first: nothing to migrate yet.)
  */
-const MIGRATIONS: ((t: TableContext) => Promise<void>)[] = [];
+const MIGRATIONS: ((t: TableContext) => Promise<void>)[] = [
+  // 1 → 2: cleanups and bulk jobs get gsi1 partitions of their own
+  async (t) => {
+    await moveJobsToLanes(t);
+  },
+];
 
 if (MIGRATIONS.length !== SCHEMA_VERSION - 1) throw new Error('bug: SCHEMA_VERSION and MIGRATIONS disagree');
 

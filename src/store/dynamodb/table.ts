@@ -12,7 +12,7 @@
  * | schema version      | `META`               | `META`              |                            |                              |
  * | request             | `REQ#<id>`           | `REQ`               | `STATE#<state>` / created  | `REQUESTER#<user>` / created |
  * | notice sequence     | `REQ#<id>`           | `SEQ`               |                            |                              |
- * | open job            | `REQ#<id>`           | `JOB#<kind>`        | `JOBS` / ready-at          |                              |
+ * | open job            | `REQ#<id>`           | `JOB#<kind>`        | `JOBS…` by lane / ready-at |                              |
  * | notice (outbox)     | `REQ#<id>`           | `OUT#<seq>`         | `OUTBOX` / created (pending)|                             |
  * | target hold         | `TARGET#<target>`    | `HOLD`              |                            |                              |
  * | seen key            | `SEEN#<key>`         | `SEEN`              |                            |                              |
@@ -34,7 +34,9 @@
  *   Query gsi2 `REQUESTER#<user>` descending, filtered on state when asked.
  * - pending jobs of a request, notices of a request: Query `REQ#<id>` with
  *   `begins_with(sk, 'JOB#' | 'OUT#')` (strongly consistent).
- * - due jobs: Query gsi1 `JOBS` with `gsi1sk <= now`, ascending. `gsi1sk` is
+ * - due jobs: Query gsi1 by lane with `gsi1sk <= now`, ascending: `JOBS#CLEANUP`
+ *   first, then `JOBS` (every other interactive job), and `JOBS#BULK` only for
+ *   the bulk slots. `gsi1sk` is
  *   when the job may next be claimed: its due time, or (while claimed) the end of
  *   its lease + 1 ms, so a leased job is not even read until its lease lapses.
  *   The claim is a conditional UpdateItem on the base item (`token` and
@@ -58,27 +60,40 @@
  *   per account, replaced if written again) read back with a Query on the run's
  *   partition. An audit's job and notices use the run id as their request id.
  *
- * Why one "open jobs" partition rather than sharding: open jobs are few (a
- * handful per live request; requests are rare, human-paced events), one Query
- * returns them in due order, and one partition sustains 1,000 writes/s, far above
+ * Why three "open jobs" partitions (one per lane) rather than sharding: open jobs
+ * are few (a handful per live request; requests are rare, human-paced events;
+ * bulk work is one job per run), one Query per lane returns them in due order,
+ * and one partition sustains 1,000 writes/s, far above
  * what a break-glass bot writes. Shards would cost N queries and a merge per
  * poll for load that never comes. Closed jobs leave the index (the job item is
- * deleted when done), and sent notices drop their gsi1 keys, so both index
- * partitions hold live work only. The same argument holds for `OUTBOX`.
+ * deleted when done), and sent notices drop their gsi1 keys, so the job and
+ * outbox partitions hold live work only. The same argument holds for `OUTBOX`.
  *
  * gsi1 and gsi2 are eventually consistent: a just-written job or notice may be
  * seen one poll later, and a just-created request may be missing from a list
  * for a moment. Every decision is taken on the base item with a condition.
  */
-import type { JobKind } from '../store.js';
+import { BULK_JOB_KINDS, type JobKind } from '../store.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const GSI1 = 'gsi1';
 export const GSI2 = 'gsi2';
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-export const JOBS_PARTITION = 'JOBS';
+/**
+ * Open jobs sit in one gsi1 partition per lane, so no backlog of one lane can hide
+ * another's jobs from a claim (a claim reads a bounded number of candidates):
+ * cleanups (they close windows) apart from the other interactive jobs, and bulk
+ * work (org-wide audits, bulk hardening) apart from both. Schema version 2 moved
+ * cleanups and bulk jobs out of `JOBS`, where version 1 kept every job.
+ */
+export const JOB_PARTITIONS = { cleanup: 'JOBS#CLEANUP', urgent: 'JOBS', bulk: 'JOBS#BULK' } as const;
+
+export function jobsPartition(kind: JobKind): string {
+  if (kind === 'cleanup') return JOB_PARTITIONS.cleanup;
+  return BULK_JOB_KINDS.includes(kind) ? JOB_PARTITIONS.bulk : JOB_PARTITIONS.urgent;
+}
 export const OUTBOX_PARTITION = 'OUTBOX';
 export const AUDIT_PARTITION = 'AUDIT';
 
