@@ -98,6 +98,18 @@ export function accountStatus(
   return a.state;
 }
 
+/** A done account the verification audit at the end did not find clean: failed again, and no longer verified. */
+export function failedVerification(row: HardenAccount, error: string): HardenAccount {
+  const { verifiedAt: _, ...rest } = row;
+  return { ...rest, state: 'failed', error };
+}
+
+/** A done account whose break-glass window opened since: held (pending) until it closes, no longer verified. */
+export function heldAgain(row: HardenAccount, heldBy: string): HardenAccount {
+  const { verifiedAt: _, ...rest } = row;
+  return { ...rest, state: 'pending', heldBy };
+}
+
 /** Short digest of what approvers see (every account and what is on it, the rules); buttons carry it. */
 export function hardeningHash(h: Hardening, accounts: readonly HardenAccount[]): string {
   const content = [

@@ -22,12 +22,14 @@ import {
   decideGiveUp,
   decideHardeningApproval,
   decideHardeningDenial,
+  failedVerification,
   HARDEN_PROGRESS_EVERY_MS,
   type HardenAccount,
   type Hardening,
   type HardeningRule,
   hardeningHash,
   hardeningRetryDelayMs,
+  heldAgain,
   MAX_HARDEN_ACCOUNTS,
   unfinished,
 } from '../domain/harden.js';
@@ -544,10 +546,7 @@ export class Hardenings {
     // back to the retries while it is open; verified (or deleted on) again once it has closed.
     const held = rows
       .filter((r) => r.state === 'done' && windows.has(r.accountId))
-      .map((r): HardenAccount => {
-        const { verifiedAt: _, ...rest } = r;
-        return { ...rest, state: 'pending', heldBy: windows.get(r.accountId) as string };
-      });
+      .map((r) => heldAgain(r, windows.get(r.accountId) as string));
     const done = rows.filter((r) => r.state === 'done' && !windows.has(r.accountId));
     const present: HardenAccount[] = [...held];
     await Promise.all(
@@ -555,17 +554,16 @@ export class Hardenings {
         try {
           const audit = await this.bulk.audit(row.accountId);
           if (audit.anyPresent)
-            present.push({
-              ...row,
-              state: 'failed',
-              error: `the verification audit at the end found ${describeAudit(audit)}`,
-            });
+            present.push(
+              failedVerification(row, `the verification audit at the end found ${describeAudit(audit)}`),
+            );
         } catch (error) {
-          present.push({
-            ...row,
-            state: 'failed',
-            error: `the verification audit at the end failed: ${asTaskError(error).message}`,
-          });
+          present.push(
+            failedVerification(
+              row,
+              `the verification audit at the end failed: ${asTaskError(error).message}`,
+            ),
+          );
         }
       }),
     );

@@ -5,11 +5,13 @@ import {
   decideGiveUp,
   decideHardeningApproval,
   decideHardeningDenial,
+  failedVerification,
   giveUpDigest,
   type HardenAccount,
   type Hardening,
   hardeningHash,
   hardeningRetryDelayMs,
+  heldAgain,
   rulesLabel,
   toGiveUp,
   unfinished,
@@ -196,5 +198,31 @@ describe('bulk hardening rules', () => {
     expect([1, 2, 3, 6, 20].map((r) => hardeningRetryDelayMs(r, 1000))).toEqual([
       1000, 2000, 4000, 30_000, 30_000,
     ]);
+  });
+});
+
+describe('a done account after the verification audit at the end', () => {
+  const verified = row('1', 'done', { verifiedAt: 5, removed: 'password', attempts: 1 });
+
+  it('fails again, with why, and no longer shows as verified', () => {
+    expect(failedVerification(verified, 'the verification audit at the end found a password')).toEqual({
+      accountId: '1',
+      name: '1',
+      state: 'failed',
+      attempts: 1,
+      removed: 'password',
+      error: 'the verification audit at the end found a password',
+    });
+  });
+
+  it('is held while a window opened since is open, no longer verified', () => {
+    expect(heldAgain(verified, 'BG-7')).toEqual({
+      accountId: '1',
+      name: '1',
+      state: 'pending',
+      attempts: 1,
+      removed: 'password',
+      heldBy: 'BG-7',
+    });
   });
 });

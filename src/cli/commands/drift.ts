@@ -14,6 +14,7 @@ import { toOrgAuditRow } from '../../aws/org-audit-row.js';
 import { type DriftRecord, decideDrift, describePresent, NOTHING_PRESENT } from '../../domain/drift.js';
 import { parseInterval } from '../../domain/durations.js';
 import type { OrgAuditRow } from '../../domain/org-audit.js';
+import { openWindows } from '../../workflow/open-windows.js';
 import { openConfiguredStore, storeConfigured } from '../configured-store.js';
 import type { CliContext } from '../context.js';
 import { CliError, type CliIo } from '../io.js';
@@ -43,11 +44,8 @@ async function known(ctx: CliContext, io: CliIo): Promise<Known> {
   }
   const store = await openConfiguredStore(ctx.env, ctx.aws);
   try {
-    const open = await store.listRequests({ states: ['executing', 'active', 'cleaning'], limit: 500 });
-    return {
-      windows: new Map(open.map((s) => [s.request.accountId, s.request.id])),
-      records: await store.driftRecords(),
-    };
+    // Every open window, as the bot reads them (not a first page): a missed one would be reported as drift.
+    return { windows: await openWindows(store), records: await store.driftRecords() };
   } finally {
     await store.close();
   }
