@@ -157,13 +157,12 @@ export class OrgAudits {
   private async finish(id: string, error?: string, posted = true): Promise<{ retryAt?: number }> {
     const run = await this.store.getOrgAudit(id);
     if (!run) return {};
-    const shown = posted && !(run.scheduled && error);
-    const closed = await this.store.finishOrgAudit(
-      id,
-      this.core.now(),
-      shown ? [{ to: 'audit-update' }, csvFile(run)] : [],
-      error,
-    );
+    // A scheduled run that stopped is shown, summary first: drift detection is off until someone
+    // fixes the cause, and otherwise only the log would say so.
+    const failedQuietly = run.scheduled === true && error !== undefined && !(await this.summaryQueued(id));
+    const notify: Delivery[] = failedQuietly ? [{ to: 'audit-post' }] : [];
+    if (posted) notify.push({ to: 'audit-update' }, ...(run.done > 0 || !error ? [csvFile(run)] : []));
+    const closed = await this.store.finishOrgAudit(id, this.core.now(), notify, error);
     if (run.scheduled) await this.drift.scheduleNext();
     this.core.deps.wakeOutbox?.();
     if (closed) {
@@ -176,6 +175,10 @@ export class OrgAudits {
       });
     }
     return {};
+  }
+
+  private async summaryQueued(id: string): Promise<boolean> {
+    return (await this.store.listDeliveries(id)).some((d) => d.delivery.to === 'audit-post');
   }
 }
 

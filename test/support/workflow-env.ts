@@ -5,6 +5,7 @@ import { silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { WorkflowSettings } from '../../src/workflow/core.js';
 import { DeliveryWorker } from '../../src/workflow/delivery.js';
+import type { BulkAudit } from '../../src/workflow/org-audits.js';
 import { organizationAccounts } from '../../src/workflow/organization-accounts.js';
 import type { Authorizer, RootTasks } from '../../src/workflow/ports.js';
 import { Scheduler } from '../../src/workflow/scheduler.js';
@@ -52,6 +53,8 @@ export async function startWorkflowEnv(
     /** the root tasks over the fake AWS (default: the real service, pausing for real) */
     tasks?: (aws: FakeAwsEnv) => RootTasks;
     settings?: Partial<WorkflowSettings>;
+    /** org-wide audits' account-by-account reads (none: org-wide audits cannot run) */
+    bulkAudit?: BulkAudit;
   } = {},
 ): Promise<WorkflowEnv> {
   const aws = await startFakeAwsEnv();
@@ -66,6 +69,7 @@ export async function startWorkflowEnv(
     accounts: organizationAccounts(aws.organization),
     auth: staticAuthorizer,
     log: silentLogger,
+    ...(options.bulkAudit ? { bulkAudit: options.bulkAudit } : {}),
     settings: { ...SETTINGS, ...options.settings },
     now: () => clock.now,
   });

@@ -40,7 +40,7 @@ export function orgAuditMessage(
     const took = formatDuration(Math.max(1, Math.round(((run.finishedAt ?? now) - run.startedAt) / 1000)));
     blocks.push(
       mrkdwnSection(
-        `*Done:* ${number(s.accounts)} accounts audited in ${took}. ${asked}${run.error ? `\n:warning: ${escapeMrkdwn(run.error)} (the accounts not listed were not audited).` : ''}`,
+        `*Done:* ${number(s.accounts)} accounts audited in ${took}. ${asked}${run.error ? `\n:warning: ${escapeMrkdwn(run.error)} (the accounts not listed were not audited).${run.scheduled ? ' Drift detection could not finish this check: `/breakglass doctor` checks what the bot may do in AWS; the next check runs on schedule.' : ''}` : ''}`,
       ),
     );
   }
