@@ -110,6 +110,12 @@ export function heldAgain(row: HardenAccount, heldBy: string): HardenAccount {
   return { ...rest, state: 'pending', heldBy };
 }
 
+/** Who approves under every rule (each list: one rule's approvers as user ids), never the requester. */
+export function commonApprovers(lists: readonly (readonly string[])[], requesterId: string): string[] {
+  const [first = [], ...rest] = lists;
+  return [...new Set(first)].filter((u) => u !== requesterId && rest.every((list) => list.includes(u)));
+}
+
 /** Short digest of what approvers see (every account and what is on it, the rules); buttons carry it. */
 export function hardeningHash(h: Hardening, accounts: readonly HardenAccount[]): string {
   const content = [

@@ -52,6 +52,14 @@ export class SlackPeople implements Authorizer {
     return listed && (await this.isFullMember(userId));
   }
 
+  async people(ids: readonly string[]): Promise<string[]> {
+    const users = new Set(ids.filter((id) => !id.startsWith('S')));
+    for (const group of ids.filter((id) => id.startsWith('S'))) {
+      for (const user of await this.groupMembers(group)) users.add(user);
+    }
+    return [...users];
+  }
+
   private async includes(ids: readonly string[], userId: string): Promise<boolean> {
     if (ids.includes(userId)) return true;
     for (const group of ids.filter((id) => id.startsWith('S'))) {

@@ -18,6 +18,7 @@ import { RootTaskError } from '../aws/errors.js';
 import type { DeletionResult, RootCredentialAudit } from '../aws/root-task-results.js';
 import { credentialItems, describeAudit } from '../aws/root-task-text.js';
 import {
+  commonApprovers,
   countHardening,
   decideGiveUp,
   decideHardeningApproval,
@@ -46,6 +47,8 @@ const PREVIEW_FLUSH = 50;
 const UPDATE: Delivery = { to: 'harden-update' };
 /** A round reads the open windows again when its copy is older than this (each account asks on its turn). */
 const WINDOWS_MAX_AGE_MS = 1_000;
+/** Accounts named per rule when a request must be split by rule (the rest are counted). */
+const LISTED_PER_RULE = 20;
 
 /** Root tasks in the bulk lane (their own concurrency budget, backing off first under throttling). */
 export interface BulkRootTasks {
@@ -147,6 +150,8 @@ export class Hardenings {
       };
     const rules = await this.rulesOf(userId, unique);
     if ('refuse' in rules) return { ok: false, text: rules.refuse };
+    const unapprovable = await this.withoutTwoApprovers(userId, rules.rules, rules.accountsByRule);
+    if (unapprovable) return { ok: false, text: unapprovable };
     const now = this.core.now();
     if (dedupeKey && !(await this.store.firstTime(`harden:${dedupeKey}`, now)))
       return { ok: false, text: 'Already requested: Slack sent this twice. See the approvals channel.' };
@@ -214,9 +219,10 @@ export class Hardenings {
   private async rulesOf(
     userId: string,
     accountIds: string[],
-  ): Promise<{ rules: HardeningRule[] } | { refuse: string }> {
+  ): Promise<{ rules: HardeningRule[]; accountsByRule: Map<string, string[]> } | { refuse: string }> {
     const routing = this.deps.routing;
-    if (!routing) return { rules: [] };
+    const accountsByRule = new Map<string, string[]>();
+    if (!routing) return { rules: [], accountsByRule };
     const byName = new Map<string, HardeningRule>();
     for (const accountId of accountIds) {
       let rule: Awaited<ReturnType<typeof routing.ruleFor>>;
@@ -227,6 +233,7 @@ export class Hardenings {
           refuse: `Could not read the OU of ${accountId} from AWS Organizations, so its approvers are unknown. Try again in a moment.`,
         };
       }
+      accountsByRule.set(rule.name, [...(accountsByRule.get(rule.name) ?? []), accountId]);
       if (byName.has(rule.name)) continue;
       if (!(await this.deps.auth.mayRequest(userId, rule.requesters)))
         return { refuse: `Rule "${rule.name}" (account ${accountId}) does not let you request.` };
@@ -236,7 +243,31 @@ export class Hardenings {
         };
       byName.set(rule.name, { rule: rule.name, approvers: rule.approvers });
     }
-    return { rules: [...byName.values()].sort((a, b) => a.rule.localeCompare(b.rule)) };
+    return { rules: [...byName.values()].sort((a, b) => a.rule.localeCompare(b.rule)), accountsByRule };
+  }
+
+  /**
+   * Accounts under several rules need two approvers (not the requester) under
+   * every one of them: refused up front, with the split that works, rather than
+   * left to expire with every Approve refused.
+   */
+  private async withoutTwoApprovers(
+    userId: string,
+    rules: readonly HardeningRule[],
+    accountsByRule: ReadonlyMap<string, string[]>,
+  ): Promise<string | undefined> {
+    const people = this.deps.auth.people?.bind(this.deps.auth);
+    if (rules.length < 2 || !people) return undefined;
+    const lists = await Promise.all(rules.map((r) => people(r.approvers)));
+    if (commonApprovers(lists, userId).length >= 2) return undefined;
+    const split = rules
+      .map((r) => {
+        const ids = accountsByRule.get(r.rule) ?? [];
+        const more = ids.length > LISTED_PER_RULE ? ` (+${ids.length - LISTED_PER_RULE} more)` : '';
+        return `${r.rule}: ${ids.slice(0, LISTED_PER_RULE).join(' ')}${more}`;
+      })
+      .join('; ');
+    return `Nothing was requested: no two people besides you approve under every rule of these accounts (${rules.map((r) => r.rule).join(', ')}). Ask once per rule with \`/breakglass harden <accounts>\`: ${split}.`;
   }
 
   /** An approver of this hardening: under every rule of its accounts (no policy file: the configured approvers). */

@@ -56,6 +56,8 @@ export interface Authorizer {
   isApprover(userId: string, approvers?: readonly string[]): Promise<boolean>;
   /** `requesters`: of a rule (empty: anyone); without them, the configured list */
   mayRequest(userId: string, requesters?: readonly string[]): Promise<boolean>;
+  /** The users a list of user and group ids names, groups resolved (an unreadable group: none of its members). */
+  people?(ids: readonly string[]): Promise<string[]>;
 }
 
 export type { ClickReply, Notice } from '../domain/notice.js';

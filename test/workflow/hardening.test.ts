@@ -24,6 +24,8 @@ const BOTH_1 = 'UBOTH00001';
 const BOTH_2 = 'UBOTH00002';
 const DEFAULT_ONLY = 'UDEFAULT01';
 const REQUESTER = 'UREQUEST01';
+const ISLAND_1 = 'UISLAND001';
+const ISLAND_2 = 'UISLAND002';
 const SANDBOX_ONLY_REQUESTER = 'USANDREQ01';
 
 let aws: FakeAwsEnv | undefined;
@@ -46,6 +48,11 @@ function policy(): Policy {
         approvers: { users: [PAYMENTS_LEAD, BOTH_1, BOTH_2] },
       },
       {
+        name: 'island',
+        match: { accounts: [memberId(4)] },
+        approvers: { users: [ISLAND_1, ISLAND_2] },
+      },
+      {
         name: 'sandbox',
         match: { accounts: [memberId(3)] },
         approvers: { users: [BOTH_1, BOTH_2] },
@@ -61,6 +68,7 @@ function policy(): Policy {
 const auth: Authorizer = {
   isApprover: async (userId, approvers = [BOTH_1, BOTH_2, DEFAULT_ONLY]) => approvers.includes(userId),
   mayRequest: async (userId, requesters = []) => requesters.length === 0 || requesters.includes(userId),
+  people: async (ids) => [...ids],
 };
 
 async function setUp() {
@@ -151,6 +159,23 @@ describe('bulk hardening in the workflow', () => {
       text: expect.stringMatching(/No finished org-wide audit/),
     });
     expect(await s.listAudit()).toEqual([]);
+  });
+
+  it('refuses accounts whose rules share fewer than two approvers besides the requester, naming the split', async () => {
+    const { workflow, store: s } = await setUp();
+    const refused = await workflow.hardenings.start(REQUESTER, { accounts: [memberId(2), memberId(4)] });
+    expect(refused).toEqual({
+      ok: false,
+      text: `Nothing was requested: no two people besides you approve under every rule of these accounts (default, island). Ask once per rule with \`/breakglass harden <accounts>\`: default: ${memberId(2)}; island: ${memberId(4)}.`,
+    });
+    // The requester is not counted: BOTH_1 asking for payments and sandbox accounts leaves one approver.
+    const self = await workflow.hardenings.start(BOTH_1, { accounts: [memberId(1), memberId(2)] });
+    expect(self).toMatchObject({ ok: false, text: expect.stringContaining('(default, payments)') });
+    expect(await s.listAudit()).toEqual([]);
+    // Each rule alone, or rules sharing two approvers, is requested.
+    expect(await workflow.hardenings.start(REQUESTER, { accounts: [memberId(4)] })).toMatchObject({
+      ok: true,
+    });
   });
 
   it('expires unapproved; the requester withdraws; neither deletes anything', async () => {
