@@ -193,7 +193,7 @@ export function checkPolicy(data: unknown): PolicyCheck {
     const reach = approverReach(rule.approvers);
     if (reach.problem) problems.push(`${where}.approvers: ${reach.problem}`);
     if (reach.warning) warnings.push(`${where}.approvers: ${reach.warning}`);
-    if (parsed.data.requesters && rule.requesters?.length === 0) {
+    if (rule.requesters?.length === 0) {
       problems.push(
         `${where}.requesters: list users or groups, or leave requesters out to use BREAKGLASS_REQUESTERS`,
       );

@@ -12,6 +12,7 @@ import {
   needsAncestors,
   offeredChoices,
   type Policy,
+  type PolicyRule,
   refusedChoice,
   routeOf,
 } from '../../src/domain/policy.js';
@@ -102,6 +103,13 @@ describe('the effective rule', () => {
     }
   });
 
+  it('takes the requesters from BREAKGLASS_REQUESTERS when the rule has none, or nothing matches', () => {
+    const defaults = { ...DEFAULTS, requesters: ['UREQ000002'] };
+    expect(effectiveRule(POLICY, defaults, '111111111111', []).requesters).toEqual(['UREQ000002']);
+    expect(effectiveRule(POLICY, defaults, '999999999999', []).requesters).toEqual(['UREQ000002']);
+    expect(effectiveRule(undefined, defaults, '999999999999', []).requesters).toEqual(['UREQ000002']);
+  });
+
   it('refuses a task or duration the rule does not allow, naming the rule', () => {
     const payments = effectiveRule(POLICY, DEFAULTS, '111111111111', []);
     expect(refusedChoice(payments, { task: 'password-recovery', durationSeconds: 900 })).toBeUndefined();
@@ -112,6 +120,21 @@ describe('the effective rule', () => {
     expect(refusedChoice(payments, { task: 'unlock-s3' })).toEqual({
       field: 'task',
       reason: 'Rule "payments" allows only password-recovery for this account.',
+    });
+  });
+
+  it('lists everything the rule allows when refusing, and checks no duration when none is chosen', () => {
+    const rule = effectiveRule(undefined, DEFAULTS, '999999999999', []);
+    expect(refusedChoice(rule, { task: 'unlock-s3' })).toBeUndefined();
+    expect(
+      refusedChoice({ ...rule, tasks: ['unlock-s3', 'unlock-sqs'] }, { task: 'password-recovery' }),
+    ).toEqual({
+      field: 'task',
+      reason: 'Rule "default" allows only unlock-s3, unlock-sqs for this account.',
+    });
+    expect(refusedChoice(rule, { task: 'unlock-s3', durationSeconds: 900 })).toEqual({
+      field: 'duration',
+      reason: 'Rule "default" allows 30m, 1h for this account.',
     });
   });
 });
@@ -147,6 +170,13 @@ describe('what the modal and the listings use', () => {
       'UREQ000002',
       'UREQ000001',
     ]);
+  });
+
+  it('without a policy, lists the default approvers and requesters', () => {
+    expect(everyone(undefined, { ...DEFAULTS, requesters: ['UREQ000002'] })).toEqual({
+      approvers: ['UDEFAULT01', 'SDEFAULT01'],
+      requesters: ['UREQ000002'],
+    });
   });
 
   it('describes the route in one short line', () => {
@@ -240,5 +270,17 @@ describe('checking a policy document', () => {
       'rules[0] (payments).tasks: password-recovery not offered by BREAKGLASS_TASKS (delete-credentials)',
     ]);
     expect(checkPolicyAgainst(POLICY, DEFAULTS)).toEqual([]);
+    const s3: PolicyRule = {
+      name: 's3',
+      accounts: [],
+      ous: ['r-ab12'],
+      approvers: [],
+      tasks: ['unlock-s3', 'unlock-sqs'],
+    };
+    expect(
+      checkPolicyAgainst({ rules: [s3] }, { tasks: ['password-recovery', 'delete-credentials'] }),
+    ).toEqual([
+      'rules[0] (s3).tasks: unlock-s3, unlock-sqs not offered by BREAKGLASS_TASKS (password-recovery, delete-credentials)',
+    ]);
   });
 });
