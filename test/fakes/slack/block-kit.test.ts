@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockProblems, viewProblems } from './block-kit.js';
+import { blockProblems, blockTextLength, refuseMessageBlocks, viewProblems } from './block-kit.js';
 
 const text = (n: number, type = 'mrkdwn') => ({ type, text: 'x'.repeat(n) });
 const section = (n: number) => ({ type: 'section', text: text(n) });
@@ -273,5 +273,28 @@ describe('Block Kit limits', () => {
         `must provide an object [json-pointer:${at}]`,
       );
     });
+  });
+});
+
+describe('a message too long as a whole', () => {
+  const sections = (n: number) =>
+    Array.from({ length: n }, () => ({ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(2_900) } }));
+
+  it('counts the text of every block, field and element', () => {
+    expect(
+      blockTextLength([
+        { type: 'header', text: { type: 'plain_text', text: 'abc' } },
+        { type: 'section', fields: [{ type: 'mrkdwn', text: 'de' }], text: { type: 'mrkdwn', text: 'f' } },
+        {
+          type: 'actions',
+          elements: [{ type: 'button', text: { type: 'plain_text', text: 'ghij' }, value: 'v' }],
+        },
+      ]),
+    ).toBe(10);
+  });
+
+  it('is refused with msg_blocks_too_long above about 13k characters, though each block is within its limits', () => {
+    expect(refuseMessageBlocks(sections(4))).toBeUndefined();
+    expect(refuseMessageBlocks(sections(5))).toMatchObject({ ok: false, error: 'msg_blocks_too_long' });
   });
 });

@@ -7,8 +7,9 @@
  *
  * It refuses only what the documents say Slack refuses. Block and element
  * types it does not model are accepted as they are (beyond a block_id or
- * action_id length), and `msg_blocks_too_long`, whose threshold Slack does not
- * document, is never answered.
+ * action_id length). `msg_blocks_too_long` has no documented threshold; it is
+ * reported at about 13k characters of a message's block text
+ * (slack-platform-facts.md), so the fake answers it above that.
  */
 
 export type Surface = 'message' | 'modal' | 'home';
@@ -45,7 +46,7 @@ const L = BLOCK_KIT_LIMITS;
 /** What Slack answers for a refused payload. */
 export interface SlackRefusal {
   ok: false;
-  error: 'invalid_blocks' | 'invalid_arguments';
+  error: 'invalid_blocks' | 'invalid_arguments' | 'msg_blocks_too_long';
   errors?: string[];
   response_metadata: { messages: string[] };
 }
@@ -161,13 +162,29 @@ export function viewProblems(view: unknown, pointer = '/view'): string[] {
 export function refuseMessageBlocks(blocks: unknown): SlackRefusal | undefined {
   if (blocks === undefined) return undefined;
   const problems = blockProblems(blocks, 'message');
-  if (!problems.length) return undefined;
+  if (!problems.length) {
+    if (blockTextLength(blocks) <= MESSAGE_BLOCK_TEXT_REFUSED_ABOVE) return undefined;
+    return { ok: false, error: 'msg_blocks_too_long', response_metadata: { messages: [] } };
+  }
   return {
     ok: false,
     error: 'invalid_blocks',
     errors: problems,
     response_metadata: { messages: problems.map((m) => `[ERROR] ${m}`) },
   };
+}
+
+/** Where messages are reported to start failing with `msg_blocks_too_long` (characters of block text). */
+export const MESSAGE_BLOCK_TEXT_REFUSED_ABOVE = 13_000;
+
+/** Every `text` string in the blocks (text objects, fields, elements), summed. */
+export function blockTextLength(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((sum: number, v) => sum + blockTextLength(v), 0);
+  if (!value || typeof value !== 'object') return 0;
+  let sum = 0;
+  for (const [key, v] of Object.entries(value))
+    sum += key === 'text' && typeof v === 'string' ? v.length : blockTextLength(v);
+  return sum;
 }
 
 /** Slack's answer to views.open/update/push/publish with this view, or undefined if accepted. */

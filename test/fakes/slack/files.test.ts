@@ -61,6 +61,14 @@ describe('fake Slack files', () => {
     ).rejects.toMatchObject({ data: { error: 'not_in_channel' } });
   });
 
+  it('refuses sharing a file into a channel the bot is not a member of', async () => {
+    slack.notMemberOf.add('C3');
+    await expect(
+      client.filesUploadV2({ channel_id: 'C3', content: 'x', filename: 'x.csv', title: 'x' }),
+    ).rejects.toMatchObject({ data: { error: 'not_in_channel' } });
+    expect([...slack.files.values()].some((f) => f.channel === 'C3')).toBe(false);
+  });
+
   it('answers message_not_found to chat.update of a message it never posted', async () => {
     await expect(client.chat.update({ channel: 'C1', ts: '1.000001', text: 'x' })).rejects.toMatchObject({
       data: { error: 'message_not_found' },

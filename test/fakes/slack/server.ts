@@ -128,8 +128,8 @@ export class FakeSlack {
    */
   readonly grantedScopes = new Set<string>(manifestScopes());
   /**
-   * Channels the bot is not a member of: conversations.info says `is_member: false`
-   * and chat.postMessage answers `not_in_channel`. Any other well-formed channel id
+   * Channels the bot is not a member of: conversations.info says `is_member: false`,
+   * chat.postMessage and files.completeUploadExternal answer `not_in_channel`. Any other well-formed channel id
    * exists with the bot in it (as posts to it succeed); `failChannel(id,
    * 'channel_not_found')` makes one unknown.
    */
@@ -461,6 +461,8 @@ export class FakeSlack {
     if (found.some((f) => !f || f.content === undefined || f.completed))
       return { ok: false, error: 'file_not_found' };
     const channel = typeof args.channel_id === 'string' ? args.channel_id : undefined;
+    // Sharing a file needs membership of the channel (getnao/nao#1372), as posting does without chat:write.public.
+    if (channel && this.notMemberOf.has(channel)) return { ok: false, error: 'not_in_channel' };
     const threadTs = typeof args.thread_ts === 'string' ? args.thread_ts : undefined;
     const shared = files.map((f, i) => {
       const file = found[i] as FakeFile;
