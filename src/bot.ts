@@ -112,12 +112,13 @@ function bulkLane(
   const bulkTasks: BulkRootTasks = {
     audit: (accountId) => limiter.run(() => service.auditRootCredentials(accountId)),
     // A shutdown stops the accounts still waiting for a slot; those running finish. `mayStart` is
-    // asked once the slot is had (an open window may have opened while the account waited).
+    // asked once the slot is had (an open window may have opened while the account waited), and
+    // again right before the password is deleted.
     delete: (accountId, signal, mayStart) =>
       limiter.run(async () =>
         signal?.aborted || (mayStart && !(await mayStart()))
           ? undefined
-          : service.deleteRootCredentials(accountId),
+          : service.deleteRootCredentials(accountId, mayStart ? { mayDeletePassword: mayStart } : {}),
       ),
   };
   return { bulkAudit, bulkTasks, clients, limiter };

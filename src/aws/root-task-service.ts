@@ -51,6 +51,12 @@ import type { RootTask } from './task-policies.js';
 export interface CleanupOptions {
   /** the end of an approved window: skip the organization checks made before a grant */
   windowCleanup?: boolean;
+  /**
+   * Asked right before each attempt to delete the login profile (a bulk
+   * hardening): false keeps the password, reported as an error, because a
+   * break-glass grant may just have created it.
+   */
+  mayDeletePassword?: () => Promise<boolean>;
 }
 
 const NO_BUCKET_POLICY = new Set(['NoSuchBucketPolicy']);
@@ -202,7 +208,8 @@ export class RootTaskService {
     };
 
     const deleter = await this.attempt(() => this.renewable(accountId, 'deleteCredentials', evidence));
-    if (deleter.ok) await this.deleteAll(deleter.value, accountId, removed, evidence, failed);
+    if (deleter.ok)
+      await this.deleteAll(deleter.value, accountId, removed, evidence, failed, options.mayDeletePassword);
     else failed(deleter.error);
 
     let remaining: CredentialSummary | undefined;
@@ -564,18 +571,21 @@ export class RootTaskService {
     removed: RemovedCredentials,
     evidence: EvidenceLog,
     failed: (error: RootTaskError) => void,
+    mayDeletePassword?: () => Promise<boolean>,
   ): Promise<void> {
     /** One step in the deletion session, retried while IAM says the entity is busy. */
     const step = <T>(run: (iam: IAMClient) => Promise<T>, busyRetryMs = this.timing.busyRetryMs) =>
       this.attempt(() => deleter.run((s) => run(s.iam())), busyRetryMs);
-    const deleteLoginProfile = (busyRetryMs?: readonly number[]) =>
-      step(
-        (iam) =>
-          evidence.tolerate(ABSENT, `iam:DeleteLoginProfile on ${accountId}`, () =>
-            iam.send(new DeleteLoginProfileCommand({})),
-          ),
-        busyRetryMs,
-      );
+    const deleteLoginProfile = async (busyRetryMs?: readonly number[]) =>
+      mayDeletePassword && !(await mayDeletePassword())
+        ? { ok: false as const, error: passwordKept(accountId) }
+        : step(
+            (iam) =>
+              evidence.tolerate(ABSENT, `iam:DeleteLoginProfile on ${accountId}`, () =>
+                iam.send(new DeleteLoginProfileCommand({})),
+              ),
+            busyRetryMs,
+          );
 
     const keys = await step((iam) => this.listAccessKeys(iam, accountId, evidence));
     if (!keys.ok) failed(keys.error);
@@ -683,4 +693,14 @@ function epochSecondsToIso(value: string | undefined): string | undefined {
   return value && Number.isFinite(seconds) && seconds > 0
     ? new Date(seconds * 1000).toISOString()
     : undefined;
+}
+
+/** A bulk hardening met a break-glass window opened on the account meanwhile: its password stays. */
+function passwordKept(accountId: string): RootTaskError {
+  return new RootTaskError(
+    'changed-since-approval',
+    `A break-glass window opened on ${accountId} while its root credentials were being deleted: the password was kept.`,
+    { action: `iam:DeleteLoginProfile on ${accountId}` },
+    'The account is held while the window is open, and tried again once it has closed.',
+  );
 }

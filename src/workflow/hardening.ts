@@ -55,7 +55,8 @@ export interface BulkRootTasks {
   audit(accountId: string): Promise<RootCredentialAudit>;
   /**
    * undefined: nothing was done, `signal` was aborted before its turn came (a
-   * shutdown) or `mayStart`, asked when its turn came, said no (an open window)
+   * shutdown) or `mayStart`, asked when its turn came, said no (an open window).
+   * `mayStart` is asked again right before the password is deleted: no keeps it.
    */
   delete(
     accountId: string,
@@ -109,7 +110,9 @@ export class Hardenings {
       this.deps.bulkTasks ?? {
         audit: (id) => tasks.auditRootCredentials(id),
         delete: async (id, signal, mayStart) =>
-          signal?.aborted || (mayStart && !(await mayStart())) ? undefined : tasks.deleteRootCredentials(id),
+          signal?.aborted || (mayStart && !(await mayStart()))
+            ? undefined
+            : tasks.deleteRootCredentials(id, mayStart ? { mayDeletePassword: mayStart } : {}),
       }
     );
   }
@@ -491,10 +494,14 @@ export class Hardenings {
     const windows = new OpenWindowsCache(this.store, this.core.now, WINDOWS_MAX_AGE_MS);
     await Promise.all(
       todo.map(async (row) => {
-        // Asked when the account's turn comes: never delete on an account whose window is open.
+        // Asked when the account's turn comes (a copy at most a second old): never delete on an
+        // account whose window is open. Asked again, read afresh, right before its password is
+        // deleted: a grant that opened a window meanwhile keeps the password it just created.
         let heldBy: string | undefined;
+        let asked = 0;
         const mayStart = async () => {
-          heldBy = (await windows.get()).get(row.accountId);
+          const open = asked++ === 0 ? await windows.get() : await openWindows(this.store);
+          heldBy = open.get(row.accountId);
           return heldBy === undefined;
         };
         const result = await this.deleteOn(id, row.accountId, signal, mayStart);

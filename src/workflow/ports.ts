@@ -22,7 +22,10 @@ export interface RootTasks {
   auditRootCredentials(accountId: string): Promise<RootCredentialAudit>;
   allowPasswordRecovery(accountId: string): Promise<PasswordRecoveryResult>;
   /** `windowCleanup`: closing an approved window; skips the organization checks made before a grant */
-  deleteRootCredentials(accountId: string, options?: { windowCleanup?: boolean }): Promise<DeletionResult>;
+  deleteRootCredentials(
+    accountId: string,
+    options?: { windowCleanup?: boolean; mayDeletePassword?: () => Promise<boolean> },
+  ): Promise<DeletionResult>;
   /** removes the policy only if its sha256 is still `expectedPolicyHash` (null: there was none) */
   unlockS3BucketPolicy(
     accountId: string,

@@ -99,6 +99,53 @@ describe('each mix of credentials, with the MFA rule on DeleteLoginProfile on an
   });
 });
 
+describe('a bulk hardening meeting a break-glass window', () => {
+  it('keeps the password when asked not to right before its deletion, deletes the rest, and says why', async () => {
+    env.fake.account(MEMBER).root = rootWith(['password', 'keys']);
+    let asked = 0;
+    const result = await instant.service.deleteRootCredentials(MEMBER, {
+      mayDeletePassword: async () => {
+        asked++;
+        // A grant created the password meanwhile, as a break-glass window opened.
+        return false;
+      },
+    });
+    expect(asked).toBe(1);
+    expect(env.fake.calls.some((c) => c.startsWith('iam:DeleteLoginProfile'))).toBe(false);
+    expect(env.fake.account(MEMBER).root.loginProfile).not.toBeNull();
+    expect(result.removed.accessKeys).toHaveLength(2);
+    expect(result.errors).toEqual([
+      {
+        kind: 'changed-since-approval',
+        message: `A break-glass window opened on ${MEMBER} while its root credentials were being deleted: the password was kept.`,
+        remediation: 'The account is held while the window is open, and tried again once it has closed.',
+        action: `iam:DeleteLoginProfile on ${MEMBER}`,
+      },
+    ]);
+    expect(result.verified).toBe(false);
+  });
+
+  it('asks before each attempt: the retry after MFA is deactivated asks again', async () => {
+    env.fake.options.mfaBlocksLoginProfileDeletion = true;
+    env.fake.account(MEMBER).root = fullyCredentialed(MEMBER);
+    const answers = [true, false];
+    const result = await instant.service.deleteRootCredentials(MEMBER, {
+      mayDeletePassword: async () => answers.shift() ?? true,
+    });
+    expect(answers).toEqual([]);
+    expect(env.fake.account(MEMBER).root.loginProfile).not.toBeNull();
+    expect(result.errors.map((e) => e.kind)).toEqual(['changed-since-approval']);
+  });
+
+  it('deletes the password when the answer stays yes', async () => {
+    env.fake.account(MEMBER).root = rootWith(['password']);
+    const result = await instant.service.deleteRootCredentials(MEMBER, {
+      mayDeletePassword: async () => true,
+    });
+    expect(result).toMatchObject({ verified: true, removed: { loginProfile: true }, errors: [] });
+  });
+});
+
 describe('a failed item', () => {
   it('does not stop the others, and every error is returned', async () => {
     env.fake.account(MEMBER).root = fullyCredentialed(MEMBER);

@@ -13,10 +13,11 @@ import { silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { organizationAccounts } from '../../src/workflow/organization-accounts.js';
 import { PolicyRouting } from '../../src/workflow/policy-routing.js';
-import type { Authorizer } from '../../src/workflow/ports.js';
+import type { Authorizer, RootTasks } from '../../src/workflow/ports.js';
 import { BreakglassWorkflow } from '../../src/workflow/workflow.js';
-import { memberId, seedMembers } from '../fakes/aws/sample-org.js';
+import { fullyCredentialed, memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { type FakeAwsEnv, startFakeAwsEnv } from '../support/fake-aws-env.js';
+import { requestFixture } from '../support/fixtures.js';
 import { SETTINGS } from '../support/workflow-env.js';
 
 const PAYMENTS_LEAD = 'UPAYLEAD01';
@@ -71,7 +72,7 @@ const auth: Authorizer = {
   people: async (ids) => [...ids],
 };
 
-async function setUp() {
+async function setUp(wrap: (tasks: RootTasks) => RootTasks = (tasks) => tasks) {
   aws = await startFakeAwsEnv();
   seedMembers(aws.fake, 4, 1);
   store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'bg-harden-')), 'breakglass.db'));
@@ -88,7 +89,7 @@ async function setUp() {
   );
   const workflow = new BreakglassWorkflow({
     store,
-    tasks: aws.service,
+    tasks: wrap(aws.service),
     accounts: organizationAccounts(aws.organization),
     auth,
     log: silentLogger,
@@ -176,6 +177,46 @@ describe('bulk hardening in the workflow', () => {
     expect(await workflow.hardenings.start(REQUESTER, { accounts: [memberId(4)] })).toMatchObject({
       ok: true,
     });
+  });
+
+  it('keeps the password a grant created while the account was being deleted on, and holds the account', async () => {
+    const account = memberId(2);
+    let grant: (() => Promise<void>) | undefined;
+    const env = await setUp((tasks) => ({
+      ...tasks,
+      auditRootCredentials: (id) => tasks.auditRootCredentials(id),
+      // The deletion has started (its turn was checked) when a break-glass grant on the account lands.
+      deleteRootCredentials: async (id, options) => {
+        await grant?.();
+        return tasks.deleteRootCredentials(id, options);
+      },
+    }));
+    const fake = aws?.fake;
+    if (!fake) throw new Error('no fake');
+    fake.account(account).root = {
+      ...fake.account(account).root,
+      accessKeys: fullyCredentialed(account).accessKeys,
+    };
+    const started = await env.workflow.hardenings.start(REQUESTER, { accounts: [account] });
+    if (!started.ok) throw new Error(started.text);
+    await env.runJobs();
+    const hash = (await env.store.getHardening(started.id))?.hardening.contentHash ?? '';
+    grant = async () => {
+      grant = undefined;
+      await env.store.createRequest(requestFixture('BG-GRANT', { accountId: account, state: 'active' }));
+      fake.account(account).root = {
+        ...fake.account(account).root,
+        loginProfile: fullyCredentialed(account).loginProfile,
+      };
+    };
+    await env.workflow.hardenings.approve(started.id, BOTH_1, hash);
+    await env.workflow.hardenings.approve(started.id, BOTH_2, hash);
+    await env.runJobs();
+    expect(fake.account(account).root.loginProfile).not.toBeNull();
+    expect(fake.account(account).root.accessKeys).toEqual([]);
+    expect(fake.callsOf('DeleteLoginProfile')).toEqual([]);
+    const [row] = await env.store.hardenAccounts(started.id);
+    expect(row).toMatchObject({ state: 'pending', heldBy: 'BG-GRANT' });
   });
 
   it('expires unapproved; the requester withdraws; neither deletes anything', async () => {
