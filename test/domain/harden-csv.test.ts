@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { HARDEN_COLUMNS, hardenCsv } from '../../src/domain/harden-csv.js';
 import type { HardenAccount } from '../../src/domain/harden.js';
+import { HARDEN_COLUMNS, hardenCsv } from '../../src/domain/harden-csv.js';
 
 const row = (accountId: string, extra: Partial<HardenAccount> = {}): HardenAccount => ({
   accountId,
@@ -58,7 +58,9 @@ describe('the bulk hardening CSV', () => {
   });
 
   it('keeps the error of an account that is not done, and leaves unknown fields empty', () => {
-    const [r] = rows(hardenCsv({}, [row('1', { state: 'failed', attempts: 3, error: 'AccessDenied by an SCP' })]));
+    const [r] = rows(
+      hardenCsv({}, [row('1', { state: 'failed', attempts: 3, error: 'AccessDenied by an SCP' })]),
+    );
     expect(r).toMatchObject({
       presentAtRequest: '',
       state: 'failed',
