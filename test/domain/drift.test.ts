@@ -250,10 +250,13 @@ describe('describePresent', () => {
 describe('parseInterval', () => {
   it.each([
     ['7d', 7 * 86_400],
+    ['14d', 14 * 86_400],
+    ['7 D', 7 * 86_400],
+    [' 7d ', 7 * 86_400],
     ['24h', 86_400],
     ['90m', 5_400],
-  ])('reads %s', (text, seconds) => expect(parseInterval(text)).toBe(seconds));
-  it.each(['', '0d', 'd', 'weekly', '1w'])('refuses %j', (text) =>
+  ])('reads %j', (text, seconds) => expect(parseInterval(text)).toBe(seconds));
+  it.each(['', '0d', 'd', 'weekly', '1w', '7days', 'x7d', '1h7d'])('refuses %j', (text) =>
     expect(parseInterval(text)).toBeUndefined(),
   );
 });
