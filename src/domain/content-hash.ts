@@ -9,7 +9,7 @@ export function contentHash(request: BreakglassRequest): string {
     .slice(0, 16);
 }
 
-/** sha256 (hex) of a policy's exact text; null for no policy. An unlock binds to it. */
+/** sha256 (hex) of a policy's exact text (as UTF-8, Node's default for strings); null for no policy. An unlock binds to it. */
 export function policyHash(policy: string | null): string | null {
-  return policy === null ? null : createHash('sha256').update(policy, 'utf8').digest('hex');
+  return policy === null ? null : createHash('sha256').update(policy).digest('hex');
 }

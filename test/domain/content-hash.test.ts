@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentHash } from '../../src/domain/content-hash.js';
+import { contentHash, policyHash } from '../../src/domain/content-hash.js';
 import type { BreakglassRequest } from '../../src/domain/request.js';
 
 const seen: BreakglassRequest = {
@@ -62,5 +62,21 @@ describe('contentHash: approvals bind to what approvers saw', () => {
     ['the outcome', { outcome: { ok: true, summary: 'done', at: 9 } }],
   ])('stays the same when %s change, so the second approver matches the first', (_field, change) => {
     expect(contentHash({ ...seen, ...change })).toBe(contentHash(seen));
+  });
+});
+
+describe('policyHash: an unlock binds to the policy text approvers saw', () => {
+  it.each<[string, string | null, string | null]>([
+    ['a policy', '{"Statement":[]}', '701f12e2a45641932e7716b160cc43c240755a8790dc94ac5af17eb9dc4d261f'],
+    [
+      'non-ASCII text, as UTF-8',
+      '{"Sid":"é"}',
+      'abfa4b383e942deeb73cff7f6b47920d4cd79eb3513a2185232a8f6a1fa0bcfa',
+    ],
+    ['no policy', null, null],
+  ])('is the sha256 (hex) of %s', (_what, policy, expected) => expect(policyHash(policy)).toBe(expected));
+
+  it('changes with any change to the text, even whitespace', () => {
+    expect(policyHash('{"Statement": []}')).not.toBe(policyHash('{"Statement":[]}'));
   });
 });

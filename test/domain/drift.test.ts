@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  anyPresent,
   type DriftInput,
   type DriftRecord,
   decideDrift,
   describePresent,
   fingerprint,
+  NOTHING_PRESENT,
   type PresentCredentials,
 } from '../../src/domain/drift.js';
 import { parseInterval } from '../../src/domain/durations.js';
@@ -52,6 +54,29 @@ describe('fingerprint', () => {
     expect(fingerprint(again)).not.toBe(fingerprint(old));
     expect(fingerprint(present({}))).toBe('');
   });
+
+  it('names every kind of credential, each kind sorted, a password without a date as ?', () => {
+    const all = present({
+      password: {},
+      accessKeys: [key('AKIA2'), key('AKIA1')],
+      signingCertificates: [
+        { id: 'CERT2', status: 'Active' },
+        { id: 'CERT1', status: 'Inactive' },
+      ],
+      mfaDevices: [{ serial: 'arn:mfa/b' }, { serial: 'arn:mfa/a' }],
+    });
+    expect(fingerprint(all)).toBe(
+      'password:?|key:AKIA1|key:AKIA2|cert:CERT1|cert:CERT2|mfa:arn:mfa/a|mfa:arn:mfa/b',
+    );
+  });
+
+  it.each<[string, Partial<PresentCredentials>, boolean]>([
+    ['nothing', {}, false],
+    ['a password', { password: {} }, true],
+    ['an access key', { accessKeys: [key('AKIA1')] }, true],
+    ['a signing certificate', { signingCertificates: [{ id: 'CERT1', status: 'Active' }] }, true],
+    ['an MFA device', { mfaDevices: [{ serial: 'arn:mfa/root' }] }, true],
+  ])('anyPresent with %s is %s', (_, p, expected) => expect(anyPresent(present(p))).toBe(expected));
 });
 
 describe('decideDrift', () => {
@@ -86,12 +111,73 @@ describe('decideDrift', () => {
     expect(d.alerts[0]?.record.alertedAt).toBe(NOW);
   });
 
+  it('a reminder repeats what is present, without a previous list', () => {
+    const d = decide([row('111111111111', keyed)], [record('111111111111', keyed, NOW - 8 * DAY)]);
+    expect(d.alerts.map((a) => a.alert)).toEqual([
+      {
+        kind: 'reminder',
+        accountId: '111111111111',
+        name: 'acct-111111111111',
+        present: keyed,
+        since: NOW - 8 * DAY,
+      },
+    ]);
+  });
+
   it('alerts a changed drift (a new key) again, with what it replaced', () => {
     const more = present({ accessKeys: [key('AKIAOLD'), key('AKIANEW')] });
     const d = decide([row('111111111111', more)], [record('111111111111', keyed, NOW - DAY)]);
     expect(kinds(d)).toEqual([['111111111111', 'changed']]);
     expect(d.alerts[0]?.alert.previous).toEqual(keyed);
     expect(d.alerts[0]?.record.fingerprint).toBe('key:AKIANEW|key:AKIAOLD');
+  });
+
+  it('dates a changed drift from now, not from when the old one was first seen', () => {
+    const more = present({ accessKeys: [key('AKIAOLD'), key('AKIANEW')] });
+    const d = decide([row('111111111111', more)], [record('111111111111', keyed, NOW - DAY)]);
+    expect(d.alerts[0]?.alert.since).toBe(NOW);
+    expect(d.alerts[0]?.record).toEqual({
+      accountId: '111111111111',
+      name: 'acct-111111111111',
+      fingerprint: 'key:AKIANEW|key:AKIAOLD',
+      present: more,
+      since: NOW,
+      alertedAt: NOW,
+      alertRunId: 'OA-NEW',
+    });
+  });
+
+  it('alerts credentials reported present but not listed once, as drift of unknown content (fail closed)', () => {
+    const unlisted: DriftInput = { ...row('111111111111'), status: 'present' };
+    const d = decide([unlisted]);
+    expect(d.alerts).toEqual([
+      {
+        alert: {
+          kind: 'new',
+          accountId: '111111111111',
+          name: 'acct-111111111111',
+          present: NOTHING_PRESENT,
+          since: NOW,
+        },
+        record: {
+          accountId: '111111111111',
+          name: 'acct-111111111111',
+          fingerprint: '',
+          present: NOTHING_PRESENT,
+          since: NOW,
+          alertedAt: NOW,
+          alertRunId: 'OA-NEW',
+        },
+      },
+    ]);
+    const rec = d.alerts[0]?.record as DriftRecord;
+    expect(decide([unlisted], [rec], NOW + 30 * DAY)).toEqual({ alerts: [], resolved: [], expected: [] });
+  });
+
+  it('goes by the reported status: a clean account resolves its drift, window or leftover list aside', () => {
+    const rec = record('111111111111', keyed, NOW - DAY);
+    const clean: DriftInput = { ...row('111111111111', undefined, 'BG-OPEN'), present: keyed };
+    expect(decide([clean], [rec])).toEqual({ alerts: [], resolved: [rec], expected: [] });
   });
 
   it('records a drift that disappeared as resolved', () => {
@@ -130,15 +216,47 @@ describe('describePresent', () => {
       'MFA device arn:aws:iam::111111111111:mfa/root (enabled 2026-01-01)',
     ]);
   });
+
+  it('says so when a date is unknown or a credential was never used, and lists no password when there is none', () => {
+    const lines = describePresent(
+      present({
+        accessKeys: [{ id: 'AKIA1', status: 'Inactive' }],
+        signingCertificates: [{ id: 'CERT1', status: 'Active' }],
+        mfaDevices: [{ serial: 'arn:mfa/root' }],
+      }),
+    );
+    expect(lines).toEqual([
+      'access key AKIA1 (Inactive, created date unknown, never used)',
+      'signing certificate CERT1 (Active, uploaded date unknown)',
+      'MFA device arn:mfa/root (enabled date unknown)',
+    ]);
+  });
+
+  it.each<[string, PresentCredentials, string[]]>([
+    [
+      'a password last used',
+      present({ password: { createdAt: '2026-03-04T05:06:07Z', lastUsedAt: '2026-11-29T23:00:00Z' } }),
+      ['password (login profile created 2026-03-04, last used 2026-11-29)'],
+    ],
+    [
+      'a password without dates',
+      present({ password: {} }),
+      ['password (login profile created date unknown, never used)'],
+    ],
+    ['nothing listed', present({}), ['root credentials reported present, but none could be listed']],
+  ])('describes %s', (_, p, expected) => expect(describePresent(p)).toEqual(expected));
 });
 
 describe('parseInterval', () => {
   it.each([
     ['7d', 7 * 86_400],
+    ['14d', 14 * 86_400],
+    ['7 D', 7 * 86_400],
+    [' 7d ', 7 * 86_400],
     ['24h', 86_400],
     ['90m', 5_400],
-  ])('reads %s', (text, seconds) => expect(parseInterval(text)).toBe(seconds));
-  it.each(['', '0d', 'd', 'weekly', '1w'])('refuses %j', (text) =>
+  ])('reads %j', (text, seconds) => expect(parseInterval(text)).toBe(seconds));
+  it.each(['', '0d', 'd', 'weekly', '1w', '7days', 'x7d', '1h7d'])('refuses %j', (text) =>
     expect(parseInterval(text)).toBeUndefined(),
   );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { doctorLine, doctorSummary, worstFirst } from '../../src/domain/doctor.js';
+import { type DoctorCheck, doctorLine, doctorSummary, worstFirst } from '../../src/domain/doctor.js';
 import {
   type ApproverStatus,
   approverCandidates,
@@ -121,6 +121,271 @@ describe('slack doctor verdicts', () => {
     );
     expect(tokenCheck({ ok: false, error: 'token_revoked' }).fix).toMatch(/^set SLACK_BOT_TOKEN/);
   });
+});
+
+const TOKEN_FIX =
+  "set SLACK_BOT_TOKEN to the app's Bot User OAuth Token (reinstall the app if it was removed)";
+const HOME_SETTING =
+  'https://api.slack.com/apps → App Home → Show Tabs → Home Tab on (manifest.yml: features.app_home.home_tab_enabled: true)';
+const grant = (scopes: string) =>
+  `add to the app's bot scopes (manifest.yml) and reinstall the app to grant: ${scopes}`;
+
+describe('slack doctor verdicts, whole', () => {
+  it.each<[string, () => DoctorCheck, DoctorCheck]>([
+    [
+      'accepted, bot and workspace named',
+      () => tokenCheck({ ok: true, value: { user: 'bg', team: 'Acme' } }),
+      { name: 'Slack bot token', status: 'pass', detail: 'accepted (bot @bg, workspace Acme)' },
+    ],
+    [
+      'accepted, workspace only',
+      () => tokenCheck({ ok: true, value: { team: 'Acme' } }),
+      { name: 'Slack bot token', status: 'pass', detail: 'accepted (workspace Acme)' },
+    ],
+    [
+      'accepted, nothing named',
+      () => tokenCheck({ ok: true, value: {} }),
+      { name: 'Slack bot token', status: 'pass', detail: 'accepted' },
+    ],
+    ...['invalid_auth', 'not_authed', 'token_revoked', 'account_inactive'].map(
+      (error): [string, () => DoctorCheck, DoctorCheck] => [
+        error,
+        () => tokenCheck({ ok: false, error }),
+        { name: 'Slack bot token', status: 'fail', detail: `Slack answered ${error}`, fix: TOKEN_FIX },
+      ],
+    ),
+    [
+      'a missing scope Slack does not name',
+      () => tokenCheck({ ok: false, error: 'missing_scope' }),
+      {
+        name: 'Slack bot token',
+        status: 'fail',
+        detail: 'Slack answered missing_scope',
+        fix: grant('the scope Slack names'),
+      },
+    ],
+    [
+      'unreachable',
+      () => tokenCheck({ ok: false, error: 'fetch_failed' }),
+      {
+        name: 'Slack bot token',
+        status: 'fail',
+        detail: 'Slack answered fetch_failed',
+        fix: 'check that Slack can be reached at SLACK_API_URL, then run doctor again',
+      },
+    ],
+  ])('token: %s', (_, check, expected) => expect(check()).toEqual(expected));
+
+  it.each<[string, () => DoctorCheck, DoctorCheck]>([
+    [
+      'a member',
+      () => channelCheck('C1', { ok: true, value: { name: 'ops', isMember: true } }, 'bg'),
+      { name: 'Bot in the approvals channel', status: 'pass', detail: 'the bot is in #ops (C1)' },
+    ],
+    [
+      'not a member',
+      () => channelCheck('C1', { ok: true, value: { isMember: false } }, 'bg'),
+      {
+        name: 'Bot in the approvals channel',
+        status: 'fail',
+        detail: 'the bot is not in C1 (C1): it cannot post requests there',
+        fix: 'invite the bot: /invite @bg in C1',
+      },
+    ],
+    [
+      'not found',
+      () => channelCheck('C1', { ok: false, error: 'channel_not_found' }, 'bg'),
+      {
+        name: 'Bot in the approvals channel',
+        status: 'fail',
+        detail:
+          'Slack finds no channel C1 the bot can see (a private channel is invisible until the bot is invited)',
+        fix: "set BREAKGLASS_CHANNEL_ID to the approvals channel's id (channel details, at the bottom); for a private channel, first invite the bot: /invite @bg",
+      },
+    ],
+    [
+      'another error',
+      () => channelCheck('C1', { ok: false, error: 'ratelimited' }, 'bg'),
+      {
+        name: 'Bot in the approvals channel',
+        status: 'fail',
+        detail: 'conversations.info answered ratelimited',
+        fix: 'run doctor again; if it persists, check the channel in Slack',
+      },
+    ],
+  ])('channel: %s', (_, check, expected) => expect(check()).toEqual(expected));
+
+  it.each<[string, () => DoctorCheck, DoctorCheck]>([
+    [
+      'no header',
+      () => scopesCheck(undefined, ['a']),
+      {
+        name: 'Granted scopes',
+        status: 'warn',
+        detail: 'Slack did not say which scopes the token has',
+        fix: "compare the app's Bot Token Scopes (https://api.slack.com/apps → OAuth & Permissions) with manifest.yml",
+      },
+    ],
+    [
+      'some missing',
+      () => scopesCheck(['a'], ['a', 'b', 'c']),
+      {
+        name: 'Granted scopes',
+        status: 'fail',
+        detail: 'the token lacks b, c (manifest.yml asks for a, b, c)',
+        fix: grant('b, c'),
+      },
+    ],
+    [
+      'exactly the manifest',
+      () => scopesCheck(['b', 'a'], ['a', 'b']),
+      { name: 'Granted scopes', status: 'pass', detail: 'all 2 scopes of manifest.yml' },
+    ],
+    [
+      'more than the manifest',
+      () => scopesCheck(['a', 'x', '', 'y'], ['a']),
+      {
+        name: 'Granted scopes',
+        status: 'pass',
+        detail: 'all 1 scopes of manifest.yml (also granted, unused: x, y)',
+      },
+    ],
+  ])('scopes: %s', (_, check, expected) => expect(check()).toEqual(expected));
+
+  it.each<[string, () => DoctorCheck, DoctorCheck]>([
+    [
+      'two members',
+      () => groupCheck('SG', { ok: true, value: ['U1', 'U2'] }, rules, 'default'),
+      { name: 'Approver group SG', status: 'pass', detail: '2 members' },
+    ],
+    [
+      'no members',
+      () => groupCheck('SG', { ok: true, value: [] }, rules, 'default'),
+      {
+        name: 'Approver group SG',
+        status: 'fail',
+        detail: 'user group SG (named in BREAKGLASS_APPROVERS, policy rule prod) has no members',
+        fix: 'user group SG has no members: add approvers to it in Slack',
+      },
+    ],
+    [
+      'unknown, named in no rule',
+      () => groupCheck('SX', { ok: false, error: 'no_such_subteam' }, rules, 'default'),
+      {
+        name: 'Approver group SX',
+        status: 'fail',
+        detail: 'Slack knows no user group SX (named in the approvers)',
+        fix: "correct the user-group id in the approvers (a user group's id starts with S)",
+      },
+    ],
+    [
+      'a missing scope',
+      () =>
+        groupCheck('SP', { ok: false, error: 'missing_scope', needed: 'usergroups:read' }, rules, 'default'),
+      {
+        name: 'Approver group SP',
+        status: 'fail',
+        detail: 'usergroups.users.list answered missing_scope',
+        fix: grant('usergroups:read'),
+      },
+    ],
+    [
+      'another error',
+      () => groupCheck('SP', { ok: false, error: 'ratelimited' }, rules, 'default'),
+      {
+        name: 'Approver group SP',
+        status: 'fail',
+        detail: 'usergroups.users.list answered ratelimited',
+        fix: 'run doctor again; if it persists, check user group SP in Slack',
+      },
+    ],
+  ])('group: %s', (_, check, expected) => expect(check()).toEqual(expected));
+
+  const statuses = new Map<string, ApproverStatus>([
+    ['UA', 'ok'],
+    ['UB', 'ok'],
+    ['UG', 'guest'],
+    ['UD', 'deactivated'],
+    ['UBOT', 'bot'],
+    ['UX', 'unknown'],
+  ]);
+  it.each<[string, () => DoctorCheck, DoctorCheck]>([
+    [
+      'two can',
+      () => approversCheck({ name: 'prod', approvers: [] }, ['UA', 'UB'], statuses, 'default'),
+      { name: 'Two approvers (rule prod)', status: 'pass', detail: '2 can approve' },
+    ],
+    [
+      'one can, nobody else listed',
+      () => approversCheck({ name: 'prod', approvers: [] }, ['UA'], statuses, 'default'),
+      {
+        name: 'Two approvers (rule prod)',
+        status: 'fail',
+        detail: 'only UA can approve: two different people must',
+        fix: 'add approvers to policy rule prod: at least two people who are neither guests, deactivated nor bots',
+      },
+    ],
+    [
+      'nobody can',
+      () =>
+        approversCheck({ name: 'default', approvers: [] }, ['UG', 'UD', 'UBOT', 'UX'], statuses, 'default'),
+      {
+        name: 'Two approvers (rule default)',
+        status: 'fail',
+        detail:
+          'nobody can approve (UG is a guest; UD is deactivated; UBOT is a bot; UX is unknown to Slack): two different people must',
+        fix: 'add approvers to BREAKGLASS_APPROVERS: at least two people who are neither guests, deactivated nor bots',
+      },
+    ],
+  ])('approvers: %s', (_, check, expected) => expect(check()).toEqual(expected));
+
+  it.each<[string, () => DoctorCheck, DoctorCheck]>([
+    [
+      'nobody to publish to',
+      () => homeCheck({ skipped: 'no approver to publish to' }),
+      {
+        name: 'App Home',
+        status: 'warn',
+        detail: 'not checked: no approver to publish to',
+        fix: `check by hand: ${HOME_SETTING}`,
+      },
+    ],
+    [
+      'published',
+      () => homeCheck({ ok: true, value: 'UA' }),
+      { name: 'App Home', status: 'pass', detail: 'the Home tab is enabled (published to UA)' },
+    ],
+    [
+      'not enabled',
+      () => homeCheck({ ok: false, error: 'not_enabled' }),
+      {
+        name: 'App Home',
+        status: 'fail',
+        detail: 'the Home tab is disabled: approvers cannot see what waits for them',
+        fix: `enable the Home tab: ${HOME_SETTING}`,
+      },
+    ],
+    [
+      'a revoked token',
+      () => homeCheck({ ok: false, error: 'token_revoked' }),
+      {
+        name: 'App Home',
+        status: 'warn',
+        detail: 'could not check: views.publish answered token_revoked',
+        fix: TOKEN_FIX,
+      },
+    ],
+    [
+      'another error',
+      () => homeCheck({ ok: false, error: 'ratelimited' }),
+      {
+        name: 'App Home',
+        status: 'warn',
+        detail: 'could not check: views.publish answered ratelimited',
+        fix: `check by hand: ${HOME_SETTING}`,
+      },
+    ],
+  ])('home: %s', (_, check, expected) => expect(check()).toEqual(expected));
 });
 
 describe('doctor rendering', () => {

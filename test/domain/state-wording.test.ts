@@ -61,12 +61,18 @@ describe('the state line, one wording per state', () => {
     [
       'loading',
       { ...base, preview: { status: 'loading' } },
-      ':hourglass_flowing_sand: Loading the current state',
+      ':hourglass_flowing_sand: Loading the current state of the account…',
     ],
     [
       'pending',
       { ...base, approvals: [{ userId: 'UA', at: 1 }] },
-      'Waiting for approval: 1/2 approvals (UA)',
+      ':hourglass_flowing_sand: Waiting for approval: 1/2 approvals (UA)',
+    ],
+    ['pending, no approval yet', base, ':hourglass_flowing_sand: Waiting for approval: 0/2 approvals'],
+    [
+      'pending, stored before previews existed',
+      { ...base, preview: undefined },
+      ':hourglass_flowing_sand: Waiting for approval: 0/2 approvals',
     ],
     ['executing', { ...approved, state: 'executing' }, ':gear: Approved by UA and UB; running the task…'],
     [
@@ -74,7 +80,11 @@ describe('the state line, one wording per state', () => {
       granted,
       ':unlock: Root access granted; the window (30m) ends 2026-01-01T10:30:03.000Z. Approved by UA and UB.',
     ],
-    ['cleaning', { ...granted, state: 'cleaning' }, ':broom: Cleaning up: deleting root credentials'],
+    [
+      'cleaning',
+      { ...granted, state: 'cleaning' },
+      ':broom: Cleaning up: deleting root credentials and verifying…',
+    ],
     [
       'cleaning, retrying',
       { ...granted, state: 'cleaning', cleanup: { failures: 2, lastError: 'AccessDenied' } },
@@ -88,7 +98,7 @@ describe('the state line, one wording per state', () => {
     [
       'completed',
       { ...approved, task: 'delete-credentials', state: 'completed' },
-      ':white_check_mark: Done.',
+      ':white_check_mark: Done. Approved by UA and UB.',
     ],
     [
       'denied by an approver',
@@ -103,25 +113,31 @@ describe('the state line, one wording per state', () => {
     [
       'withdrawn with /breakglass cancel',
       { ...base, state: 'cancelled', cancelledBy: { userId: 'UREQ', at: 5 } },
-      'Withdrawn by the requester (UREQ).',
+      ':leftwards_arrow_with_hook: Withdrawn by the requester (UREQ).',
     ],
     [
       'cancelled by an approver',
       { ...base, state: 'cancelled', cancelledBy: { userId: 'UA', at: 5 } },
-      'Cancelled by UA.',
+      ':heavy_multiplication_x: Cancelled by UA.',
     ],
+    ['cancelled, nobody recorded', { ...base, state: 'cancelled' }, ':heavy_multiplication_x: Cancelled.'],
     [
       'cancelled by the bot',
       { ...base, state: 'cancelled', cancelReason: 'Slack refused to post it' },
-      'Cancelled by the bot: Slack refused to post it',
+      ':heavy_multiplication_x: Cancelled by the bot: Slack refused to post it',
     ],
     [
       'expired',
       { ...base, state: 'expired', approvals: [{ userId: 'UA', at: 1 }] },
-      'Expired without enough approvals (1/2).',
+      ':zzz: Expired without enough approvals (1/2).',
+    ],
+    [
+      'failed, no error recorded',
+      { ...approved, state: 'failed' },
+      ':x: Failed: unknown error. Nothing was granted, so there was nothing to clean up.',
     ],
   ])('%s', (_what, r, expected) => {
-    expect(line(r)).toContain(expected);
+    expect(line(r)).toBe(expected);
     expect(line(r)).not.toMatch(/Denied by UREQ/);
   });
 
@@ -151,6 +167,14 @@ describe('the state line, one wording per state', () => {
     expect(done).not.toContain(':lock:');
   });
 
+  it('says so when a failed grant left nothing for cleanup to remove', () => {
+    const outcome = { ok: false, summary: 'throttled', at: 1 };
+    const r: BreakglassRequest = { ...closed, outcome, cleanup: { failures: 0, verifiedAt: T0 + 1900_000 } };
+    expect(line(r)).toBe(
+      ':x: Failed: throttled. Cleanup then ran in case access had been granted: nothing to remove at 2026-01-01T10:31:40.000Z; the window is closed.',
+    );
+  });
+
   it('names a withdrawal as such', () => {
     expect(stateName({ ...base, state: 'denied', denial: { userId: 'UREQ', reason: 'r', at: 1 } })).toBe(
       'withdrawn',
@@ -164,9 +188,19 @@ describe('the state line, one wording per state', () => {
   });
 });
 
+describe('plain text', () => {
+  it.each([
+    ['short', 5, 'short'],
+    ['exactly', 7, 'exactly'],
+    ['too long', 5, 'too …'],
+  ])('clips %j to %i characters as %j', (text, max, expected) => expect(F.text(text, max)).toBe(expected));
+});
+
 describe('the window', () => {
   it('is the approved duration plus every extension', () => {
     expect(windowSeconds(base)).toBe(1800);
+    expect(windowSeconds({ ...base, grantedAt: T0 })).toBe(1800);
+    expect(windowSeconds({ ...base, windowEndsAt: T0 })).toBe(1800);
     expect(windowText(granted)).toBe('30m');
     const extended = { ...granted, windowEndsAt: (granted.windowEndsAt ?? 0) + 3600_000 };
     expect(windowSeconds(extended)).toBe(5400);
@@ -199,6 +233,57 @@ describe("a request's record", () => {
     };
     expect(recordFacts(r, F)).toContain('Result: Removed the policy of b.');
   });
+
+  it.each<[string, BreakglassRequest, string[]]>([
+    [
+      'pending with one approval: approvals are not yet a fact',
+      { ...base, approvals: [{ userId: 'UA', at: T0 + 1000 }] },
+      ['Requested by UREQ 2026-01-01T10:00:00.000Z.'],
+    ],
+    [
+      'expired without approvals',
+      { ...base, state: 'expired' },
+      ['Requested by UREQ 2026-01-01T10:00:00.000Z.'],
+    ],
+    [
+      'failed: no result line',
+      { ...approved, state: 'failed', outcome: { ok: false, summary: 'AccessDenied', at: 1 } },
+      [
+        'Requested by UREQ 2026-01-01T10:00:00.000Z.',
+        'Approved by UA 2026-01-01T10:00:01.000Z and UB 2026-01-01T10:00:02.000Z.',
+      ],
+    ],
+    [
+      'active: no cleanup yet',
+      granted,
+      [
+        'Requested by UREQ 2026-01-01T10:00:00.000Z.',
+        'Approved by UA 2026-01-01T10:00:01.000Z and UB 2026-01-01T10:00:02.000Z.',
+        'Granted 2026-01-01T10:00:03.000Z: allow root password recovery for 30m, until 2026-01-01T10:30:03.000Z.',
+      ],
+    ],
+    [
+      'closed with nothing removed',
+      { ...base, state: 'closed', cleanup: { failures: 0, verifiedAt: T0 + 60_000 } },
+      [
+        'Requested by UREQ 2026-01-01T10:00:00.000Z.',
+        'Cleanup: nothing to remove.',
+        'Verified 2026-01-01T10:01:00.000Z in a separate audit session.',
+      ],
+    ],
+    [
+      'three approvals',
+      {
+        ...approved,
+        state: 'completed',
+        approvals: [...approved.approvals, { userId: 'UC', at: T0 + 2500 }],
+      },
+      [
+        'Requested by UREQ 2026-01-01T10:00:00.000Z.',
+        'Approved by UA 2026-01-01T10:00:01.000Z, UB 2026-01-01T10:00:02.000Z and UC 2026-01-01T10:00:02.500Z.',
+      ],
+    ],
+  ])('%s', (_what, r, expected) => expect(recordFacts(r, F)).toEqual(expected));
 });
 
 describe('what approving means', () => {
@@ -233,6 +318,24 @@ describe('what approving means', () => {
     ]);
   });
 
+  it('leaves out what AWS did not say, and says when a credential was never used', () => {
+    expect(
+      [
+        { kind: 'password' as const },
+        { kind: 'access-key' as const },
+        { kind: 'access-key' as const, lastUsedAt: '2025-06-01T00:00:00Z' },
+        { kind: 'signing-certificate' as const },
+        { kind: 'mfa-device' as const },
+      ].map((c) => credentialLine(c, F)),
+    ).toEqual([
+      'password, no sign-in recorded',
+      'access key, never used',
+      'access key, last used 2025-06-01',
+      'signing certificate',
+      'MFA device',
+    ]);
+  });
+
   it('password recovery: who can sign in, the window, and that every credential is deleted', () => {
     const r = { ...base, preview: { status: 'ready' as const, credentials, rootEmail: 'root@example.com' } };
     const text = consequences(r, code).join('\n');
@@ -252,8 +355,34 @@ describe('what approving means', () => {
       preview: { status: 'ready' as const, credentials },
     };
     expect(consequences(r, code).join('\n')).toMatch(/What will be removed:.*\n• password, set 2024-01-02/);
+    expect(consequences({ ...r, preview: { status: 'ready' } }, F)).toEqual([
+      '*What will be removed:* every root credential present when the task runs (MFA devices are deactivated). Present now: none',
+    ]);
     const unlock = consequences({ ...base, task: 'unlock-s3' }, code).join('\n');
     expect(unlock).toContain('AWS does not report when a bucket policy was last changed');
+  });
+
+  it.each<[string, BreakglassRequest['preview']]>([
+    ['could not be read', { status: 'failed', error: 'AccessDenied' }],
+    ['was never read', undefined],
+  ])('deletion: says when the current credentials %s', (_what, preview) => {
+    const r: BreakglassRequest = { ...base, task: 'delete-credentials', preview };
+    expect(consequences(r, F)).toEqual([
+      '*What will be removed:* every root credential present when the task runs (MFA devices are deactivated). Present now: the current root credentials could not be read (see above)',
+    ]);
+  });
+
+  it('deletion: one bullet per credential', () => {
+    const r: BreakglassRequest = {
+      ...base,
+      task: 'delete-credentials',
+      preview: { status: 'ready', credentials: credentials.slice(2, 4) },
+    };
+    expect(consequences(r, F)).toEqual([
+      '*What will be removed:* every root credential present when the task runs (MFA devices are deactivated). Present now: ' +
+        '\n• access key AKIA2 (Inactive), created 2024-01-02, never used' +
+        '\n• signing certificate CERT1 (Active), uploaded 2024-01-02',
+    ]);
   });
 
   it("SQS unlock: the queue's last change bounds the policy's, when AWS gave it", () => {
@@ -268,6 +397,10 @@ describe('what approving means', () => {
     ]);
     const unknown = { ...sqs, preview: { status: 'ready' as const, policy: '{}' } };
     expect(consequences(unknown, F).join('')).toContain('AWS did not report when the queue was last changed');
+    for (const preview of [undefined, { status: 'failed' as const, error: 'AccessDenied' }])
+      expect(consequences({ ...sqs, preview }, F)).toEqual([
+        '*Policy last changed:* AWS did not report when the queue was last changed (CloudTrail records who set the policy).',
+      ]);
   });
 
   it('headings stop speaking in the present once the request is decided', () => {
@@ -275,10 +408,14 @@ describe('what approving means', () => {
     expect(credentialsHeading({ ...base, state: 'denied' })).toBe('Root credentials at request time');
     const unlock: BreakglassRequest = { ...base, task: 'unlock-s3', target: 'b' };
     expect(policyHeading(unlock)).toBe('Policy that will be removed');
+    expect(policyHeading({ ...unlock, state: 'executing' })).toBe('Policy that will be removed');
     expect(policyHeading({ ...unlock, state: 'completed' })).toBe('Policy removed');
     for (const state of ['denied', 'expired', 'cancelled', 'failed'] as const)
       expect(policyHeading({ ...unlock, state })).toBe('Policy that would have been removed');
     expect(noPolicyText(unlock)).toBe('Policy to remove: none (nothing will change)');
+    expect(noPolicyText({ ...unlock, state: 'executing' })).toBe(
+      'Policy to remove: none (nothing will change)',
+    );
     expect(noPolicyText({ ...unlock, state: 'completed' })).toBe(
       'Policy at request time: none (nothing to remove)',
     );
@@ -319,4 +456,19 @@ describe('what approving means', () => {
       ': bucket logs.',
     );
   });
+
+  it.each<[string, Partial<BreakglassRequest>, string]>([
+    [
+      'a queue URL it cannot read, as given',
+      { task: 'unlock-sqs', target: 'https://example.com/q' },
+      'Unlock SQS queue policy on payments-prod (200000000003): queue https://example.com/q. It runs once, right after the second approval.',
+    ],
+    [
+      'no target',
+      { task: 'delete-credentials' },
+      'Delete root credentials on payments-prod (200000000003). It runs once, right after the second approval.',
+    ],
+  ])('confirms a one-shot task with %s', (_what, r, expected) =>
+    expect(approvalConfirmation({ ...base, ...r }).text).toBe(expected),
+  );
 });
