@@ -88,11 +88,6 @@ export function fingerprint(p: PresentCredentials): string {
   return parts.join('|');
 }
 
-/** True when anything is present. */
-export function anyPresent(p: PresentCredentials): boolean {
-  return fingerprint(p) !== '';
-}
-
 /**
  * Decides what to alert after an audit. `remindMs`: a drift still present this
  * long after its last alert is alerted again (a reminder). Accounts whose audit

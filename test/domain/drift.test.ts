@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  anyPresent,
   type DriftInput,
   type DriftRecord,
   decideDrift,
@@ -69,14 +68,6 @@ describe('fingerprint', () => {
       'password:?|key:AKIA1|key:AKIA2|cert:CERT1|cert:CERT2|mfa:arn:mfa/a|mfa:arn:mfa/b',
     );
   });
-
-  it.each<[string, Partial<PresentCredentials>, boolean]>([
-    ['nothing', {}, false],
-    ['a password', { password: {} }, true],
-    ['an access key', { accessKeys: [key('AKIA1')] }, true],
-    ['a signing certificate', { signingCertificates: [{ id: 'CERT1', status: 'Active' }] }, true],
-    ['an MFA device', { mfaDevices: [{ serial: 'arn:mfa/root' }] }, true],
-  ])('anyPresent with %s is %s', (_, p, expected) => expect(anyPresent(present(p))).toBe(expected));
 });
 
 describe('decideDrift', () => {
