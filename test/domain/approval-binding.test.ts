@@ -199,6 +199,14 @@ describe('withPreview: approvals bind to the content they saw', () => {
     expect('policyHash' in request).toBe(expected.policyHash !== undefined);
   });
 
+  it('binds an SQS queue policy as it binds a bucket policy', () => {
+    const { request } = withPreview(
+      { ...draft, task: 'unlock-sqs', preview: { status: 'loading' } },
+      ready(POLICY),
+    );
+    expect(request.policyHash).toBe(policyHash(POLICY));
+  });
+
   it('stores no policy hash for a task that removes no policy', () => {
     const { request } = withPreview({ ...active, state: 'pending' }, ready(null));
     expect('policyHash' in request).toBe(false);

@@ -19,6 +19,13 @@ const seen: BreakglassRequest = {
   contentHash: '',
 };
 
+/**
+ * contentHash(seen) today. A request's hash is computed again when its preview is read again: a
+ * change here changes the hash of every request pending across an upgrade and clears its
+ * approvals. Change it on purpose only.
+ */
+const PINNED_HASH = 'JC-lOc7DRAr_4QsL';
+
 describe('contentHash: approvals bind to what approvers saw', () => {
   it('is a short, stable digest', () => {
     expect(contentHash(seen)).toMatch(/^[\w-]{16}$/);
@@ -44,8 +51,69 @@ describe('contentHash: approvals bind to what approvers saw', () => {
     ],
     ['the policy to remove', { preview: { ...seen.preview, status: 'ready', policy: '{"Statement":[{}]}' } }],
     ['no policy to remove', { preview: { ...seen.preview, status: 'ready', policy: null } }],
+    ['why the preview failed', { preview: { status: 'failed', error: 'AccessDenied' } }],
+    [
+      'each credential listed',
+      { preview: { ...seen.preview, status: 'ready', credentials: [{ kind: 'password' }] } },
+    ],
+    [
+      'the root mailbox shown',
+      { preview: { ...seen.preview, status: 'ready', rootEmail: 'root@example.com' } },
+    ],
+    [
+      "the queue policy's last change",
+      { preview: { ...seen.preview, status: 'ready', queueLastModifiedAt: '2026-11-26T10:00:00.000Z' } },
+    ],
+    [
+      'the rule that routed it',
+      { route: { rule: 'payments', approvers: ['UA', 'UB'], durationsSeconds: [3600] } },
+    ],
   ])('changes when %s changes', (_field, change) => {
     expect(contentHash({ ...seen, ...change })).not.toBe(contentHash(seen));
+  });
+
+  it.each<
+    [string, Partial<BreakglassRequest['preview'] & object>, Partial<BreakglassRequest['preview'] & object>]
+  >([
+    [
+      'why the preview failed',
+      { status: 'failed', error: 'AccessDenied' },
+      { status: 'failed', error: 'Throttling' },
+    ],
+    [
+      'which credentials are listed',
+      { status: 'ready', credentials: [{ kind: 'password' }] },
+      { status: 'ready', credentials: [{ kind: 'access-key', id: 'AKIA1' }] },
+    ],
+    [
+      'which root mailbox',
+      { status: 'ready', rootEmail: 'a@example.com' },
+      { status: 'ready', rootEmail: 'b@example.com' },
+    ],
+  ])('tells apart %s', (_field, a, b) => {
+    const hash = (preview: object) =>
+      contentHash({ ...seen, preview: { ...seen.preview, ...preview } as never });
+    expect(hash(a)).not.toBe(hash(b));
+  });
+
+  it('tells apart what matched the rule that routed it, and its approvers', () => {
+    const route = { rule: 'team', approvers: ['UA', 'UB'], durationsSeconds: [3600] };
+    const byOu = contentHash({
+      ...seen,
+      route: { ...route, matched: { kind: 'ou', id: 'ou-ab12-team0001' } },
+    });
+    const byAccount = contentHash({
+      ...seen,
+      route: { ...route, matched: { kind: 'account', id: '200000000001' } },
+    });
+    expect(byOu).not.toBe(byAccount);
+    expect(contentHash({ ...seen, route: { ...route, approvers: ['UA', 'UC'] } })).not.toBe(
+      contentHash({ ...seen, route }),
+    );
+  });
+
+  it('adds nothing for a request neither routed nor with a queue date (pinned)', () => {
+    expect(contentHash(seen)).toBe(PINNED_HASH);
   });
 
   it('changes when the preview finishes, even with nothing to show', () => {

@@ -74,6 +74,8 @@ describe('the bulk hardening CSV', () => {
   it('says why the preview could not be read when nothing was read', () => {
     const [r] = rows(hardenCsv({}, [row('1', { previewError: 'AccessDenied' })]));
     expect(r?.presentAtRequest).toBe('not readable: AccessDenied');
+    // Still pending, with no error of its own.
+    expect(r?.error).toBe('');
   });
 
   it('prefers what was read over a preview error', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   accountStatus,
+  commonApprovers,
   countHardening,
   decideGiveUp,
   decideHardeningApproval,
@@ -224,5 +225,112 @@ describe('a done account after the verification audit at the end', () => {
       removed: 'password',
       heldBy: 'BG-7',
     });
+  });
+});
+
+describe('what a refusal says', () => {
+  const running: Hardening = { ...base, state: 'running' };
+  const ruled: Hardening = { ...running, rules: [{ rule: 'payments', approvers: ['UA'] }] };
+
+  it('while the accounts are still being read', () => {
+    expect(decideHardeningApproval({ ...base, preview: 'loading' }, 'UA', ctx)).toEqual({
+      kind: 'refused',
+      reason: 'the accounts are still being read; approve once the message lists them',
+    });
+    // Only a pending request waits for its preview and its list: a running one says it is running.
+    expect(decideHardeningApproval({ ...running, preview: 'loading', accounts: 40 }, 'UA', ctx)).toEqual({
+      kind: 'refused',
+      reason: 'this request is already running',
+    });
+  });
+
+  it('names the rule that decides, for a non-approver', () => {
+    expect(
+      decideHardeningApproval({ ...ruled, state: 'pending' }, 'UX', { ...ctx, isApprover: false }),
+    ).toEqual({
+      kind: 'refused',
+      reason: 'you are not an approver under rule payments',
+    });
+  });
+
+  it('to a deny out of turn', () => {
+    expect(decideHardeningDenial(running, 'UA', { isApprover: true })).toEqual({
+      ok: false,
+      reason: 'this request is already running',
+    });
+    expect(decideHardeningDenial(base, 'UX', { isApprover: false })).toEqual({
+      ok: false,
+      reason: 'only approvers (or the requester, withdrawing) can deny it',
+    });
+  });
+
+  it('to a give-up out of turn, naming the rule when there is one', () => {
+    const seen = giveUpDigest(['1']);
+    const rows = [row('1', 'failed')];
+    expect(decideGiveUp(ruled, rows, { isApprover: false, seen })).toEqual({
+      ok: false,
+      reason: 'only approvers can give up on accounts (under rule payments)',
+    });
+    expect(decideGiveUp(running, rows, { isApprover: false, seen })).toEqual({
+      ok: false,
+      reason: 'only approvers can give up on accounts',
+    });
+    expect(decideGiveUp({ ...running, state: 'closed' }, rows, { isApprover: true, seen })).toEqual({
+      ok: false,
+      reason: 'this request is closed, not running',
+    });
+  });
+
+  it('gives up in account order, earlier ones included', () => {
+    const given = { ...running, givenUp: { userId: 'UA', at: 1, accounts: ['5'] } };
+    const rows = [row('3', 'failed'), row('1', 'failed'), row('5', 'failed')];
+    expect(decideGiveUp(given, rows, { isApprover: true, seen: giveUpDigest(['1', '3']) })).toEqual({
+      ok: true,
+      accounts: ['1', '3', '5'],
+    });
+    expect(
+      toGiveUp({}, [row('9', 'failed'), row('2', 'pending', { heldBy: 'BG-1' }), row('4', 'failed')]),
+    ).toEqual(['2', '4', '9']);
+  });
+});
+
+describe('digests and counts', () => {
+  it('are 16 characters of base64url', () => {
+    expect(giveUpDigest(['1'])).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(hardeningHash(base, [row('1', 'pending')])).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  });
+
+  it('bind to a preview error and to what was read on each account', () => {
+    const read = hardeningHash(base, [row('1', 'pending', { credentials: [{ kind: 'password' }] })]);
+    expect(hardeningHash(base, [row('1', 'pending', { credentials: [] })])).not.toBe(read);
+    expect(hardeningHash(base, [row('1', 'pending', { previewError: 'AccessDenied' })])).not.toBe(
+      hardeningHash(base, [row('1', 'pending', { previewError: 'Throttling' })]),
+    );
+  });
+
+  it('count signing certificates apart from the other kinds', () => {
+    const counts = countHardening(base, [
+      row('1', 'pending', { credentials: [{ kind: 'signing-certificate', id: 'C1' }] }),
+      row('2', 'pending', { credentials: [{ kind: 'password' }] }),
+    ]);
+    expect(counts).toMatchObject({ withCertificates: 1, withPassword: 1, withAccessKeys: 0, withMfa: 0 });
+  });
+});
+
+describe('who approves under every rule', () => {
+  it('is in every list, once, and never the requester', () => {
+    expect(
+      commonApprovers(
+        [
+          ['UA', 'UB', 'UR', 'UA'],
+          ['UB', 'UA', 'UR'],
+          ['UA', 'UB', 'UC'],
+        ],
+        'UR',
+      ),
+    ).toEqual(['UA', 'UB']);
+    expect(commonApprovers([['UA', 'UB'], ['UC']], 'UR')).toEqual([]);
+    expect(commonApprovers([['UA', 'UR']], 'UR')).toEqual(['UA']);
+    expect(commonApprovers([], 'UR')).toEqual([]);
   });
 });

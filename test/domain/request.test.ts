@@ -8,6 +8,7 @@ import {
   decideExtension,
   decideExtensionApproval,
   decideExtensionDecline,
+  extensionFits,
   FINAL_STATES,
   longestWindowSeconds,
   opensWindow,
@@ -176,5 +177,20 @@ describe('contentHash of a request without a preview', () => {
     const bare = requestFixture('BG-1');
     expect(contentHash(bare)).toMatch(/^[\w-]{16}$/);
     expect(contentHash(bare)).not.toBe(contentHash({ ...bare, preview: { status: 'loading' } }));
+  });
+});
+
+describe('whether an extension fits in the longest allowed window', () => {
+  const granted = requestFixture('BG-1', { state: 'active', grantedAt: 0, windowEndsAt: 3_600_000 });
+
+  it('adds the extension to the window as it is now', () => {
+    expect(extensionFits(granted, 3600, 7200)).toBe(true);
+    expect(extensionFits(granted, 3601, 7200)).toBe(false);
+  });
+
+  it('never fits a request that was not granted, or whose window is unknown', () => {
+    expect(extensionFits(requestFixture('BG-2'), 60, 7200)).toBe(false);
+    expect(extensionFits(requestFixture('BG-3', { grantedAt: 0 }), 60, 7200)).toBe(false);
+    expect(extensionFits(requestFixture('BG-4', { windowEndsAt: 3_600_000 }), 60, 7200)).toBe(false);
   });
 });

@@ -406,4 +406,33 @@ describe('doctor rendering', () => {
     expect(doctorSummary([checks[0] ?? { name: '', status: 'pass', detail: '' }])).toBe('all 1 passed');
     expect(worstFirst(checks).map((c) => c.name)).toEqual(['B', 'D', 'C', 'A']);
   });
+  it.each<[string, DoctorCheck['status'][], string]>([
+    ['warnings only', ['warn', 'pass', 'warn'], '2 warnings, 1 passed'],
+    ['one warning', ['pass', 'warn'], '1 warning, 1 passed'],
+    ['failures only', ['fail'], '1 failed'],
+    ['a failure and a warning', ['warn', 'fail'], '1 failed, 1 warning'],
+  ])('summarizes %s', (_, statuses, summary) => {
+    const built: DoctorCheck[] = statuses.map((status, i) => ({ name: `c${i}`, status, detail: '' }));
+    expect(doctorSummary(built)).toBe(summary);
+  });
+  it('keeps the order of many checks of one status', () => {
+    const many: DoctorCheck[] = ['a', 'b', 'c', 'd', 'e'].map((name) => ({
+      name,
+      status: 'warn',
+      detail: '',
+    }));
+    expect(worstFirst([{ name: 'p', status: 'pass', detail: '' }, ...many]).map((c) => c.name)).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+      'p',
+    ]);
+  });
+  it('marks each status', () => {
+    expect(
+      ['pass', 'warn', 'fail'].map((status) => doctorLine({ name: 'n', status, detail: 'd' } as DoctorCheck)),
+    ).toEqual(['PASS  n: d', 'WARN  n: d', 'FAIL  n: d']);
+  });
 });
