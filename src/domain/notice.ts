@@ -87,6 +87,8 @@ export type Delivery =
   | { to: 'harden-post' }
   | { to: 'harden-update' }
   | { to: 'harden-summary' }
+  /** Its requester, by DM, when Slack refused its message (it was cancelled) or its summary for good. */
+  | { to: 'harden-dm'; userId: string; slackError: string }
   /**
    * Root credentials outside a window on one account (new, changed, or a
    * reminder), in the thread of the scheduled audit's summary (the outbox key
@@ -118,7 +120,7 @@ export const REPLY_TARGET = 'response_url';
 
 /** Where a delivery goes, for per-target back-off: a user's DM, response URLs or the approvals channel. */
 export function deliveryTarget(delivery: Delivery): string {
-  if (delivery.to === 'dm') return delivery.userId;
+  if (delivery.to === 'dm' || delivery.to === 'harden-dm') return delivery.userId;
   return delivery.to === 'reply' ? REPLY_TARGET : CHANNEL_TARGET;
 }
 
@@ -142,6 +144,8 @@ export function describeDelivery(delivery: Delivery): string {
       return `${delivery.to === 'harden-post' ? 'post' : 'update'} bulk hardening message`;
     case 'harden-summary':
       return 'bulk hardening summary';
+    case 'harden-dm':
+      return 'bulk hardening DM to its requester';
     case 'reply':
       return delivery.reply.replaceOriginal ? 'reply replacing the message clicked' : 'reply to a click';
     default:

@@ -12,7 +12,7 @@ import type { DriftResolution } from '../domain/notice.js';
 import type { Logger } from '../log.js';
 import type { HardeningView, NoticeRef, OrgAuditView, ReportAnnouncer } from '../workflow/ports.js';
 import { driftAlertMessage, driftResolvedMessage } from './blocks/drift.js';
-import { hardeningMessage, hardeningSummary } from './blocks/harden.js';
+import { hardeningDm, hardeningMessage, hardeningSummary } from './blocks/harden.js';
 import { orgAuditMessage } from './blocks/org-audit.js';
 import { toDeliveryError } from './delivery-errors.js';
 import { EarlierPosts } from './earlier-posts.js';
@@ -85,6 +85,11 @@ export class SlackReportAnnouncer implements ReportAnnouncer {
 
   async hardeningSummary(view: HardeningView, ref?: NoticeRef): Promise<void> {
     await this.postInThread({}, hardeningSummary(view), ref);
+  }
+
+  async hardeningDm(userId: string, view: HardeningView, slackError: string, ref?: NoticeRef): Promise<void> {
+    // chat.postMessage to a user id posts in the app's DM with that user.
+    await this.postInThread({ channel: userId }, hardeningDm(view, slackError), ref);
   }
 
   async driftAlert(

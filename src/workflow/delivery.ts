@@ -111,7 +111,12 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
     };
     if (d.to === 'channel') return this.announcer.channel(d.notice, ref);
     if (d.to === 'dm') return this.announcer.dm(d.userId, d.notice, ref);
-    if (d.to === 'harden-post' || d.to === 'harden-update' || d.to === 'harden-summary')
+    if (
+      d.to === 'harden-post' ||
+      d.to === 'harden-update' ||
+      d.to === 'harden-summary' ||
+      d.to === 'harden-dm'
+    )
       return this.sendHardening(item, ref);
     if (d.to === 'file' && d.file.source === 'harden-csv') return this.sendHardening(item, ref);
     if (d.to === 'audit-post' || d.to === 'audit-update' || d.to === 'file')
@@ -183,6 +188,7 @@ export class DeliveryWorker extends LoopWorker<OutboxItem> {
       return;
     }
     if (d.to === 'harden-summary') return reports.hardeningSummary(view, ref);
+    if (d.to === 'harden-dm') return reports.hardeningDm(d.userId, view, d.slackError, ref);
     if (stored.message) return reports.updateHardening(view);
     if (d.to === 'harden-post')
       await this.store.setHardeningMessage(item.requestId, await reports.postHardening(view, ref));

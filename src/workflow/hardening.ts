@@ -404,7 +404,10 @@ export class Hardenings {
               state: 'cancelled' as const,
               cancelReason: `Slack refused to show it in the approvals channel (${slackError})`,
             },
-            effects: { cancel: ['harden-preview', 'harden-expire'] },
+            effects: {
+              cancel: ['harden-preview', 'harden-expire'],
+              notify: [{ to: 'harden-dm', userId: h.requesterId, slackError }],
+            },
             value: true,
           }
         : { unchanged: false },

@@ -119,6 +119,8 @@ export interface ReportAnnouncer {
   updateHardening(view: HardeningView): Promise<void>;
   /** its closing summary, a top-level message in the channel */
   hardeningSummary(view: HardeningView, ref?: NoticeRef): Promise<void>;
+  /** tells a hardening's requester by DM what Slack refused to show in the channel */
+  hardeningDm(userId: string, view: HardeningView, slackError: string, ref?: NoticeRef): Promise<void>;
   postAudit(view: OrgAuditView, ref?: NoticeRef): Promise<{ channel: string; ts: string }>;
   updateAudit(view: OrgAuditView): Promise<void>;
   /** a drift alert in a thread (the scheduled audit's summary), with its Clean up button */

@@ -25,10 +25,21 @@ export async function handleUndeliverable(
   if ('notice' in d && d.notice.kind === 'not-delivered') return;
 
   if (d.to === 'harden-post' || d.to === 'harden-update' || isHardeningListFile(d)) {
-    // Approvers can only approve what they see: cancelled while pending (logged at error by the worker).
+    // Approvers can only approve what they see: cancelled while pending (logged at error by the
+    // worker), and its requester told by DM.
     await new Hardenings(core).notShown(item.requestId, error.code);
     return;
   }
+  if (d.to === 'harden-summary') {
+    const stored = await core.deps.store.getHardening(item.requestId);
+    if (stored)
+      await core.deps.store.enqueue(item.requestId, [
+        { to: 'harden-dm', userId: stored.hardening.requesterId, slackError: error.code },
+      ]);
+    return;
+  }
+  // A refused DM about a refused message: audited above, not escalated again.
+  if (d.to === 'harden-dm') return;
 
   if (d.to === 'post' || d.to === 'update') {
     // Approvers can only approve what the message shows: a pending request whose

@@ -6,6 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RootTaskError } from '../../src/aws/errors.js';
 import { OrganizationDirectory } from '../../src/aws/organization.js';
+import type { Hardening } from '../../src/domain/harden.js';
+import type { Delivery } from '../../src/domain/notice.js';
 import { DeliveryError } from '../../src/workflow/delivery-error.js';
 import { organizationAccounts } from '../../src/workflow/organization-accounts.js';
 import { memberId } from '../fakes/aws/sample-org.js';
@@ -83,6 +85,42 @@ describe('notices Slack refuses for good', () => {
     await approveByBoth(env, r);
     expect(env.announcer.said.filter((s) => s.kind === 'not-delivered')).toEqual([]);
     expect((await currentRequest(env, r.id)).request.state).toBe('active');
+  });
+
+  it('cancels a bulk hardening whose message Slack refuses, DMs its requester, and DMs a refused summary', async () => {
+    const pending: Hardening = {
+      id: 'BH-1',
+      requesterId: REQUESTER,
+      createdAt: 0,
+      state: 'pending',
+      accounts: 1,
+      source: 'command',
+      rules: [],
+      preview: 'ready',
+      approvals: [],
+      contentHash: 'H',
+      rounds: 0,
+    };
+    const row = { accountId: ACCOUNT, name: 'acct', state: 'pending' as const, attempts: 0 };
+    await env.store.createHardening(pending, [row]);
+    const refused = (id: string, delivery: Delivery) =>
+      env.workflow.undeliverable(
+        { id: '1', requestId: id, delivery, attempts: 1, createdAt: 0 },
+        new DeliveryError('permanent', 'not_in_channel'),
+      );
+    await refused('BH-1', { to: 'harden-post' });
+    expect((await env.store.getHardening('BH-1'))?.hardening.state).toBe('cancelled');
+    await env.store.createHardening({ ...pending, id: 'BH-2', state: 'closed' }, [row]);
+    await refused('BH-2', { to: 'harden-summary' });
+    const dms = async (id: string) =>
+      (await env.store.listDeliveries(id))
+        .filter((d) => d.delivery.to === 'harden-dm')
+        .map((d) => d.delivery);
+    expect(await dms('BH-1')).toEqual([{ to: 'harden-dm', userId: REQUESTER, slackError: 'not_in_channel' }]);
+    expect(await dms('BH-2')).toEqual([{ to: 'harden-dm', userId: REQUESTER, slackError: 'not_in_channel' }]);
+    // A refused DM is not escalated again.
+    await refused('BH-2', { to: 'harden-dm', userId: REQUESTER, slackError: 'not_in_channel' });
+    expect(await dms('BH-2')).toHaveLength(1);
   });
 
   it('tells nobody about a notice of a request that no longer exists', async () => {

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DriftAlert } from '../../src/domain/drift.js';
 import type { HardenAccount, Hardening } from '../../src/domain/harden.js';
 import { hardenCsv } from '../../src/domain/harden-csv.js';
-import type { Delivery, DriftResolution } from '../../src/domain/notice.js';
+import { type Delivery, type DriftResolution, deliveryTarget } from '../../src/domain/notice.js';
 import type { OrgAuditRow } from '../../src/domain/org-audit.js';
 import { orgAuditCsv } from '../../src/domain/org-audit-csv.js';
 import { silentLogger } from '../../src/log.js';
@@ -37,6 +37,9 @@ class RecordingReports implements ReportAnnouncer {
   }
   async hardeningSummary(view: HardeningView) {
     this.calls.push(['hardeningSummary', view.stored.hardening.id]);
+  }
+  async hardeningDm(userId: string, view: HardeningView, slackError: string) {
+    this.calls.push(['hardeningDm', userId, view.stored.hardening.id, slackError]);
   }
   async postAudit(view: OrgAuditView) {
     this.calls.push(['postAudit', view.run.id, view.rows.length]);
@@ -220,6 +223,14 @@ describe('bulk hardening notices', () => {
       ],
       ['hardeningSummary', 'BH-1'],
     ]);
+  });
+
+  it('DMs its requester, held apart from the channel', async () => {
+    await store.createHardening(hardening('BH-1'), [account]);
+    await store.enqueue('BH-1', [{ to: 'harden-dm', userId: 'U1', slackError: 'not_in_channel' }]);
+    await worker().drain();
+    expect(reports.calls).toEqual([['hardeningDm', 'U1', 'BH-1', 'not_in_channel']]);
+    expect(deliveryTarget({ to: 'harden-dm', userId: 'U1', slackError: 'x' })).toBe('U1');
   });
 
   it('sends nothing about a hardening that is not stored; retries without a report announcer', async () => {

@@ -144,6 +144,17 @@ export function hardeningSummary(view: HardeningView): { text: string; blocks: K
   };
 }
 
+/** To the requester, when the channel refused the request's message (it was cancelled) or its summary. */
+export function hardeningDm(view: HardeningView, slackError: string): { text: string; blocks: KnownBlock[] } {
+  const h = view.stored.hardening;
+  const error = escapeMrkdwn(slackError.slice(0, 100));
+  const text =
+    h.state === 'cancelled'
+      ? `Your request ${h.id} to delete root credentials from ${number(h.accounts)} accounts was cancelled: Slack refused to show it in the approvals channel (${error}), so nobody could approve it. Nothing was deleted. Once the bot can post there (\`/breakglass doctor\` checks it), ask again.`
+      : `${escapeMrkdwn(hardeningSummary(view).text)}. Slack refused to post this summary in the approvals channel (${error}); the per-account results are in the request's thread.`;
+  return { text, blocks: [mrkdwnSection(text)] };
+}
+
 function label(h: Hardening): string {
   const rules = rulesLabel(h);
   return rules

@@ -1,0 +1,51 @@
+/** What a bulk hardening's requester is told by DM when the channel refused its message or summary. */
+import { describe, expect, it } from 'vitest';
+import type { HardenAccount, Hardening } from '../../src/domain/harden.js';
+import { hardeningDm } from '../../src/slack/blocks/harden.js';
+import { refuseMessageBlocks } from '../fakes/slack/block-kit.js';
+
+const base: Hardening = {
+  id: 'BH-1',
+  requesterId: 'UREQ',
+  createdAt: 0,
+  state: 'cancelled',
+  accounts: 3,
+  source: 'command',
+  rules: [],
+  preview: 'ready',
+  approvals: [],
+  contentHash: 'H',
+  rounds: 0,
+};
+const done = (accountId: string): HardenAccount => ({
+  accountId,
+  name: accountId,
+  state: 'done',
+  attempts: 1,
+});
+const view = (h: Hardening, accounts: HardenAccount[] = []) => ({
+  stored: { hardening: h, version: 1 },
+  accounts,
+});
+
+describe('the DM to a bulk hardening requester', () => {
+  it('says a cancelled request was never seen, nothing was deleted, and what to check', () => {
+    const dm = hardeningDm(view(base), 'not_in_channel');
+    expect(dm.text).toBe(
+      'Your request BH-1 to delete root credentials from 3 accounts was cancelled: Slack refused to show it in the approvals channel (not_in_channel), so nobody could approve it. Nothing was deleted. Once the bot can post there (`/breakglass doctor` checks it), ask again.',
+    );
+    expect(refuseMessageBlocks(dm.blocks)).toBeUndefined();
+  });
+
+  it('carries the summary of a closed request, and why it is here', () => {
+    const closed = { ...base, state: 'closed' as const, approvals: [{ userId: 'UA', at: 1 }] };
+    const dm = hardeningDm(view(closed, [done('1'), done('2'), done('3')]), 'is_archived');
+    expect(dm.text).toBe(
+      "Bulk hardening BH-1 closed: 3 of 3 accounts verified clean. Slack refused to post this summary in the approvals channel (is_archived); the per-account results are in the request's thread.",
+    );
+  });
+
+  it('escapes what Slack answered', () => {
+    expect(hardeningDm(view(base), '<!channel>&').text).toContain('(&lt;!channel&gt;&amp;)');
+  });
+});
