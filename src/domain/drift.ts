@@ -29,6 +29,8 @@ export interface DriftInput {
   /** the request whose window was open on the account during the audit (its credentials are expected) */
   openWindow: string;
   present?: PresentCredentials;
+  /** why the account could not be audited (status `error`), e.g. blocked-by-scp, not-active */
+  errorKind?: string;
 }
 
 /** An account's drift as last alerted (stored per account). */
@@ -43,9 +45,17 @@ export interface DriftRecord {
   alertedAt: number;
   /** the org-wide audit in whose thread it was last alerted */
   alertRunId: string;
+  /**
+   * The account could not be audited when last alerted (the error kind): drift
+   * detection is blind there. `present` is what was last seen, if anything.
+   */
+  unauditable?: string;
 }
 
-export type DriftAlertKind = 'new' | 'changed' | 'reminder';
+/** Not auditable on purpose (suspended or closing accounts): nothing to alert. */
+const NOT_ALERTED_ERRORS = new Set(['not-active']);
+
+export type DriftAlertKind = 'new' | 'changed' | 'reminder' | 'unauditable';
 
 export interface DriftAlert {
   kind: DriftAlertKind;
@@ -56,6 +66,8 @@ export interface DriftAlert {
   since: number;
   /** a change: what the previous alert listed */
   previous?: PresentCredentials;
+  /** unauditable: why the account could not be audited (the error kind) */
+  reason?: string;
 }
 
 export interface DriftDecision {
@@ -91,7 +103,10 @@ export function fingerprint(p: PresentCredentials): string {
 /**
  * Decides what to alert after an audit. `remindMs`: a drift still present this
  * long after its last alert is alerted again (a reminder). Accounts whose audit
- * failed are unknown: their record stays as it is (never resolved by a failure).
+ * failed are unknown, never resolved by a failure: alerted once as not
+ * auditable (drift detection is blind there), again when the reason changes or
+ * after `remindMs`; the record keeps what was last seen, so an account that can
+ * be audited again with the same credentials gets a reminder, not a new drift.
  */
 export function decideDrift(
   rows: readonly DriftInput[],
@@ -102,7 +117,11 @@ export function decideDrift(
   const decision: DriftDecision = { alerts: [], resolved: [], expected: [] };
   for (const row of rows) {
     const record = known.get(row.accountId);
-    if (row.status === 'error') continue;
+    if (row.status === 'error') {
+      const blind = unauditableAlert(row, options, record);
+      if (blind) decision.alerts.push(blind);
+      continue;
+    }
     const present = row.status === 'present' ? (row.present ?? NOTHING_PRESENT) : NOTHING_PRESENT;
     const print = fingerprint(present);
     if (row.status === 'present' && row.openWindow) {
@@ -120,7 +139,8 @@ export function decideDrift(
       if (record) decision.resolved.push(record);
       continue;
     }
-    if (!record) {
+    // Blind before, with nothing seen then: what is there now is new.
+    if (!record || record.fingerprint === '') {
       decision.alerts.push(alertFor('new', row, present, options));
       continue;
     }
@@ -128,11 +148,36 @@ export function decideDrift(
       decision.alerts.push(alertFor('changed', row, present, options, record));
       continue;
     }
-    if (options.now - record.alertedAt >= options.remindMs) {
+    if (record.unauditable !== undefined || options.now - record.alertedAt >= options.remindMs) {
       decision.alerts.push(alertFor('reminder', row, present, options, record));
     }
   }
   return decision;
+}
+
+function unauditableAlert(
+  row: DriftInput,
+  options: { now: number; remindMs: number; runId: string },
+  record: DriftRecord | undefined,
+): { alert: DriftAlert; record: DriftRecord } | undefined {
+  const reason = row.errorKind || 'unknown';
+  if (NOT_ALERTED_ERRORS.has(reason)) return undefined;
+  if (record?.unauditable === reason && options.now - record.alertedAt < options.remindMs) return undefined;
+  const present = record?.present ?? NOTHING_PRESENT;
+  const since = record?.since ?? options.now;
+  return {
+    alert: { kind: 'unauditable', accountId: row.accountId, name: row.name, present, since, reason },
+    record: {
+      accountId: row.accountId,
+      name: row.name,
+      fingerprint: record?.fingerprint ?? '',
+      present,
+      since,
+      alertedAt: options.now,
+      alertRunId: options.runId,
+      unauditable: reason,
+    },
+  };
 }
 
 function alertFor(

@@ -22,7 +22,12 @@ const ACTOR = 'scheduler';
 export const BUSY_RETRY_MS = 60_000;
 
 /** What the audit trail calls each alert. */
-const ACTIONS = { new: 'drift alerted', changed: 'drift changed', reminder: 'drift reminded' } as const;
+const ACTIONS = {
+  new: 'drift alerted',
+  changed: 'drift changed',
+  reminder: 'drift reminded',
+  unauditable: 'drift: account not auditable',
+} as const;
 
 export class DriftChecks {
   constructor(private readonly core: WorkflowCore) {}

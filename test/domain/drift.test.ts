@@ -178,13 +178,68 @@ describe('decideDrift', () => {
     expect(d.alerts).toEqual([]);
   });
 
-  it('leaves a record alone when the account could not be audited or is inside a window now', () => {
+  it('leaves a record alone when the account is inside a window now', () => {
     const rec = record('111111111111', keyed, NOW - 30 * DAY);
-    const failed: DriftInput = { ...row('111111111111'), status: 'error' };
-    expect(decide([failed], [rec])).toEqual({ alerts: [], resolved: [], expected: [] });
     const inside = decide([row('111111111111', keyed, 'BG-OPEN')], [rec]);
     expect(inside.alerts).toEqual([]);
     expect(inside.resolved).toEqual([]);
+  });
+});
+
+describe('an account that could not be audited', () => {
+  const ID = '111111111111';
+  const keyed = present({ accessKeys: [key('AKIAOLD')] });
+  const failed = (errorKind: string): DriftInput => ({ ...row(ID), status: 'error', errorKind });
+
+  it('is alerted once as not auditable, never resolved, and keeps what was last seen', () => {
+    const rec = record(ID, keyed, NOW - 3 * DAY);
+    const d = decide([failed('blocked-by-scp')], [rec]);
+    expect(d.resolved).toEqual([]);
+    expect(d.alerts).toEqual([
+      {
+        alert: {
+          kind: 'unauditable',
+          accountId: ID,
+          name: `acct-${ID}`,
+          present: keyed,
+          since: rec.since,
+          reason: 'blocked-by-scp',
+        },
+        record: { ...rec, alertedAt: NOW, alertRunId: 'OA-NEW', unauditable: 'blocked-by-scp' },
+      },
+    ]);
+    const blind = d.alerts[0]?.record as DriftRecord;
+    // The next run, same reason: nothing; a week later: reminded; another reason: alerted again.
+    expect(decide([failed('blocked-by-scp')], [blind], NOW + DAY).alerts).toEqual([]);
+    expect(kinds(decide([failed('blocked-by-scp')], [blind], NOW + 7 * DAY))).toEqual([[ID, 'unauditable']]);
+    expect(decide([failed('throttled')], [blind], NOW + DAY).alerts[0]?.alert).toMatchObject({
+      reason: 'throttled',
+    });
+  });
+
+  it('is alerted with nothing seen when it never had a record, and not at all when suspended or closing', () => {
+    const d = decide([failed('throttled')]);
+    expect(d.alerts[0]?.alert).toMatchObject({ kind: 'unauditable', present: NOTHING_PRESENT, since: NOW });
+    expect(d.alerts[0]?.record).toMatchObject({ fingerprint: '', unauditable: 'throttled', since: NOW });
+    expect(decide([failed('not-active')]).alerts).toEqual([]);
+    expect(decide([{ ...row(ID), status: 'error' }]).alerts[0]?.alert.reason).toBe('unknown');
+  });
+
+  it('once auditable again: the same credentials are a reminder, others a change, none resolved', () => {
+    const blind: DriftRecord = { ...record(ID, keyed, NOW - DAY), unauditable: 'blocked-by-scp' };
+    expect(kinds(decide([row(ID, keyed)], [blind]))).toEqual([[ID, 'reminder']]);
+    expect(decide([row(ID, keyed)], [blind]).alerts[0]?.record.unauditable).toBeUndefined();
+    const other = present({ accessKeys: [key('AKIA9')] });
+    expect(kinds(decide([row(ID, other)], [blind]))).toEqual([[ID, 'changed']]);
+    expect(decide([row(ID)], [blind]).resolved).toEqual([blind]);
+  });
+
+  it('once auditable again after nothing was ever seen: credentials are new, a clean account resolved', () => {
+    const blind: DriftRecord = { ...record(ID, NOTHING_PRESENT, NOW - DAY), unauditable: 'throttled' };
+    expect(decide([row(ID, keyed)], [blind]).alerts.map((a) => a.alert)).toEqual([
+      { kind: 'new', accountId: ID, name: `acct-${ID}`, present: keyed, since: NOW },
+    ]);
+    expect(decide([row(ID)], [blind]).resolved).toEqual([blind]);
   });
 });
 

@@ -48,3 +48,44 @@ describe('drift messages', () => {
     },
   );
 });
+
+describe('an account drift detection cannot see', () => {
+  const blind = (present: PresentCredentials): DriftAlert => ({
+    kind: 'unauditable',
+    accountId: '123456789012',
+    name: HOSTILE,
+    present,
+    since: 0,
+    reason: 'blocked-by-scp',
+  });
+
+  it('says why, what was last seen, and where the fix is; no Clean up (it would be refused too)', () => {
+    const message = driftAlertMessage(blind(everything));
+    expect(refuseMessageBlocks(message.blocks)).toBeUndefined();
+    const text = JSON.stringify(message.blocks);
+    expect(text).not.toContain('<!channel>');
+    expect(text).toContain('root sessions denied by an SCP');
+    expect(text).toContain('`breakglass audit --account 123456789012` shows the error and its fix');
+    expect(text).toContain('*Last seen there:*');
+    expect(text).toContain('AKIAROOT000000000001');
+    expect(text).not.toContain('bg_drift_cleanup');
+    expect(message.text).toBe('Root credentials unknown in 123456789012: it could not be audited');
+  });
+
+  it('says when nothing was ever seen there', () => {
+    const none: PresentCredentials = { accessKeys: [], signingCertificates: [], mfaDevices: [] };
+    expect(JSON.stringify(driftAlertMessage(blind(none)).blocks)).toContain(
+      '*Last seen there:* no root credentials',
+    );
+  });
+
+  it('is resolved as auditable again and clean, when nothing was seen there', () => {
+    const resolved = driftResolvedMessage({
+      accountId: '123456789012',
+      name: 'acct',
+      present: { accessKeys: [], signingCertificates: [], mfaDevices: [] },
+      alertRunId: 'OA-1',
+    });
+    expect(resolved.text).toBe('Resolved: 123456789012 can be audited again, and has no root credentials');
+  });
+});

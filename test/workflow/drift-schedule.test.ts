@@ -33,6 +33,19 @@ const oneCleanAccount: BulkAudit = {
   },
 };
 
+/** One member whose root sessions an SCP denies: it cannot be audited. */
+const oneBlindAccount: BulkAudit = {
+  auditAccounts: async ({ onListed, onRow }) => {
+    const id = memberId(1);
+    onListed(1);
+    onRow({
+      account: { id, name: 'member 1', email: 'root@example.com', state: 'ACTIVE' },
+      ok: false,
+      error: { kind: 'blocked-by-scp', message: 'AccessDenied by an SCP', remediation: 'exempt the account' },
+    });
+  },
+};
+
 async function scheduledRun(e: WorkflowEnv) {
   const runs = (await e.store.listAudit(undefined, 100)).filter(
     (a) => a.action === 'scheduled org-wide audit started',
@@ -68,5 +81,27 @@ describe('the scheduled drift check', () => {
     const id = await scheduledRun(env);
     expect(await env.store.getOrgAudit(id)).toMatchObject({ state: 'done' });
     expect(await env.store.listDeliveries(id)).toEqual([]);
+  });
+
+  it('alerts an account it cannot audit once, with its summary, and not again the next day', async () => {
+    env = await startWorkflowEnv({ settings: { auditEveryMs: DAY }, bulkAudit: oneBlindAccount });
+    await env.workflow.orgAudits.drift.ensureSchedule();
+    await env.runDue();
+    const first = await scheduledRun(env);
+    const sent = (await env.store.listDeliveries(first)).map((d) =>
+      d.delivery.to === 'drift-alert' ? `drift-alert:${d.delivery.alert.kind}` : d.delivery.to,
+    );
+    expect(sent).toEqual(['audit-post', 'drift-alert:unauditable', 'audit-update', 'file']);
+    expect(await env.store.driftRecords()).toMatchObject([
+      { accountId: memberId(1), unauditable: 'blocked-by-scp' },
+    ]);
+    expect((await env.store.listAudit(first)).map((e) => e.action)).toContain('drift: account not auditable');
+    await env.advance(DAY);
+    const runs = (await env.store.listAudit(undefined, 100)).filter(
+      (a) => a.action === 'scheduled org-wide audit started',
+    );
+    expect(runs).toHaveLength(2);
+    const second = runs.find((r) => r.requestId !== first)?.requestId ?? '';
+    expect(await env.store.listDeliveries(second)).toEqual([]);
   });
 });

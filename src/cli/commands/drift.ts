@@ -86,7 +86,7 @@ export function registerDrift(program: Command, io: CliIo, context: () => CliCon
       if (flags.json) io.out(JSON.stringify(jsonReport(rows, alerts, decision.resolved), null, 2));
       else printReport(io, drifted, rows, alerts, failed);
       io.err(
-        `${rows.length} accounts audited: ${drifted.length} drifted (${alerts.size} to alert now), ${decision.expected.length} expected inside a window, ${failed.length} not auditable, ${decision.resolved.length} resolved since the last alert`,
+        `${rows.length} accounts audited: ${drifted.length} drifted (${drifted.filter((r) => alerts.has(r.accountId)).length} to alert now), ${decision.expected.length} expected inside a window, ${failed.length} not auditable, ${decision.resolved.length} resolved since the last alert`,
       );
       if (drifted.length || failed.length) process.exitCode = 1;
     });
@@ -107,7 +107,10 @@ function printReport(
   }
   for (const r of rows.filter((x) => x.status === 'present' && x.openWindow))
     io.out(`expected ${r.accountId} ${sanitize(r.name)}: inside the window of ${r.openWindow}`);
-  for (const r of failed) io.out(`UNKNOWN ${r.accountId} ${sanitize(r.name)}: ${sanitize(r.detail)}`);
+  for (const r of failed) {
+    const label = alerts.has(r.accountId) ? 'ALERT (not auditable)' : 'alerted already';
+    io.out(`UNKNOWN ${r.accountId} ${sanitize(r.name)}: ${label}: ${sanitize(r.detail)}`);
+  }
   if (!drifted.length && !failed.length) io.out('no root credentials outside a break-glass window');
 }
 

@@ -12,6 +12,7 @@ import {
   type PresentCredentials,
 } from '../../domain/drift.js';
 import type { DriftResolution } from '../../domain/notice.js';
+import { reasonLabel } from '../../domain/org-audit.js';
 import { ACTIONS } from '../ids.js';
 import { escapeMrkdwn, slackTime } from '../text.js';
 import { actions, button, context, mrkdwnSection } from './kit.js';
@@ -32,6 +33,7 @@ const HEADLINE: Record<DriftAlert['kind'], string> = {
   new: ':rotating_light: *Root credentials outside a break-glass window*',
   changed: ':rotating_light: *Root credentials changed outside a break-glass window*',
   reminder: ':bell: *Still there: root credentials outside a break-glass window*',
+  unauditable: ':grey_question: *Root credentials unknown: the account could not be audited*',
 };
 
 /** What changed since the last alert, by ids. */
@@ -47,7 +49,24 @@ function changes(alert: DriftAlert): string {
   return text ? `\nSince the last alert, ${text}.` : '';
 }
 
+/** Drift detection is blind on this account: why, and what was last seen there. */
+function unauditableMessage(alert: DriftAlert): { text: string; blocks: KnownBlock[] } {
+  const seen = fingerprint(alert.present)
+    ? `*Last seen there:*\n${list(alert.present)}`
+    : '*Last seen there:* no root credentials';
+  return {
+    text: `Root credentials unknown in ${alert.accountId}: it could not be audited`,
+    blocks: [
+      mrkdwnSection(
+        `${HEADLINE.unauditable} in ${account(alert.accountId, alert.name)}: ${escapeMrkdwn(reasonLabel(alert.reason ?? 'unknown'))}. Drift detection cannot see this account until that is fixed (\`breakglass audit --account ${alert.accountId}\` shows the error and its fix).`,
+      ),
+      mrkdwnSection(seen),
+    ],
+  };
+}
+
 export function driftAlertMessage(alert: DriftAlert): { text: string; blocks: KnownBlock[] } {
+  if (alert.kind === 'unauditable') return unauditableMessage(alert);
   const since =
     alert.kind === 'reminder' ? `\nFirst alerted ${slackTime(alert.since)}; nothing has changed since.` : '';
   const blocks: KnownBlock[] = [
@@ -72,6 +91,15 @@ export function driftAlertMessage(alert: DriftAlert): { text: string; blocks: Kn
 }
 
 export function driftResolvedMessage(resolved: DriftResolution): { text: string; blocks: KnownBlock[] } {
+  if (!fingerprint(resolved.present))
+    return {
+      text: `Resolved: ${resolved.accountId} can be audited again, and has no root credentials`,
+      blocks: [
+        mrkdwnSection(
+          `:white_check_mark: *Resolved:* ${account(resolved.accountId, resolved.name)} can be audited again, and has no root credentials.`,
+        ),
+      ],
+    };
   return {
     text: `Resolved: no root credentials left in ${resolved.accountId}`,
     blocks: [
