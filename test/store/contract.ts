@@ -255,9 +255,11 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect(order).toEqual(['cleanup', 'preview', 'execute']);
       });
 
-      it('finds a due cleanup behind a backlog of older bulk and interactive jobs, past any page', async () => {
-        for (let i = 0; i < 120; i++) {
+      it('finds a due cleanup behind a backlog of older bulk jobs, past any page, and before older previews', async () => {
+        for (let i = 0; i < 150; i++) {
           await store.scheduleJob({ requestId: `OA-${i}`, kind: 'org-audit', dueAt: 10 + i });
+        }
+        for (let i = 0; i < 5; i++) {
           await store.scheduleJob({ requestId: `BG-p${i}`, kind: 'preview', dueAt: 10 + i });
         }
         await store.scheduleJob({ requestId: 'BG-window', kind: 'cleanup', dueAt: 500 });

@@ -137,8 +137,8 @@ export class DynamoJobs {
   }
 
   /**
-   * Reads claimable jobs lane by lane (cleanups first, then the other interactive
-   * jobs, then bulk work: see JOB_PARTITIONS), each in due order, and claims the
+   * Reads claimable jobs lane by lane (interactive jobs, cleanups first, then bulk
+   * work: see JOB_PARTITIONS), each in due order, and claims the
    * first one whose conditional update succeeds. A loser moves on to the next
    * candidate; at most CLAIM_PAGES pages are read per lane. With `kinds`, only the
    * lanes holding those kinds are read, and other kinds are passed over.
@@ -182,7 +182,11 @@ export class DynamoJobs {
       for (const stray of items.filter((item) => jobsPartition(item.kind as JobKind) !== partition)) {
         await moveToLane(this.t, stray);
       }
-      const candidates = items.filter((item) => !kinds || kinds.includes(item.kind as JobKind));
+      // Cleanups first (as in SQLite): an overdue preview or execute never delays closing a window.
+      // The sort is stable, so due order holds otherwise; it applies within a page of candidates.
+      const candidates = items
+        .filter((item) => !kinds || kinds.includes(item.kind as JobKind))
+        .sort((a, b) => Number(b.kind === 'cleanup') - Number(a.kind === 'cleanup'));
       for (let i = 0; i < candidates.length; i++) {
         const job = await this.claimOne(candidates[i] as Record<string, unknown>, workerId, now, leaseMs);
         if (job) return job;

@@ -1,6 +1,6 @@
 /**
- * Schema 1 → 2: cleanups and bulk jobs leave the `JOBS` partition of gsi1 for
- * their own lanes (see JOB_PARTITIONS). Each move is conditioned on the job
+ * Schema 1 → 2: bulk jobs leave the `JOBS` partition of gsi1 for their own
+ * lane (see JOB_PARTITIONS). Each move is conditioned on the job
  * still being the same generation in `JOBS`, so a job another replica claimed,
  * rescheduled or finished meanwhile is left as that replica wrote it. A replica
  * still running the old code during a deploy may write more of them into `JOBS`:

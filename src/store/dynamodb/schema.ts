@@ -26,7 +26,7 @@ import { GSI1, GSI2, metaKey, SCHEMA_VERSION, TTL_ATTRIBUTE, tableDefinition } f
  * Append, never edit. (Version 1 is the first: nothing to migrate yet.)
  */
 const MIGRATIONS: ((t: TableContext) => Promise<void>)[] = [
-  // 1 → 2: cleanups and bulk jobs get gsi1 partitions of their own
+  // 1 → 2: bulk jobs get a gsi1 partition of their own
   async (t) => {
     await moveJobsToLanes(t);
   },

@@ -34,9 +34,9 @@
  *   Query gsi2 `REQUESTER#<user>` descending, filtered on state when asked.
  * - pending jobs of a request, notices of a request: Query `REQ#<id>` with
  *   `begins_with(sk, 'JOB#' | 'OUT#')` (strongly consistent).
- * - due jobs: Query gsi1 by lane with `gsi1sk <= now`, ascending: `JOBS#CLEANUP`
- *   first, then `JOBS` (every other interactive job), and `JOBS#BULK` only for
- *   the bulk slots. `gsi1sk` is
+ * - due jobs: Query gsi1 by lane with `gsi1sk <= now`, ascending: `JOBS` (cleanups
+ *   first within a page, then every other interactive job), and `JOBS#BULK` only
+ *   for the bulk slots. `gsi1sk` is
  *   when the job may next be claimed: its due time, or (while claimed) the end of
  *   its lease + 1 ms, so a leased job is not even read until its lease lapses.
  *   The claim is a conditional UpdateItem on the base item (`token` and
@@ -60,7 +60,7 @@
  *   per account, replaced if written again) read back with a Query on the run's
  *   partition. An audit's job and notices use the run id as their request id.
  *
- * Why three "open jobs" partitions (one per lane) rather than sharding: open jobs
+ * Why two "open jobs" partitions (one per lane) rather than sharding: open jobs
  * are few (a handful per live request; requests are rare, human-paced events;
  * bulk work is one job per run), one Query per lane returns them in due order,
  * and one partition sustains 1,000 writes/s, far above
@@ -82,16 +82,16 @@ export const GSI2 = 'gsi2';
 export const TTL_ATTRIBUTE = 'expiresAt';
 
 /**
- * Open jobs sit in one gsi1 partition per lane, so no backlog of one lane can hide
- * another's jobs from a claim (a claim reads a bounded number of candidates):
- * cleanups (they close windows) apart from the other interactive jobs, and bulk
- * work (org-wide audits, bulk hardening) apart from both. Schema version 2 moved
- * cleanups and bulk jobs out of `JOBS`, where version 1 kept every job.
+ * Open jobs sit in two gsi1 partitions, so a backlog of bulk work (org-wide
+ * audits, bulk hardening: many due at once) never hides a cleanup from a claim,
+ * which reads a bounded number of candidates. Cleanups and every other
+ * interactive job stay in `JOBS`, where schema 1 kept every job: a release
+ * rolled back to schema 1 still closes every window (only bulk work waits for
+ * the newer release). Schema 2 moved bulk jobs to `JOBS#BULK`.
  */
-export const JOB_PARTITIONS = { cleanup: 'JOBS#CLEANUP', urgent: 'JOBS', bulk: 'JOBS#BULK' } as const;
+export const JOB_PARTITIONS = { urgent: 'JOBS', bulk: 'JOBS#BULK' } as const;
 
 export function jobsPartition(kind: JobKind): string {
-  if (kind === 'cleanup') return JOB_PARTITIONS.cleanup;
   return BULK_JOB_KINDS.includes(kind) ? JOB_PARTITIONS.bulk : JOB_PARTITIONS.urgent;
 }
 export const OUTBOX_PARTITION = 'OUTBOX';
