@@ -52,8 +52,19 @@ export interface DriftRecord {
   unauditable?: string;
 }
 
-/** Not auditable on purpose (suspended or closing accounts): nothing to alert. */
-const NOT_ALERTED_ERRORS = new Set(['not-active']);
+/**
+ * Not alerted as not auditable: suspended or closing accounts (on purpose), and
+ * errors that pass (throttling, a network or service hiccup, an expired
+ * session): alerting those would flap with every run. The record stays as it is.
+ */
+const NOT_ALERTED_ERRORS = new Set([
+  'not-active',
+  'throttled',
+  'transient',
+  'session-expired',
+  'temporarily-unmodifiable',
+  'concurrent-modification',
+]);
 
 export type DriftAlertKind = 'new' | 'changed' | 'reminder' | 'unauditable';
 
@@ -104,9 +115,10 @@ export function fingerprint(p: PresentCredentials): string {
  * Decides what to alert after an audit. `remindMs`: a drift still present this
  * long after its last alert is alerted again (a reminder). Accounts whose audit
  * failed are unknown, never resolved by a failure: alerted once as not
- * auditable (drift detection is blind there), again when the reason changes or
- * after `remindMs`; the record keeps what was last seen, so an account that can
- * be audited again with the same credentials gets a reminder, not a new drift.
+ * auditable (drift detection is blind there) unless the error passes by itself,
+ * again when the reason changes or after `remindMs`; the record keeps what was
+ * last seen, so an account audited again with the same credentials is not a new
+ * drift (reminded on the usual interval).
  */
 export function decideDrift(
   rows: readonly DriftInput[],
@@ -132,7 +144,7 @@ export function decideDrift(
     if (!print && row.status === 'present') {
       // Present by GetAccountSummary but not listed: fail closed, as drift of unknown content.
       const alert = alertFor('new', row, present, options, record);
-      if (!record) decision.alerts.push(alert);
+      if (!record || record.unauditable !== undefined) decision.alerts.push(alert);
       continue;
     }
     if (!print) {
@@ -148,7 +160,7 @@ export function decideDrift(
       decision.alerts.push(alertFor('changed', row, present, options, record));
       continue;
     }
-    if (record.unauditable !== undefined || options.now - record.alertedAt >= options.remindMs) {
+    if (options.now - record.alertedAt >= options.remindMs) {
       decision.alerts.push(alertFor('reminder', row, present, options, record));
     }
   }

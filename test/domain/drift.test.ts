@@ -212,34 +212,73 @@ describe('an account that could not be audited', () => {
     // The next run, same reason: nothing; a week later: reminded; another reason: alerted again.
     expect(decide([failed('blocked-by-scp')], [blind], NOW + DAY).alerts).toEqual([]);
     expect(kinds(decide([failed('blocked-by-scp')], [blind], NOW + 7 * DAY))).toEqual([[ID, 'unauditable']]);
-    expect(decide([failed('throttled')], [blind], NOW + DAY).alerts[0]?.alert).toMatchObject({
-      reason: 'throttled',
+    expect(decide([failed('not-authorized')], [blind], NOW + DAY).alerts[0]?.alert).toMatchObject({
+      reason: 'not-authorized',
     });
   });
 
-  it('is alerted with nothing seen when it never had a record, and not at all when suspended or closing', () => {
-    const d = decide([failed('throttled')]);
+  it('is alerted with nothing seen when it never had a record; an unknown reason is alerted too', () => {
+    const d = decide([failed('blocked-by-scp')]);
     expect(d.alerts[0]?.alert).toMatchObject({ kind: 'unauditable', present: NOTHING_PRESENT, since: NOW });
-    expect(d.alerts[0]?.record).toMatchObject({ fingerprint: '', unauditable: 'throttled', since: NOW });
-    expect(decide([failed('not-active')]).alerts).toEqual([]);
+    expect(d.alerts[0]?.record).toMatchObject({ fingerprint: '', unauditable: 'blocked-by-scp', since: NOW });
     expect(decide([{ ...row(ID), status: 'error' }]).alerts[0]?.alert.reason).toBe('unknown');
   });
 
-  it('once auditable again: the same credentials are a reminder, others a change, none resolved', () => {
+  it.each([
+    'not-active',
+    'throttled',
+    'transient',
+    'session-expired',
+    'temporarily-unmodifiable',
+    'concurrent-modification',
+  ])('is not alerted when %s (on purpose, or it passes by itself), and its record stays', (kind) => {
+    const rec = record(ID, keyed, NOW - DAY);
+    expect(decide([failed(kind)], [rec])).toEqual({ alerts: [], resolved: [], expected: [] });
+  });
+
+  it('does not flap: present, blind, present, blind alerts once, then nothing until the reminder', () => {
+    let records: DriftRecord[] = [];
+    const said: string[] = [];
+    const runs: DriftInput[] = [
+      row(ID, keyed),
+      failed('blocked-by-scp'),
+      row(ID, keyed),
+      failed('blocked-by-scp'),
+    ];
+    runs.forEach((input, day) => {
+      const d = decide([input], records, NOW + day * DAY);
+      for (const a of d.alerts) said.push(a.alert.kind);
+      records = d.alerts.length ? d.alerts.map((a) => a.record) : records;
+    });
+    expect(said).toEqual(['new', 'unauditable']);
+  });
+
+  it('once auditable again: the same credentials are no new drift, others a change, none resolved', () => {
     const blind: DriftRecord = { ...record(ID, keyed, NOW - DAY), unauditable: 'blocked-by-scp' };
-    expect(kinds(decide([row(ID, keyed)], [blind]))).toEqual([[ID, 'reminder']]);
-    expect(decide([row(ID, keyed)], [blind]).alerts[0]?.record.unauditable).toBeUndefined();
+    expect(decide([row(ID, keyed)], [blind]).alerts).toEqual([]);
+    expect(kinds(decide([row(ID, keyed)], [blind], NOW + 7 * DAY))).toEqual([[ID, 'reminder']]);
     const other = present({ accessKeys: [key('AKIA9')] });
     expect(kinds(decide([row(ID, other)], [blind]))).toEqual([[ID, 'changed']]);
     expect(decide([row(ID)], [blind]).resolved).toEqual([blind]);
   });
 
   it('once auditable again after nothing was ever seen: credentials are new, a clean account resolved', () => {
-    const blind: DriftRecord = { ...record(ID, NOTHING_PRESENT, NOW - DAY), unauditable: 'throttled' };
+    const blind: DriftRecord = { ...record(ID, NOTHING_PRESENT, NOW - DAY), unauditable: 'blocked-by-scp' };
     expect(decide([row(ID, keyed)], [blind]).alerts.map((a) => a.alert)).toEqual([
       { kind: 'new', accountId: ID, name: `acct-${ID}`, present: keyed, since: NOW },
     ]);
     expect(decide([row(ID)], [blind]).resolved).toEqual([blind]);
+    // Reported present but not listed, after a blind spell: alerted (fail closed), once.
+    const unlisted: DriftInput = { ...row(ID), status: 'present', present: NOTHING_PRESENT };
+    const first = decide([unlisted], [blind]);
+    expect(kinds(first)).toEqual([[ID, 'new']]);
+    expect(
+      decide(
+        [unlisted],
+        first.alerts.map((a) => a.record),
+        NOW + DAY,
+      ).alerts,
+    ).toEqual([]);
   });
 });
 
