@@ -576,16 +576,18 @@ export class RootTaskService {
     /** One step in the deletion session, retried while IAM says the entity is busy. */
     const step = <T>(run: (iam: IAMClient) => Promise<T>, busyRetryMs = this.timing.busyRetryMs) =>
       this.attempt(() => deleter.run((s) => run(s.iam())), busyRetryMs);
-    const deleteLoginProfile = async (busyRetryMs?: readonly number[]) =>
-      mayDeletePassword && !(await mayDeletePassword())
-        ? { ok: false as const, error: passwordKept(accountId) }
-        : step(
-            (iam) =>
-              evidence.tolerate(ABSENT, `iam:DeleteLoginProfile on ${accountId}`, () =>
-                iam.send(new DeleteLoginProfileCommand({})),
-              ),
-            busyRetryMs,
-          );
+    let windowOpened = false;
+    const deleteLoginProfile = async (busyRetryMs?: readonly number[]) => {
+      windowOpened = mayDeletePassword !== undefined && !(await mayDeletePassword());
+      if (windowOpened) return { ok: false as const, error: passwordKept(accountId) };
+      return step(
+        (iam) =>
+          evidence.tolerate(ABSENT, `iam:DeleteLoginProfile on ${accountId}`, () =>
+            iam.send(new DeleteLoginProfileCommand({})),
+          ),
+        busyRetryMs,
+      );
+    };
 
     const keys = await step((iam) => this.listAccessKeys(iam, accountId, evidence));
     if (!keys.ok) failed(keys.error);
@@ -602,6 +604,12 @@ export class RootTaskService {
     // Early, as public tools do; if AWS refuses it (an active MFA device, says seed 000), once more after MFA.
     // No busy retries here: an MFA refusal would only come back until the devices are deactivated.
     let profile = await deleteLoginProfile([]);
+    if (windowOpened) {
+      // A break-glass window opened on the account: leave its root user as the grant needs it
+      // (MFA and certificates included); the account is held and deleted on after the window.
+      failed(passwordKept(accountId));
+      return;
+    }
     if (!profile.ok) {
       this.log.info(
         { accountId, error: profile.error.toJSON() },

@@ -509,7 +509,11 @@ export class Hardenings {
         };
         const result = await this.deleteOn(id, row.accountId, signal, mayStart);
         if (heldBy !== undefined) {
-          if (row.heldBy !== heldBy) await this.store.putHardenAccounts(id, [{ ...row, heldBy }]);
+          // Held before its turn, or during its deletion (what was removed by then is kept on the row).
+          const removed = result && !(result instanceof Error) ? removedText(result) : undefined;
+          const kept = removed ? { removed: row.removed ? `${row.removed}; then ${removed}` : removed } : {};
+          if (row.heldBy !== heldBy || removed)
+            await this.store.putHardenAccounts(id, [{ ...row, ...kept, heldBy }]);
           return;
         }
         // Stopped before this account's turn: it stays pending for the next process.

@@ -100,8 +100,8 @@ describe('each mix of credentials, with the MFA rule on DeleteLoginProfile on an
 });
 
 describe('a bulk hardening meeting a break-glass window', () => {
-  it('keeps the password when asked not to right before its deletion, deletes the rest, and says why', async () => {
-    env.fake.account(MEMBER).root = rootWith(['password', 'keys']);
+  it('keeps the password, certificates and MFA when asked not to right before the password, and says why', async () => {
+    env.fake.account(MEMBER).root = rootWith(['password', 'keys', 'certificates', 'virtual MFA']);
     let asked = 0;
     const result = await instant.service.deleteRootCredentials(MEMBER, {
       mayDeletePassword: async () => {
@@ -111,8 +111,13 @@ describe('a bulk hardening meeting a break-glass window', () => {
       },
     });
     expect(asked).toBe(1);
-    expect(env.fake.calls.some((c) => c.startsWith('iam:DeleteLoginProfile'))).toBe(false);
-    expect(env.fake.account(MEMBER).root.loginProfile).not.toBeNull();
+    expect(
+      env.fake.calls.some((c) => /DeleteLoginProfile|DeleteSigningCertificate|DeactivateMFADevice/.test(c)),
+    ).toBe(false);
+    const root = env.fake.account(MEMBER).root;
+    expect(root.loginProfile).not.toBeNull();
+    expect(root.signingCertificates).toHaveLength(1);
+    expect(root.mfaDevices).toHaveLength(1);
     expect(result.removed.accessKeys).toHaveLength(2);
     expect(result.errors).toEqual([
       {

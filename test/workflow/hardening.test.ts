@@ -216,7 +216,40 @@ describe('bulk hardening in the workflow', () => {
     expect(fake.account(account).root.accessKeys).toEqual([]);
     expect(fake.callsOf('DeleteLoginProfile')).toEqual([]);
     const [row] = await env.store.hardenAccounts(started.id);
-    expect(row).toMatchObject({ state: 'pending', heldBy: 'BG-GRANT' });
+    expect(row).toMatchObject({ state: 'pending', heldBy: 'BG-GRANT', removed: '2 access key(s)' });
+  });
+
+  it('marks an account the verification audit at the end finds unclean as failed, no longer verified', async () => {
+    const account = memberId(2);
+    let fake: FakeAwsEnv['fake'] | undefined;
+    const env = await setUp((tasks) => ({
+      ...tasks,
+      auditRootCredentials: (id) => tasks.auditRootCredentials(id),
+      // Verified by the deletion's own audit session; then someone sets a password again.
+      deleteRootCredentials: async (id, options) => {
+        const result = await tasks.deleteRootCredentials(id, options);
+        if (fake)
+          fake.account(id).root = {
+            ...fake.account(id).root,
+            loginProfile: fullyCredentialed(id).loginProfile,
+          };
+        return result;
+      },
+    }));
+    fake = aws?.fake;
+    const started = await env.workflow.hardenings.start(REQUESTER, { accounts: [account] });
+    if (!started.ok) throw new Error(started.text);
+    await env.runJobs();
+    const hash = (await env.store.getHardening(started.id))?.hardening.contentHash ?? '';
+    await env.workflow.hardenings.approve(started.id, BOTH_1, hash);
+    await env.workflow.hardenings.approve(started.id, BOTH_2, hash);
+    await env.runJobs();
+    const [row] = await env.store.hardenAccounts(started.id);
+    expect(row).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('the verification audit at the end found'),
+    });
+    expect(row?.verifiedAt).toBeUndefined();
   });
 
   it('expires unapproved; the requester withdraws; neither deletes anything', async () => {
