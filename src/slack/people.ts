@@ -52,12 +52,16 @@ export class SlackPeople implements Authorizer {
     return listed && (await this.isFullMember(userId));
   }
 
+  /** Full members only (as isApprover): guests, deactivated users and bots approve nothing. */
   async people(ids: readonly string[]): Promise<string[]> {
     const users = new Set(ids.filter((id) => !id.startsWith('S')));
     for (const group of ids.filter((id) => id.startsWith('S'))) {
       for (const user of await this.groupMembers(group)) users.add(user);
     }
-    return [...users];
+    const full = await Promise.all(
+      [...users].map(async (user) => ((await this.isFullMember(user)) ? user : '')),
+    );
+    return full.filter(Boolean);
   }
 
   private async includes(ids: readonly string[], userId: string): Promise<boolean> {

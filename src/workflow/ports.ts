@@ -59,7 +59,10 @@ export interface Authorizer {
   isApprover(userId: string, approvers?: readonly string[]): Promise<boolean>;
   /** `requesters`: of a rule (empty: anyone); without them, the configured list */
   mayRequest(userId: string, requesters?: readonly string[]): Promise<boolean>;
-  /** The users a list of user and group ids names, groups resolved (an unreadable group: none of its members). */
+  /**
+   * The users a list of user and group ids names who could approve: groups
+   * resolved (an unreadable group: none of its members), full members only.
+   */
   people?(ids: readonly string[]): Promise<string[]>;
 }
 

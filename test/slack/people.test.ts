@@ -29,6 +29,13 @@ describe('the people a list names', () => {
     ]);
   });
 
+  it('leave out guests and deactivated users, who approve nothing', async () => {
+    slack.groups.set('SMIX0001', ['UGUEST001', 'UGONE0001', 'UDANA0001']);
+    slack.guests.set('UGUEST001', 'multi-channel');
+    slack.deactivated.add('UGONE0001');
+    expect(await people.people(['SMIX0001'])).toEqual(['UDANA0001']);
+  });
+
   it('leave out a group Slack does not know (its members cannot be counted on)', async () => {
     expect(await people.people(['UANNA0001', 'SGONE0001'])).toEqual(['UANNA0001']);
   });
