@@ -144,6 +144,9 @@ export class OrgAudits {
       const message = error instanceof Error ? error.message : String(error);
       this.core.deps.log.error({ auditId: id, err: message, attempt }, 'org-wide audit failed');
       if (attempt < MAX_ATTEMPTS) return { retryAt: this.core.now() + RETRY_MS };
+      // What was audited before it stopped is checked for drift too: a run that fails every time
+      // would otherwise hide the drift it did see.
+      if (run.scheduled) await this.drift.check(run);
       return this.finish(id, `the audit stopped: ${message}`);
     }
     // Stopped (shutdown): what was audited is stored; the next process goes on from there.

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUDIT_SCHEDULE_ID } from '../../src/workflow/drift.js';
 import type { BulkAudit } from '../../src/workflow/org-audits.js';
-import { memberId } from '../fakes/aws/sample-org.js';
+import { fullyCredentialed, memberId } from '../fakes/aws/sample-org.js';
 import { startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
 const DAY = 86_400_000;
@@ -43,6 +43,18 @@ const oneBlindAccount: BulkAudit = {
       ok: false,
       error: { kind: 'blocked-by-scp', message: 'AccessDenied by an SCP', remediation: 'exempt the account' },
     });
+  },
+};
+
+/** Audits the first member (root credentials set in the test), then the account list fails. */
+const partThenDenied: BulkAudit = {
+  auditAccounts: async ({ onListed, onRow }) => {
+    if (!env) throw new Error('no env');
+    const id = memberId(1);
+    onListed(2);
+    const audit = await env.aws.service.auditRootCredentials(id);
+    onRow({ account: { id, name: 'member 1', email: 'root@example.com', state: 'ACTIVE' }, ok: true, audit });
+    throw new Error('AccessDenied: not authorized to perform organizations:ListAccounts (page 2)');
   },
 };
 
@@ -103,5 +115,20 @@ describe('the scheduled drift check', () => {
     expect(runs).toHaveLength(2);
     const second = runs.find((r) => r.requestId !== first)?.requestId ?? '';
     expect(await env.store.listDeliveries(second)).toEqual([]);
+  });
+
+  it('alerts the drift it saw before it stopped, with the summary saying it stopped', async () => {
+    env = await startWorkflowEnv({ settings: { auditEveryMs: DAY }, bulkAudit: partThenDenied });
+    env.aws.fake.account(memberId(1)).root = fullyCredentialed(memberId(1));
+    await env.workflow.orgAudits.drift.ensureSchedule();
+    await env.runDue();
+    await env.advance(30_000);
+    await env.advance(30_000);
+    const id = await scheduledRun(env);
+    expect((await env.store.getOrgAudit(id))?.error).toContain('page 2');
+    const sent = (await env.store.listDeliveries(id)).map((d) =>
+      d.delivery.to === 'drift-alert' ? `drift-alert:${d.delivery.alert.kind}` : d.delivery.to,
+    );
+    expect(sent).toEqual(['audit-post', 'drift-alert:new', 'audit-update', 'file']);
   });
 });
