@@ -28,8 +28,8 @@ export function accountOption(description = 'one member account (12 digits)'): O
   });
 }
 
-/** A break-glass request (BG-…) or an org-wide audit (OA-…: organization events such as drift alerts). */
-const REQUEST_ID = /^(BG|OA)-[A-Z0-9]{1,32}$/;
+/** A break-glass request (BG-…), an org-wide audit (OA-…: drift alerts too) or a bulk hardening (BH-…). */
+const REQUEST_ID = /^(BG|OA|BH)-[A-Z0-9]{1,32}$/;
 
 /** `--request <id>`: trimmed, upper-cased and checked (BG-…). */
 export function requestIdOption(description: string): Option {
@@ -37,7 +37,7 @@ export function requestIdOption(description: string): Option {
     const id = value.trim().toUpperCase();
     if (!REQUEST_ID.test(id))
       throw new InvalidArgumentError(
-        `"${id.slice(0, 40)}" is not a request id: use BG- (or OA- for an org-wide audit) and its letters, e.g. BG-7KQ2M9XD`,
+        `"${id.slice(0, 40)}" is not a request id: use BG- (OA- for an org-wide audit, BH- for a bulk hardening) and its letters, e.g. BG-7KQ2M9XD`,
       );
     return id;
   });

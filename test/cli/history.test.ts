@@ -95,6 +95,21 @@ describe('breakglass history', () => {
     expect(JSON.parse(rows[0]?.details ?? '{}')).toEqual({ justification: 'a, "quoted" one' });
   });
 
+  it("filters a bulk hardening's trail by --request BH-…, as its requester's DM suggests", async () => {
+    const store = new SqliteStore(env.BREAKGLASS_DB as string);
+    await store.appendAudit({
+      at: now - 30 * 60_000,
+      requestId: 'BH-BULK',
+      actor: 'scheduler',
+      action: 'bulk hardening: root credentials deleted',
+      details: { accountId: '200000000001' },
+    });
+    await store.close();
+    expect(JSON.parse((await history(['--request', 'bh-bulk', '--json'])).out)).toMatchObject([
+      { requestId: 'BH-BULK', action: 'bulk hardening: root credentials deleted' },
+    ]);
+  });
+
   it('says what is wrong in one line and exits non-zero', async () => {
     expect(await history(['--since', 'yesterday-ish'])).toMatchObject({ code: 2 });
     expect(await history(['--json', '--csv'])).toMatchObject({ code: 2 });

@@ -41,11 +41,19 @@ describe('the DM to a bulk hardening requester', () => {
     const closed = { ...base, state: 'closed' as const, approvals: [{ userId: 'UA', at: 1 }] };
     const dm = hardeningDm(view(closed, [done('1'), done('2'), done('3')]), 'is_archived');
     expect(dm.text).toBe(
-      "Bulk hardening BH-1 closed: 3 of 3 accounts verified clean. Slack refused to post this summary in the approvals channel (is_archived); the per-account results are in the request's thread.",
+      "Bulk hardening BH-1 closed: 3 of 3 accounts verified clean. Slack refused to post this summary in the approvals channel (is_archived); `breakglass history --request BH-1` lists every account's result.",
     );
   });
 
   it('escapes what Slack answered', () => {
     expect(hardeningDm(view(base), '<!channel>&').text).toContain('(&lt;!channel&gt;&amp;)');
+  });
+
+  it('names the accounts given up, whose root credentials were left in place', () => {
+    const closed: Hardening = { ...base, state: 'closed', givenUp: { userId: 'UA', at: 1, accounts: ['2'] } };
+    const failed: HardenAccount = { accountId: '2', name: '2', state: 'failed', attempts: 3 };
+    expect(hardeningDm(view(closed, [done('1'), failed]), 'is_archived').text).toContain(
+      'Bulk hardening BH-1 closed: 1 of 2 accounts verified clean, 1 given up (root credentials left in place on 2).',
+    );
   });
 });

@@ -45,7 +45,7 @@ export function registerHistory(program: Command, io: CliIo, context: () => CliC
     .option('--since <when>', 'only entries since a duration ago (24h, 7d) or a date (2026-11-01)')
     .addOption(
       requestIdOption(
-        'only the entries of one request (BG-…), or of one org-wide audit (OA-…: its drift alerts, reminders and resolutions)',
+        "only the entries of one request (BG-…), of one bulk hardening (BH-…: every account's result), or of one org-wide audit (OA-…: its drift alerts, reminders and resolutions)",
       ),
     )
     .option('--wide', 'show every column in full, however wide the terminal')

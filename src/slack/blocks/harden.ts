@@ -151,8 +151,17 @@ export function hardeningDm(view: HardeningView, slackError: string): { text: st
   const text =
     h.state === 'cancelled'
       ? `Your request ${h.id} to delete root credentials from ${number(h.accounts)} accounts was cancelled: Slack refused to show it in the approvals channel (${error}), so nobody could approve it. Nothing was deleted. Once the bot can post there (\`/breakglass doctor\` checks it), ask again.`
-      : `${escapeMrkdwn(hardeningSummary(view).text)}. Slack refused to post this summary in the approvals channel (${error}); the per-account results are in the request's thread.`;
+      : `${escapeMrkdwn(hardeningSummary(view).text)}${givenUpList(view)}. Slack refused to post this summary in the approvals channel (${error}); \`breakglass history --request ${h.id}\` lists every account's result.`;
   return { text, blocks: [mrkdwnSection(text)] };
+}
+
+/** The accounts given up (their root credentials left in place), for a DM: the first few by id. */
+function givenUpList(view: HardeningView): string {
+  const h = view.stored.hardening;
+  const ids = view.accounts.filter((a) => accountStatus(h, a) === 'given-up').map((a) => a.accountId);
+  if (!ids.length) return '';
+  const shown = ids.slice(0, HARDEN_LISTED).join(', ');
+  return ` (root credentials left in place on ${shown}${ids.length > HARDEN_LISTED ? `, +${number(ids.length - HARDEN_LISTED)} more` : ''})`;
 }
 
 function label(h: Hardening): string {
