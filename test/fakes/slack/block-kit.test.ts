@@ -296,5 +296,7 @@ describe('a message too long as a whole', () => {
   it('is refused with msg_blocks_too_long above about 13k characters, though each block is within its limits', () => {
     expect(refuseMessageBlocks(sections(4))).toBeUndefined();
     expect(refuseMessageBlocks(sections(5))).toMatchObject({ ok: false, error: 'msg_blocks_too_long' });
+    // A response_url takes them (slackapi/bolt-js#2867).
+    expect(refuseMessageBlocks(sections(5), false)).toBeUndefined();
   });
 });

@@ -9,7 +9,10 @@
  * types it does not model are accepted as they are (beyond a block_id or
  * action_id length). `msg_blocks_too_long` has no documented threshold; it is
  * reported at about 13k characters of a message's block text
- * (slack-platform-facts.md), so the fake answers it above that.
+ * (slack-platform-facts.md), so the fake answers it above that, for chat
+ * methods only (a response_url takes the same blocks, slackapi/bolt-js#2867).
+ * Reports vary (#2867 saw a refusal at 11,341 characters): the bot's own
+ * budgets stay well under 13k for that reason.
  */
 
 export type Surface = 'message' | 'modal' | 'home';
@@ -159,11 +162,15 @@ export function viewProblems(view: unknown, pointer = '/view'): string[] {
 }
 
 /** Slack's answer to a message payload (chat.*, response_url) with these blocks, or undefined if accepted. */
-export function refuseMessageBlocks(blocks: unknown): SlackRefusal | undefined {
+export function refuseMessageBlocks(
+  blocks: unknown,
+  /** response_url takes blocks chat.postMessage refuses as too long (slackapi/bolt-js#2867) */
+  lengthChecked = true,
+): SlackRefusal | undefined {
   if (blocks === undefined) return undefined;
   const problems = blockProblems(blocks, 'message');
   if (!problems.length) {
-    if (blockTextLength(blocks) <= MESSAGE_BLOCK_TEXT_REFUSED_ABOVE) return undefined;
+    if (!lengthChecked || blockTextLength(blocks) <= MESSAGE_BLOCK_TEXT_REFUSED_ABOVE) return undefined;
     return { ok: false, error: 'msg_blocks_too_long', response_metadata: { messages: [] } };
   }
   return {

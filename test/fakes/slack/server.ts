@@ -547,7 +547,8 @@ export class FakeSlack {
         body: { ok: false, error: 'missing_scope', needed: 'files:write', provided: this.providedScopes() },
       };
     if (MESSAGE_METHODS.has(method)) {
-      const refused = refuseMessageBlocks(args.blocks) ?? refuseMetadata(args.metadata);
+      const refused =
+        refuseMessageBlocks(args.blocks, method !== 'response_url') ?? refuseMetadata(args.metadata);
       if (refused) return { status: 200, body: refused };
     }
     if (method === 'chat.update' && this.unknownMessage(args)) return slackError('message_not_found');
