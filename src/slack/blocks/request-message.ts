@@ -50,11 +50,12 @@ export interface RequestMessageContext {
 /**
  * Inline policy budget. Slack's documented limit is 50 blocks, but messages
  * with many long blocks are reported to fail with `msg_blocks_too_long` at
- * about 13k characters (unverified): the policy gets at most 3 blocks and what
- * is left of a 12k-character budget; the rest is one click away in a modal.
+ * about 13k characters, once at 11,341 (slackapi/bolt-js#2867; undocumented):
+ * the policy gets at most 3 blocks and what is left of a 10k-character budget;
+ * the rest is one click away in a modal.
  */
 const POLICY_INLINE_BLOCKS = 3;
-const MESSAGE_TEXT_BUDGET = 12_000;
+const MESSAGE_TEXT_BUDGET = 10_000;
 /** A piece of policy or justification inside one section, with room for its heading and ``` fences. */
 const PIECE = 2900;
 /** Mentions of configured approvers (user and group ids) are kept to one readable line. */
