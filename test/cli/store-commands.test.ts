@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/program.js';
+import { SCHEMA_VERSION } from '../../src/store/dynamodb/table.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import {
   freshTableName,
@@ -39,7 +40,7 @@ describe('breakglass init-table', () => {
     const first = await run(['init-table', '--table', table]);
     expect(first.code).toBe(0);
     expect(first.io.stdout).toEqual([
-      `created table ${table}: indexes gsi1 and gsi2, TTL on expiresAt, schema version 1`,
+      `created table ${table}: indexes gsi1 and gsi2, TTL on expiresAt, schema version ${SCHEMA_VERSION}`,
     ]);
     const second = await run(['init-table'], { BREAKGLASS_TABLE: table });
     expect(second.code).toBe(0);
