@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createStore } from '../../src/store/create-store.js';
+import { createStore, dynamoClientConfig } from '../../src/store/create-store.js';
 import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { StoreError } from '../../src/store/store-error.js';
@@ -93,6 +93,13 @@ describe('createStore', () => {
       ).catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'InternalServerError' });
       expect(requests).toBe(4);
+    });
+
+    it('passes on a failure to create a table, rather than waiting for it', async () => {
+      stubAwsEnv(`http://127.0.0.1:${(failing.address() as AddressInfo).port}`);
+      await expect(
+        DynamoDbStore.initTable({ table: 'bg-failing', client: dynamoClientConfig({ region: 'us-east-1' }) }),
+      ).rejects.toMatchObject({ name: 'InternalServerError' });
     });
   });
 });

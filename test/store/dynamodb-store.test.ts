@@ -1,10 +1,12 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../src/domain/notice.js';
 import { DynamoAudit, SEEN_KEY_TTL_S } from '../../src/store/dynamodb/audit.js';
 import { jobItem } from '../../src/store/dynamodb/jobs.js';
-import { metaKey, SCHEMA_VERSION, TTL_ATTRIBUTE } from '../../src/store/dynamodb/table.js';
+import { metaKey, SCHEMA_VERSION, TTL_ATTRIBUTE, tableDefinition } from '../../src/store/dynamodb/table.js';
 import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
 import { BULK_JOB_KINDS, type JobKind, URGENT_JOB_KINDS } from '../../src/store/store.js';
 import { StoreError } from '../../src/store/store-error.js';
@@ -31,6 +33,45 @@ describeStoreContract('dynamodb', async () => {
   const store = await freshDynamoStore(local, table);
   return { store, another: () => openDynamoStore(local, table), close: () => store.close() };
 });
+
+/** A front to the local server that refuses every UpdateTimeToLive with `message`, as DynamoDB refuses one. */
+async function ttlRefusingFront(message: string): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const backend = new URL(local.endpoint);
+  const front = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (String(req.headers['x-amz-target']).endsWith('.UpdateTimeToLive')) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', message }));
+        return;
+      }
+      const forwarded = httpRequest(
+        {
+          host: backend.hostname,
+          port: backend.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 500, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forwarded.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+    close: async () => {
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    },
+  };
+}
 
 async function openError(table: string): Promise<unknown> {
   try {
@@ -85,6 +126,61 @@ describe('dynamodb store', () => {
     );
   });
 
+  it('accepts TTL already enabled on an existing table, and no other refusal to enable it', async () => {
+    const existing = freshTableName();
+    await DynamoDbStore.initTable({ table: existing, client: localClientConfig(local) });
+    const already = await ttlRefusingFront('TimeToLive is already enabled');
+    const initVia = (endpoint: string, table: string) =>
+      DynamoDbStore.initTable({ table, client: { ...localClientConfig(local), endpoint } });
+    expect(await initVia(already.endpoint, existing)).toBe(false);
+    // A table just created cannot have had TTL on: the refusal is passed on.
+    await expect(initVia(already.endpoint, freshTableName())).rejects.toThrow(
+      'TimeToLive is already enabled',
+    );
+    const other = await ttlRefusingFront('TimeToLive is being changed');
+    await expect(initVia(other.endpoint, existing)).rejects.toThrow('TimeToLive is being changed');
+    await already.close();
+    await other.close();
+  });
+
+  it('refuses a table with the keys but not the indexes, and one with the indexes but other keys', async () => {
+    const client = new DynamoDBClient(localClientConfig(local));
+    const noIndexes = freshTableName('bg-foreign');
+    await client.send(
+      new CreateTableCommand({
+        TableName: noIndexes,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    const definition = tableDefinition(freshTableName('bg-foreign'));
+    const otherKeys = {
+      ...definition,
+      AttributeDefinitions: [
+        ...(definition.AttributeDefinitions ?? []),
+        { AttributeName: 'id', AttributeType: 'S' as const },
+      ],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' as const }],
+    };
+    await client.send(new CreateTableCommand(otherKeys));
+    client.destroy();
+    expect(await openError(noIndexes)).toMatchObject({
+      kind: 'wrong-table',
+      message: `DynamoDB table "${noIndexes}" is not a breakglass table (keys pk,sk, missing index gsi1 and gsi2): use a table made by \`breakglass init-table\` or infra/`,
+    });
+    expect(await openError(otherKeys.TableName ?? '')).toMatchObject({
+      kind: 'wrong-table',
+      message: expect.stringContaining('is not a breakglass table (keys id): use a table made by'),
+    });
+  });
+
   it('writes the schema version on a table made elsewhere, and refuses a newer one', async () => {
     const store = await freshDynamoStore(local);
     await store.close();
@@ -111,7 +207,7 @@ describe('dynamodb store', () => {
     const error = await openError(table);
     expect(error).toMatchObject({ kind: 'newer-schema' });
     expect((error as Error).message).toContain(
-      `schema version ${SCHEMA_VERSION + 1}, newer than this breakglass knows (${SCHEMA_VERSION})`,
+      `DynamoDB table "${table}" has schema version ${SCHEMA_VERSION + 1}, newer than this breakglass knows (${SCHEMA_VERSION})`,
     );
     client.destroy();
   });
