@@ -139,6 +139,18 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
           version: 1,
           message: { channel: 'C1', ts: '1.2' },
         });
+        expect(await store.getRequest('BG-1')).toStrictEqual({
+          request: request('BG-1'),
+          version: 1,
+          message: { channel: 'C1', ts: '1.2' },
+        });
+        await store.createRequest(request('BG-2'));
+        expect(await store.getRequest('BG-2')).toStrictEqual({ request: request('BG-2'), version: 1 });
+        const listed = await store.listRequests({});
+        expect(Object.fromEntries(listed.map((r) => [r.request.id, 'message' in r]))).toEqual({
+          'BG-1': true,
+          'BG-2': false,
+        });
         await store.setMessage('BG-none', { channel: 'C1', ts: '1.3' });
         expect(await store.getRequest('BG-none')).toBeUndefined();
       });
@@ -707,6 +719,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
           { ...account('111111111111', 'done'), attempts: 1, verifiedAt: 5 },
         ]);
         expect((await store.listDeliveries('BH-2')).map((d) => d.delivery.to)).toEqual(['harden-update']);
+        expect(await store.getHardening('BH-2')).toStrictEqual({ hardening: hardening('BH-2'), version: 1 });
         await store.setHardeningMessage('BH-2', { channel: 'C1', ts: '1.2' });
         expect(await store.getHardening('BH-2')).toMatchObject({
           version: 1,
@@ -786,6 +799,28 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
           'file',
         ]);
         expect((await store.startOrgAudit(auditRun('OA-2', 6_000), [])).started).toBe(true);
+      });
+
+      it('reads back a run with only the fields it has: no total, end or message until they are set', async () => {
+        await store.startOrgAudit(auditRun('OA-1'), []);
+        expect(await store.getOrgAudit('OA-1')).toStrictEqual(auditRun('OA-1'));
+        await store.recordOrgAuditRows('OA-1', [auditRow('200000000001')], {});
+        expect(await store.getOrgAudit('OA-1')).toStrictEqual({ ...auditRun('OA-1'), done: 1 });
+        await store.setOrgAuditMessage('OA-1', { channel: 'C1', ts: '1.2' });
+        await store.recordOrgAuditRows('OA-1', [], { total: 4 });
+        expect(await store.finishOrgAudit('OA-1', 2_000, [])).toBe(true);
+        expect(await store.getOrgAudit('OA-1')).toStrictEqual({
+          ...auditRun('OA-1'),
+          done: 1,
+          total: 4,
+          state: 'done',
+          finishedAt: 2_000,
+          message: { channel: 'C1', ts: '1.2' },
+        });
+        expect(await store.finishOrgAudit('OA-1', 3_000, [{ to: 'audit-update' }])).toBe(false);
+        expect(await store.finishOrgAudit('OA-none', 3_000, [{ to: 'audit-update' }])).toBe(false);
+        expect(await store.listDeliveries('OA-1')).toEqual([]);
+        expect(await store.listDeliveries('OA-none')).toEqual([]);
       });
 
       it('keeps the reason a run ended early', async () => {

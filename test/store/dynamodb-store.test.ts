@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hardening } from '../../src/domain/harden.js';
 import type { Delivery } from '../../src/domain/notice.js';
 import { DynamoAudit, SEEN_KEY_TTL_S } from '../../src/store/dynamodb/audit.js';
 import { jobItem } from '../../src/store/dynamodb/jobs.js';
@@ -295,6 +296,54 @@ describe('dynamodb store', () => {
       ...many.map((_, i) => `U${i}`),
     ]);
     expect((await store.deliveryBacklog()).pending).toBe(151);
+    await store.close();
+  });
+
+  it('names the record a second create of the same id refuses', async () => {
+    const store = await freshDynamoStore(local);
+    await store.createRequest(requestFixture('BG-1'));
+    await expect(store.createRequest(requestFixture('BG-1'))).rejects.toThrow('request BG-1 already exists');
+    const hardening = {
+      id: 'BH-1',
+      requesterId: 'U1',
+      createdAt: 1_000,
+      state: 'pending',
+      accounts: 0,
+      source: 'command',
+      rules: [],
+      preview: 'loading',
+      approvals: [],
+      contentHash: '',
+      rounds: 0,
+    } satisfies Hardening;
+    await store.createHardening(hardening, []);
+    await expect(store.createHardening(hardening, [])).rejects.toThrow('hardening BH-1 already exists');
+    await store.close();
+  });
+
+  it('finishes an org-wide audit with as many notices as one transaction takes, and refuses one more', async () => {
+    const store = await freshDynamoStore(local);
+    const run = { id: 'OA-1', requestedBy: 'U1', startedAt: 1_000, state: 'running' as const, done: 0 };
+    await store.startOrgAudit(run, []);
+    const updates = (n: number): Delivery[] => Array.from({ length: n }, () => ({ to: 'audit-update' }));
+    await expect(store.finishOrgAudit('OA-1', 2_000, updates(99))).rejects.toThrow(
+      'too many notices for one transaction',
+    );
+    expect(await store.getOrgAudit('OA-1')).toMatchObject({ state: 'running' });
+    expect(await store.finishOrgAudit('OA-1', 2_000, updates(98))).toBe(true);
+    expect(await store.listDeliveries('OA-1')).toHaveLength(98);
+    await store.close();
+  });
+
+  it('starts an org-wide audit when the lock names a run that is gone', async () => {
+    const store = await freshDynamoStore(local);
+    const raw = store.context.doc;
+    await raw.send(
+      new PutCommand({ TableName: store.table, Item: { pk: 'ORGAUDIT', sk: 'LOCK', runningId: 'OA-gone' } }),
+    );
+    const run = { id: 'OA-2', requestedBy: 'U1', startedAt: 1_000, state: 'running' as const, done: 0 };
+    expect(await store.startOrgAudit(run, [])).toEqual({ started: true });
+    expect(await store.startOrgAudit({ ...run, id: 'OA-3' }, [])).toEqual({ started: false, running: run });
     await store.close();
   });
 

@@ -143,6 +143,12 @@ describe('SQLite store specifics', () => {
     ]);
   });
 
+  it('records rows of an org-wide audit it does not know without starting it or enqueueing for it', async () => {
+    await store.recordOrgAuditRows('OA-none', [], { total: 1 }, [{ to: 'audit-update' }]);
+    expect(await store.getOrgAudit('OA-none')).toBeUndefined();
+    expect(await store.listDeliveries('OA-none')).toEqual([]);
+  });
+
   it('works in memory, and refuses to work once closed', async () => {
     const memory = new SqliteStore(':memory:');
     await memory.createRequest(request('BG-1'));
