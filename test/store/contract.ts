@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DriftRecord } from '../../src/domain/drift.js';
 import type { HardenAccount, Hardening } from '../../src/domain/harden.js';
-import { CHANNEL_TARGET, type Notice } from '../../src/domain/notice.js';
+import { CHANNEL_TARGET, type Delivery, type Notice } from '../../src/domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../../src/domain/org-audit.js';
 import { BULK_JOB_KINDS, type Store, URGENT_JOB_KINDS } from '../../src/store/store.js';
 import { requestFixture as request } from '../support/fixtures.js';
@@ -288,6 +288,27 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         });
       });
 
+      it('finds a job of the kinds asked for behind a page and more of other due kinds', async () => {
+        for (let i = 0; i < 60; i++)
+          await store.scheduleJob({ requestId: `OA-${i}`, kind: 'org-audit', dueAt: 10 });
+        await store.scheduleJob({ requestId: 'BH-1', kind: 'harden-run', dueAt: 20 });
+        expect(await store.claimDueJob('w', 100, LEASE, ['harden-run'])).toMatchObject({
+          requestId: 'BH-1',
+          kind: 'harden-run',
+        });
+      });
+
+      it('ignores job ids it never gave out', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 10 });
+        for (const id of ['', 'cleanup', 'cleanup:']) {
+          expect(await store.renewClaim(id, 'w', 50_000)).toBe(false);
+          await store.completeJob(id, 'w');
+          await store.retryJob(id, 5_000);
+          await store.retryJob(id, 5_000, 'w');
+        }
+        expect(await store.pendingJobs('BG-1')).toMatchObject([{ kind: 'cleanup', dueAt: 10 }]);
+      });
+
       it('claims only the kinds asked for, when asked', async () => {
         await store.scheduleJob({ requestId: 'BH-1', kind: 'harden-run', dueAt: 10 });
         await store.scheduleJob({ requestId: 'OA-1', kind: 'org-audit', dueAt: 20 });
@@ -477,6 +498,30 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect((await store.claimDelivery('w2', 90_000, LEASE))?.requestId).toBe('BG-1');
       });
 
+      it('re-offers a notice retried within its lease at the retry time, with the error it met', async () => {
+        await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
+        const claim = await store.claimDelivery('w1', 0, LEASE);
+        expect(claim).not.toHaveProperty('lastError');
+        await store.retryDelivery(claim?.id ?? '', 100, 'ratelimited');
+        expect(await store.claimDelivery('w2', 99, LEASE)).toBeUndefined();
+        expect(await store.claimDelivery('w2', 100, LEASE)).toMatchObject({
+          id: claim?.id,
+          attempts: 2,
+          lastError: 'ratelimited',
+        });
+      });
+
+      it('ignores notice ids it never gave out', async () => {
+        await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
+        for (const id of ['', 'garbage', 'x:BG-1']) {
+          await store.deliverySent(id, 1);
+          await store.deliveryFailed(id, 'x', 1);
+          await store.retryDelivery(id, 5_000, 'x');
+        }
+        expect((await store.listDeliveries('BG-1')).map((d) => d.status)).toEqual(['pending']);
+        expect((await store.claimDelivery('w', 0, LEASE))?.requestId).toBe('BG-1');
+      });
+
       it('holds every pending notice of a deferred target until the hold ends', async () => {
         await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
         await store.createRequest(request('BG-2'), { notify: [{ to: 'post' }] });
@@ -651,6 +696,92 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       it('keeps a run scheduled', async () => {
         await store.startOrgAudit({ ...auditRun('OA-S'), requestedBy: 'scheduler', scheduled: true }, []);
         expect(await (await another()).getOrgAudit('OA-S')).toMatchObject({ scheduled: true });
+      });
+    });
+
+    /**
+     * DynamoDB answers a Query with at most 1 MB of items and a key to go on
+     * from: a few items of a third of a megabyte each (items go up to 400 KB)
+     * spread any read over pages.
+     */
+    describe('reads past one 1 MB page', () => {
+      const bulky = (seed: string) => `${seed}:${'x'.repeat(350_000)}`;
+
+      it('lists and counts notices spread over pages, in order', async () => {
+        const big = (userId: string): Delivery => ({
+          to: 'dm',
+          userId,
+          notice: { kind: 'nudge', request: request('BG-1', { justification: bulky(userId) }) },
+        });
+        await store.createRequest(request('BG-1'));
+        await store.enqueue('BG-1', [big('U1'), big('U2'), big('U3'), big('U4'), { to: 'update' }]);
+        expect((await store.listDeliveries('BG-1')).map((d) => d.delivery.to)).toEqual([
+          'dm',
+          'dm',
+          'dm',
+          'dm',
+          'update',
+        ]);
+        expect((await store.deliveryBacklog()).pending).toBe(5);
+      });
+
+      it('reads audit rows, drift records and audit entries spread over pages', async () => {
+        await store.startOrgAudit(auditRun('OA-1'), []);
+        const rows = ['200000000001', '200000000002', '200000000003', '200000000004'].map((id) => ({
+          ...auditRow(id),
+          detail: bulky(id),
+        }));
+        await store.recordOrgAuditRows('OA-1', rows, { total: 4 });
+        expect((await store.orgAuditRows('OA-1')).map((r) => r.accountId)).toEqual(
+          rows.map((r) => r.accountId),
+        );
+        expect(await store.getOrgAudit('OA-1')).toMatchObject({ done: 4, total: 4 });
+
+        for (const row of rows) {
+          await store.saveDrift(
+            {
+              record: {
+                accountId: row.accountId,
+                name: bulky(row.accountId),
+                fingerprint: 'f',
+                present: { accessKeys: [], signingCertificates: [], mfaDevices: [] },
+                since: 1,
+                alertedAt: 1,
+                alertRunId: 'OA-1',
+              },
+            },
+            'OA-1',
+            [],
+          );
+        }
+        expect((await store.driftRecords()).map((r) => r.accountId).sort()).toEqual(
+          rows.map((r) => r.accountId),
+        );
+
+        for (const [i, row] of rows.entries()) {
+          await store.appendAudit({
+            at: i + 1,
+            requestId: 'BG-1',
+            actor: 'U1',
+            action: `bulky ${i}`,
+            details: { note: bulky(row.accountId) },
+          });
+        }
+        await store.appendAudit({ at: 5, requestId: 'BG-1', actor: 'U1', action: 'small 4' });
+        await store.appendAudit({ at: 6, requestId: 'BG-1', actor: 'U1', action: 'small 5' });
+        const actions = async (requestId: string | undefined, limit?: number) =>
+          (await store.listAudit(requestId, limit)).map((e) => e.action);
+        expect(await actions('BG-1')).toEqual([
+          'bulky 0',
+          'bulky 1',
+          'bulky 2',
+          'bulky 3',
+          'small 4',
+          'small 5',
+        ]);
+        expect(await actions('BG-1', 5)).toEqual(['bulky 0', 'bulky 1', 'bulky 2', 'bulky 3', 'small 4']);
+        expect(await actions(undefined, 5)).toEqual(['small 5', 'small 4', 'bulky 3', 'bulky 2', 'bulky 1']);
+        expect(await actions(undefined, 0)).toEqual([]);
       });
     });
 
