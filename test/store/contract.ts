@@ -174,6 +174,42 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect(await ids({ states: ['denied'] })).toEqual(['BG-a']);
       });
 
+      it('lists the newest of a state up to the limit, and a requester in several states', async () => {
+        for (const [id, createdAt] of [
+          ['BG-a', 1],
+          ['BG-b', 2],
+          ['BG-c', 3],
+        ] as const) {
+          await store.createRequest(request(id, { createdAt }));
+        }
+        await store.createRequest(request('BG-d', { createdAt: 4, state: 'active' }));
+        await store.createRequest(request('BG-e', { createdAt: 5, state: 'denied' }));
+        const ids = async (filter: Parameters<Store['listRequests']>[0]) =>
+          (await store.listRequests(filter)).map((r) => r.request.id);
+        expect(await ids({ states: ['pending'], limit: 2 })).toEqual(['BG-c', 'BG-b']);
+        expect(await ids({ requesterId: 'U1', states: ['pending', 'active'] })).toEqual([
+          'BG-d',
+          'BG-c',
+          'BG-b',
+          'BG-a',
+        ]);
+      });
+
+      it("finds a requester's request in a state behind many newer ones in other states", async () => {
+        await store.createRequest(request('BG-old', { createdAt: 1, requesterId: 'U7' }));
+        for (let i = 0; i < 30; i++) {
+          await store.createRequest(
+            request(`BG-${i}`, { createdAt: 10 + i, requesterId: 'U7', state: 'denied' }),
+          );
+        }
+        expect(
+          (await store.listRequests({ requesterId: 'U7', states: ['pending'] })).map((r) => r.request.id),
+        ).toEqual(['BG-old']);
+        expect(await store.listRequests({ requesterId: 'U7', states: ['pending'], limit: 1 })).toHaveLength(
+          1,
+        );
+      });
+
       it('lets exactly one of two instances holding the same version win', async () => {
         await store.createRequest(request('BG-2'));
         const other = await another();

@@ -36,28 +36,37 @@ const throttled = () =>
     $metadata: {},
   });
 
-/**
- * From now on, the store's `TransactWriteItems` calls are answered by `answer`
- * (called with the call's number, from 1) when it returns an error, and reach
- * the server otherwise. Returns the count of calls made.
- */
 let answerers = 0;
-function answerTransactions(
+/**
+ * From now on, the store's calls of `command` (`TransactWriteItemsCommand`,
+ * `UpdateItemCommand`…) are answered by `answer` (called with the call's
+ * number, from 1) when it returns an error, and reach the server otherwise.
+ * Returns the count of calls made.
+ */
+function answerCalls(
   store: DynamoDbStore,
+  command: string,
   answer: (n: number) => Error | undefined,
 ): { calls: number } {
   const seen = { calls: 0 };
   store.context.doc.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
+      if (context.commandName !== command) return next(args);
       seen.calls += 1;
       const error = answer(seen.calls);
       if (error) throw error;
       return next(args);
     },
-    { step: 'initialize', name: `testTransactionAnswers${++answerers}` },
+    { step: 'initialize', name: `testAnswers${++answerers}` },
   );
   return seen;
+}
+
+function answerTransactions(
+  store: DynamoDbStore,
+  answer: (n: number) => Error | undefined,
+): { calls: number } {
+  return answerCalls(store, 'TransactWriteItemsCommand', answer);
 }
 
 const hardening = (id: string): Hardening => ({
@@ -206,5 +215,26 @@ describe('dynamodb store under conflicting transactions', () => {
       ProvisionedThroughputExceededException,
     );
     expect(await store.finishOrgAudit('OA-1', 2_000, [])).toBe(true);
+  });
+
+  it('passes on an error other than a lost condition met while claiming a job or a notice', async () => {
+    await store.createRequest(request('BG-1'), {
+      notify: [{ to: 'post' }],
+      schedule: [{ kind: 'expire', dueAt: 10 }],
+    });
+    let next: Error | undefined;
+    answerCalls(store, 'UpdateItemCommand', () => {
+      const error = next;
+      next = undefined;
+      return error;
+    });
+    next = throttled();
+    await expect(store.claimDueJob('w', 100, 60_000)).rejects.toThrow(ProvisionedThroughputExceededException);
+    expect(await store.claimDueJob('w', 100, 60_000)).toMatchObject({ kind: 'expire' });
+    next = throttled();
+    await expect(store.claimDelivery('w', 100, 60_000)).rejects.toThrow(
+      ProvisionedThroughputExceededException,
+    );
+    expect(await store.claimDelivery('w', 100, 60_000)).toMatchObject({ delivery: { to: 'post' } });
   });
 });

@@ -7,7 +7,13 @@ import type { Hardening } from '../../src/domain/harden.js';
 import type { Delivery } from '../../src/domain/notice.js';
 import { DynamoAudit, SEEN_KEY_TTL_S } from '../../src/store/dynamodb/audit.js';
 import { jobItem } from '../../src/store/dynamodb/jobs.js';
-import { metaKey, SCHEMA_VERSION, TTL_ATTRIBUTE, tableDefinition } from '../../src/store/dynamodb/table.js';
+import {
+  metaKey,
+  SCHEMA_VERSION,
+  TTL_ATTRIBUTE,
+  tableDefinition,
+  targetKey,
+} from '../../src/store/dynamodb/table.js';
 import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
 import { BULK_JOB_KINDS, type JobKind, URGENT_JOB_KINDS } from '../../src/store/store.js';
 import { StoreError } from '../../src/store/store-error.js';
@@ -344,6 +350,16 @@ describe('dynamodb store', () => {
     const run = { id: 'OA-2', requestedBy: 'U1', startedAt: 1_000, state: 'running' as const, done: 0 };
     expect(await store.startOrgAudit(run, [])).toEqual({ started: true });
     expect(await store.startOrgAudit({ ...run, id: 'OA-3' }, [])).toEqual({ started: false, running: run });
+    await store.close();
+  });
+
+  it('keeps a target hold for a day after it ends, then leaves it to TTL', async () => {
+    const store = await freshDynamoStore(local);
+    await store.deferTarget('C1', 1_700_000_000_500);
+    const hold = await store.context.doc.send(
+      new GetCommand({ TableName: store.table, Key: targetKey('C1') }),
+    );
+    expect(hold.Item).toMatchObject({ until: 1_700_000_000_500, [TTL_ATTRIBUTE]: 1_700_000_001 + 24 * 3600 });
     await store.close();
   });
 
