@@ -334,6 +334,13 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         });
       });
 
+      it('claims nothing when asked for no kinds', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 10 });
+        await store.scheduleJob({ requestId: 'OA-1', kind: 'org-audit', dueAt: 10 });
+        expect(await store.claimDueJob('w', 100, LEASE, [])).toBeUndefined();
+        expect(await store.claimDueJob('w', 100, LEASE)).toMatchObject({ kind: 'cleanup' });
+      });
+
       it('ignores job ids it never gave out', async () => {
         await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 10 });
         for (const id of ['', 'cleanup', 'cleanup:']) {
@@ -472,6 +479,22 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     });
 
     describe('outbox', () => {
+      it('enqueues nothing for no notices, and exactly one transaction of notices in order', async () => {
+        await store.createRequest(request('BG-1'));
+        await store.enqueue('BG-1', []);
+        expect(await store.listDeliveries('BG-1')).toEqual([]);
+        const hundred = Array.from({ length: 100 }, (_, i) => ({
+          to: 'dm' as const,
+          userId: `U${i}`,
+          notice: nudge('BG-1'),
+        }));
+        await store.enqueue('BG-1', hundred);
+        const listed = await store.listDeliveries('BG-1');
+        expect(listed.map((d) => (d.delivery.to === 'dm' ? d.delivery.userId : ''))).toEqual(
+          hundred.map((d) => d.userId),
+        );
+      });
+
       it('commits notices with the request change, or not at all', async () => {
         await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
         expect(await store.updateRequest('BG-1', 1, request('BG-1'), { notify: [{ to: 'update' }] })).toBe(
@@ -652,16 +675,21 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         });
         await store.appendAudit({ at: 2, requestId: 'BG-1', actor: 'U2', action: 'approved' });
         await store.appendAudit({ at: 3, actor: 'cli', action: 'deleted credentials' });
+        await store.appendAudit({ at: 4, requestId: 'BG-2', actor: 'U3', action: 'requested' });
+        expect(await store.listAudit('BG-2')).toEqual([
+          { at: 4, requestId: 'BG-2', actor: 'U3', action: 'requested' },
+        ]);
         expect(await store.listAudit('BG-1')).toEqual([
           { at: 1, requestId: 'BG-1', actor: 'U1', action: 'requested', details: { task: 'x' } },
           { at: 2, requestId: 'BG-1', actor: 'U2', action: 'approved' },
         ]);
         expect((await store.listAudit()).map((e) => e.action)).toEqual([
+          'requested',
           'deleted credentials',
           'approved',
           'requested',
         ]);
-        expect((await store.listAudit(undefined, 1)).map((e) => e.action)).toEqual(['deleted credentials']);
+        expect((await store.listAudit(undefined, 1)).map((e) => e.actor)).toEqual(['U3']);
       });
 
       it('keeps the order of entries written in the same millisecond', async () => {
@@ -873,6 +901,15 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
           'harden-update',
         ]);
         expect(await store.getHardening('BH-NONE')).toBeUndefined();
+      });
+
+      it('stores the accounts of a hardening larger than one write batch', async () => {
+        const ids = Array.from({ length: 30 }, (_, i) => String(100_000_000_000 + i));
+        await store.createHardening(
+          hardening('BH-3'),
+          ids.map((id) => account(id)),
+        );
+        expect((await store.hardenAccounts('BH-3')).map((a) => a.accountId)).toEqual(ids);
       });
 
       it('replaces an account row stored again, enqueues with it, and keeps the message apart from the version', async () => {

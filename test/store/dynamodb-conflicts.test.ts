@@ -237,4 +237,12 @@ describe('dynamodb store under conflicting transactions', () => {
     );
     expect(await store.claimDelivery('w', 100, 60_000)).toMatchObject({ delivery: { to: 'post' } });
   });
+
+  it('passes on an error other than a lost condition met while writing an audit entry', async () => {
+    answerCalls(store, 'PutItemCommand', (n) => (n === 1 ? throttled() : undefined));
+    const entry = { at: 1, requestId: 'BG-1', actor: 'U1', action: 'requested' };
+    await expect(store.appendAudit(entry)).rejects.toThrow(ProvisionedThroughputExceededException);
+    await store.appendAudit(entry);
+    expect(await store.listAudit('BG-1')).toEqual([entry]);
+  });
 });

@@ -58,10 +58,10 @@ describe('sqlite store', () => {
       return undefined;
     })();
     expect(error).toBeInstanceOf(StoreError);
-    expect((error as StoreError).kind).toBe('newer-schema');
+    expect(error).toMatchObject({ name: 'StoreError', kind: 'newer-schema' });
     expect((error as StoreError).message).toMatch(
       new RegExp(
-        `schema version ${SQLITE_SCHEMA_VERSION + 1}, newer than this breakglass knows \\(${SQLITE_SCHEMA_VERSION}\\)`,
+        `^the SQLite database ${file} has schema version ${SQLITE_SCHEMA_VERSION + 1}, newer than this breakglass knows \\(${SQLITE_SCHEMA_VERSION}\\)`,
       ),
     );
     expect((error as StoreError).message).not.toContain('\n');
