@@ -495,6 +495,24 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         );
       });
 
+      it("finds another request's notice behind a page and more of one request's waiting queue", async () => {
+        await store.createRequest(request('BG-1'));
+        await store.enqueue(
+          'BG-1',
+          Array.from({ length: 55 }, (_, i) => ({
+            to: 'dm' as const,
+            userId: `U${i}`,
+            notice: nudge('BG-1'),
+          })),
+        );
+        await store.createRequest(request('BG-2'), { notify: [{ to: 'post' }] });
+        expect(await store.claimDelivery('w1', 0, LEASE)).toMatchObject({
+          requestId: 'BG-1',
+          delivery: { userId: 'U0' },
+        });
+        expect(await store.claimDelivery('w2', 0, LEASE)).toMatchObject({ requestId: 'BG-2' });
+      });
+
       it('commits notices with the request change, or not at all', async () => {
         await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
         expect(await store.updateRequest('BG-1', 1, request('BG-1'), { notify: [{ to: 'update' }] })).toBe(
