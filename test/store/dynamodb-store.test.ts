@@ -282,8 +282,21 @@ describe('dynamodb store', () => {
     await expect(store.updateRequest('BG-1', 1, requestFixture('BG-1'), { notify })).rejects.toThrow(
       /writes 101 items; one DynamoDB transaction takes at most 100/,
     );
+    const schedule = [
+      { kind: 'expire' as const, dueAt: 10 },
+      { kind: 'remind' as const, dueAt: 20 },
+    ];
+    await expect(
+      store.updateRequest('BG-1', 1, requestFixture('BG-1'), { schedule, notify: notify.slice(0, 98) }),
+    ).rejects.toThrow(/writes 101 items; one DynamoDB transaction takes at most 100/);
     expect(await store.getRequest('BG-1')).toMatchObject({ version: 1 });
     expect(await store.listDeliveries('BG-1')).toEqual([]);
+    expect(await store.pendingJobs('BG-1')).toEqual([]);
+    // Exactly 100 items fit.
+    expect(
+      await store.updateRequest('BG-1', 1, requestFixture('BG-1'), { notify: notify.slice(0, 99) }),
+    ).toBe(true);
+    expect(await store.listDeliveries('BG-1')).toHaveLength(99);
     await store.close();
   });
 
