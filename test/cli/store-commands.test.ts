@@ -2,11 +2,12 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/program.js';
-import { SCHEMA_VERSION } from '../../src/store/dynamodb/table.js';
+import { noticeKey, requestKey, SCHEMA_VERSION } from '../../src/store/dynamodb/table.js';
 import { SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite-store.js';
 import { copySqliteToDynamo } from '../../src/store/sqlite-to-dynamodb.js';
 import {
@@ -133,6 +134,14 @@ describe('breakglass migrate', () => {
     expect(await target.listRequests({ states: ['active'] })).toEqual(
       await source.listRequests({ states: ['active'] }),
     );
+    // What the store keeps beside what it returns: when a notice was done, and no empty message fields.
+    const raw = (key: { pk: string; sk: string }) =>
+      target.context.doc.send(new GetCommand({ TableName: table, Key: key })).then((r) => r.Item);
+    expect(await raw(noticeKey('BG-OLD', 1))).toMatchObject({ status: 'sent', doneAt: 10 });
+    expect(await raw(noticeKey('BG-OLD', 2))).toMatchObject({ status: 'failed', doneAt: 11 });
+    expect(await raw(noticeKey('BG-OLD', 3))).not.toHaveProperty('doneAt');
+    expect(await raw(requestKey('BG-OLD'))).toMatchObject({ messageChannel: 'C1', messageTs: '1.1' });
+    expect(Object.keys((await raw(requestKey('BG-LIVE'))) ?? {})).not.toContain('messageChannel');
 
     // The copy is live: jobs are claimable, the pending DM is next, new notices follow the copied ones.
     const remind = await target.claimDueJob('w', 4_000, 1000);

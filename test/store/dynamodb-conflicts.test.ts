@@ -163,6 +163,11 @@ describe('dynamodb store under conflicting transactions', () => {
     expect(seen.calls).toBe(11);
     expect(await forever.listDeliveries('BG-1')).toEqual([]);
 
+    seen = answerTransactions(store, (n) => (n === 1 ? throttled() : undefined));
+    await expect(store.enqueue('BG-1', [{ to: 'update' }])).rejects.toThrow(
+      ProvisionedThroughputExceededException,
+    );
+    expect(seen.calls).toBe(1);
     seen = answerTransactions(store, () => cancelled('ConditionalCheckFailed'));
     await expect(store.enqueue('BG-1', [{ to: 'update' }])).rejects.toThrow(TransactionCanceledException);
     expect(seen.calls).toBe(1);
