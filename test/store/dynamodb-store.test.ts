@@ -400,6 +400,64 @@ describe('dynamodb store', () => {
     await store.close();
   });
 
+  it('reads the table itself strongly consistently (indexes cannot be): no stale version, claim or hold', async () => {
+    const store = await freshDynamoStore(local);
+    const reads: { command: string; consistent: boolean }[] = [];
+    store.context.doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { IndexName?: string; ConsistentRead?: boolean };
+        if (['GetItemCommand', 'QueryCommand'].includes(String(context.commandName)) && !input.IndexName) {
+          reads.push({ command: String(context.commandName), consistent: input.ConsistentRead === true });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'testReadSpy' },
+    );
+    const run = { id: 'OA-1', requestedBy: 'U1', startedAt: 1_000, state: 'running' as const, done: 0 };
+    const hardening = {
+      id: 'BH-1',
+      requesterId: 'U1',
+      createdAt: 1_000,
+      state: 'pending',
+      accounts: 1,
+      source: 'command',
+      rules: [],
+      preview: 'loading',
+      approvals: [],
+      contentHash: '',
+      rounds: 0,
+    } satisfies Hardening;
+
+    await store.createRequest(requestFixture('BG-1'), {
+      notify: [{ to: 'post' }, { to: 'update' }],
+      schedule: [{ kind: 'expire', dueAt: 10 }],
+    });
+    await store.getRequest('BG-1');
+    await store.pendingJobs('BG-1');
+    await store.listDeliveries('BG-1');
+    const post = await store.claimDelivery('w', 0, LEASE_MS);
+    await store.deliverySent(post?.id ?? '', 1);
+    await store.deferTarget('C1', 5);
+    await store.claimDelivery('w', 0, LEASE_MS);
+    await store.appendAudit({ at: 1, requestId: 'BG-1', actor: 'U1', action: 'requested' });
+    await store.listAudit('BG-1');
+    await store.startOrgAudit(run, []);
+    await store.startOrgAudit({ ...run, id: 'OA-2' }, []);
+    await store.recordOrgAuditRows('OA-1', [], {});
+    await store.orgAuditRows('OA-1');
+    await store.getOrgAudit('OA-1');
+    await store.finishOrgAudit('OA-1', 2_000, []);
+    await store.latestOrgAudit();
+    await store.createHardening(hardening, []);
+    await store.getHardening('BH-1');
+    await store.hardenAccounts('BH-1');
+    await store.driftRecords();
+    await store.close();
+
+    expect(new Set(reads.map((r) => r.command))).toEqual(new Set(['GetItemCommand', 'QueryCommand']));
+    expect(reads.filter((r) => !r.consistent)).toEqual([]);
+  });
+
   it('never scanned the table in this file: every access has a key or an index', () => {
     expect(local.calls.get('Query')).toBeGreaterThan(0);
     expect(local.calls.get('TransactWriteItems')).toBeGreaterThan(0);
