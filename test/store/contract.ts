@@ -10,7 +10,7 @@ import type { DriftRecord } from '../../src/domain/drift.js';
 import type { HardenAccount, Hardening } from '../../src/domain/harden.js';
 import { CHANNEL_TARGET, type Delivery, type Notice } from '../../src/domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../../src/domain/org-audit.js';
-import { BULK_JOB_KINDS, type Store, URGENT_JOB_KINDS } from '../../src/store/store.js';
+import { BULK_JOB_KINDS, type JobKind, type Store, URGENT_JOB_KINDS } from '../../src/store/store.js';
 import { requestFixture as request } from '../support/fixtures.js';
 
 export interface StoreHarness {
@@ -332,6 +332,25 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
           requestId: 'BH-1',
           kind: 'harden-run',
         });
+      });
+
+      it('runs the hardening preview and run as bulk work, and its expiry with the urgent jobs', async () => {
+        await store.scheduleJob({ requestId: 'BH-1', kind: 'harden-preview', dueAt: 10 });
+        await store.scheduleJob({ requestId: 'BH-2', kind: 'harden-run', dueAt: 20 });
+        await store.scheduleJob({ requestId: 'BH-3', kind: 'harden-expire', dueAt: 30 });
+        const kinds = async (lane: readonly JobKind[]) => {
+          const claimed: string[] = [];
+          for (
+            let job = await store.claimDueJob('w', 100, LEASE, lane);
+            job;
+            job = await store.claimDueJob('w', 100, LEASE, lane)
+          ) {
+            claimed.push(job.kind);
+          }
+          return claimed;
+        };
+        expect(await kinds(BULK_JOB_KINDS)).toEqual(['harden-preview', 'harden-run']);
+        expect(await kinds(URGENT_JOB_KINDS)).toEqual(['harden-expire']);
       });
 
       it('claims nothing when asked for no kinds', async () => {

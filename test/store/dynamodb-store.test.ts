@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hardening } from '../../src/domain/harden.js';
 import type { Delivery } from '../../src/domain/notice.js';
-import { DynamoAudit, SEEN_KEY_TTL_S } from '../../src/store/dynamodb/audit.js';
+import { DynamoAudit } from '../../src/store/dynamodb/audit.js';
 import { jobItem } from '../../src/store/dynamodb/jobs.js';
 import {
   metaKey,
@@ -395,8 +395,10 @@ describe('dynamodb store', () => {
     const store = await freshDynamoStore(local);
     const now = 1_700_000_000_000;
     expect(await store.firstTime('view:1', now)).toBe(true);
-    expect(await store.firstTime('view:1', now + (SEEN_KEY_TTL_S - 60) * 1000)).toBe(false);
-    expect(await store.firstTime('view:1', now + (SEEN_KEY_TTL_S + 60) * 1000)).toBe(true);
+    // Seen keys are remembered for a week.
+    const week = 7 * 24 * 3600;
+    expect(await store.firstTime('view:1', now + (week - 60) * 1000)).toBe(false);
+    expect(await store.firstTime('view:1', now + (week + 60) * 1000)).toBe(true);
     await store.close();
   });
 
