@@ -1,12 +1,15 @@
 /** `breakglass init-table` and `breakglass migrate`, against dynalite started here. */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliContext } from '../../src/cli/context.js';
 import { runCli } from '../../src/cli/program.js';
-import { SCHEMA_VERSION } from '../../src/store/dynamodb/table.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { noticeKey, requestKey, SCHEMA_VERSION } from '../../src/store/dynamodb/table.js';
+import { SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/store/sqlite-store.js';
+import { copySqliteToDynamo } from '../../src/store/sqlite-to-dynamodb.js';
 import {
   freshTableName,
   type LocalDynamoDb,
@@ -131,12 +134,20 @@ describe('breakglass migrate', () => {
     expect(await target.listRequests({ states: ['active'] })).toEqual(
       await source.listRequests({ states: ['active'] }),
     );
+    // What the store keeps beside what it returns: when a notice was done, and no empty message fields.
+    const raw = (key: { pk: string; sk: string }) =>
+      target.context.doc.send(new GetCommand({ TableName: table, Key: key })).then((r) => r.Item);
+    expect(await raw(noticeKey('BG-OLD', 1))).toMatchObject({ status: 'sent', doneAt: 10 });
+    expect(await raw(noticeKey('BG-OLD', 2))).toMatchObject({ status: 'failed', doneAt: 11 });
+    expect(await raw(noticeKey('BG-OLD', 3))).not.toHaveProperty('doneAt');
+    expect(await raw(requestKey('BG-OLD'))).toMatchObject({ messageChannel: 'C1', messageTs: '1.1' });
+    expect(Object.keys((await raw(requestKey('BG-LIVE'))) ?? {})).not.toContain('messageChannel');
 
     // The copy is live: jobs are claimable, the pending DM is next, new notices follow the copied ones.
-    expect(await target.claimDueJob('w', 4_000, 1000)).toMatchObject({
-      requestId: 'BG-LIVE',
-      kind: 'remind',
-    });
+    const remind = await target.claimDueJob('w', 4_000, 1000);
+    expect(remind).toMatchObject({ requestId: 'BG-LIVE', kind: 'remind' });
+    await target.completeJob(remind?.id ?? '', 'w');
+    expect((await target.pendingJobs('BG-LIVE')).map((j) => j.kind)).toEqual(['cleanup']);
     await target.enqueue('BG-OLD', [
       { to: 'channel', notice: { kind: 'nudge', request: requestFixture('BG-OLD') } },
     ]);
@@ -162,6 +173,45 @@ describe('breakglass migrate', () => {
         /^error: DynamoDB table "bg-not-there" does not exist: create it with `breakglass init-table --table bg-not-there`/,
       ),
     ]);
+  });
+
+  it('refuses a database written by a newer release, in one line with exit 1', async () => {
+    const file = await sqliteWithHistory();
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
+    raw.close();
+    const table = freshTableName();
+    await run(['init-table', '--table', table]);
+    const { code, io } = await run(['migrate', '--from', file, '--table', table]);
+    expect(code).toBe(1);
+    expect(io.stderr).toEqual([
+      `error: the SQLite database ${file} has schema version ${SQLITE_SCHEMA_VERSION + 1}, newer than this breakglass knows (${SQLITE_SCHEMA_VERSION}): run the newer release, or restore a backup taken before the upgrade`,
+    ]);
+  });
+
+  it('names the tables an SQLite file lacks, and a file that does not exist, without creating it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bg-migrate-'));
+    const foreign = join(dir, 'other.db');
+    const raw = new Database(foreign);
+    raw.exec('CREATE TABLE requests (id TEXT); CREATE TABLE notes (id TEXT)');
+    raw.close();
+    const table = freshTableName();
+    await run(['init-table', '--table', table]);
+    const wrong = await run(['migrate', '--from', foreign, '--table', table]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.io.stderr).toEqual([
+      `error: ${foreign} is not a breakglass database (no jobs, outbox, audit table)`,
+    ]);
+
+    const absent = join(dir, 'absent.db');
+    const missing = await run(['migrate', '--from', absent, '--table', table]);
+    expect(missing.code).toBe(1);
+    expect(missing.io.stderr[0]).toMatch(/^error: cannot open the SQLite database .*absent\.db: /);
+    expect(existsSync(absent)).toBe(false);
+    const target = await openDynamoStore(local, table);
+    await expect(copySqliteToDynamo(absent, target.context)).rejects.toMatchObject({ kind: 'unreadable' });
+    await expect(copySqliteToDynamo(foreign, target.context)).rejects.toMatchObject({ kind: 'wrong-table' });
+    await target.close();
   });
 
   it('refuses a file that is not a breakglass database', async () => {

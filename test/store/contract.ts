@@ -8,9 +8,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DriftRecord } from '../../src/domain/drift.js';
 import type { HardenAccount, Hardening } from '../../src/domain/harden.js';
-import { CHANNEL_TARGET, type Notice } from '../../src/domain/notice.js';
+import { CHANNEL_TARGET, type Delivery, type Notice } from '../../src/domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../../src/domain/org-audit.js';
-import { BULK_JOB_KINDS, type Store, URGENT_JOB_KINDS } from '../../src/store/store.js';
+import { BULK_JOB_KINDS, type JobKind, type Store, URGENT_JOB_KINDS } from '../../src/store/store.js';
 import { requestFixture as request } from '../support/fixtures.js';
 
 export interface StoreHarness {
@@ -139,6 +139,18 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
           version: 1,
           message: { channel: 'C1', ts: '1.2' },
         });
+        expect(await store.getRequest('BG-1')).toStrictEqual({
+          request: request('BG-1'),
+          version: 1,
+          message: { channel: 'C1', ts: '1.2' },
+        });
+        await store.createRequest(request('BG-2'));
+        expect(await store.getRequest('BG-2')).toStrictEqual({ request: request('BG-2'), version: 1 });
+        const listed = await store.listRequests({});
+        expect(Object.fromEntries(listed.map((r) => [r.request.id, 'message' in r]))).toEqual({
+          'BG-1': true,
+          'BG-2': false,
+        });
         await store.setMessage('BG-none', { channel: 'C1', ts: '1.3' });
         expect(await store.getRequest('BG-none')).toBeUndefined();
       });
@@ -160,6 +172,42 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         await store.updateRequest('BG-a', 1, request('BG-a', { createdAt: 1, state: 'denied' }));
         expect(await ids({ states: ['pending'] })).toEqual(['BG-b']);
         expect(await ids({ states: ['denied'] })).toEqual(['BG-a']);
+      });
+
+      it('lists the newest of a state up to the limit, and a requester in several states', async () => {
+        for (const [id, createdAt] of [
+          ['BG-a', 1],
+          ['BG-b', 2],
+          ['BG-c', 3],
+        ] as const) {
+          await store.createRequest(request(id, { createdAt }));
+        }
+        await store.createRequest(request('BG-d', { createdAt: 4, state: 'active' }));
+        await store.createRequest(request('BG-e', { createdAt: 5, state: 'denied' }));
+        const ids = async (filter: Parameters<Store['listRequests']>[0]) =>
+          (await store.listRequests(filter)).map((r) => r.request.id);
+        expect(await ids({ states: ['pending'], limit: 2 })).toEqual(['BG-c', 'BG-b']);
+        expect(await ids({ requesterId: 'U1', states: ['pending', 'active'] })).toEqual([
+          'BG-d',
+          'BG-c',
+          'BG-b',
+          'BG-a',
+        ]);
+      });
+
+      it("finds a requester's request in a state behind many newer ones in other states", async () => {
+        await store.createRequest(request('BG-old', { createdAt: 1, requesterId: 'U7' }));
+        for (let i = 0; i < 30; i++) {
+          await store.createRequest(
+            request(`BG-${i}`, { createdAt: 10 + i, requesterId: 'U7', state: 'denied' }),
+          );
+        }
+        expect(
+          (await store.listRequests({ requesterId: 'U7', states: ['pending'] })).map((r) => r.request.id),
+        ).toEqual(['BG-old']);
+        expect(await store.listRequests({ requesterId: 'U7', states: ['pending'], limit: 1 })).toHaveLength(
+          1,
+        );
       });
 
       it('lets exactly one of two instances holding the same version win', async () => {
@@ -274,6 +322,53 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
           requestId: 'OA-0',
           kind: 'org-audit',
         });
+      });
+
+      it('finds a job of the kinds asked for behind a page and more of other due kinds', async () => {
+        for (let i = 0; i < 60; i++)
+          await store.scheduleJob({ requestId: `OA-${i}`, kind: 'org-audit', dueAt: 10 });
+        await store.scheduleJob({ requestId: 'BH-1', kind: 'harden-run', dueAt: 20 });
+        expect(await store.claimDueJob('w', 100, LEASE, ['harden-run'])).toMatchObject({
+          requestId: 'BH-1',
+          kind: 'harden-run',
+        });
+      });
+
+      it('runs the hardening preview and run as bulk work, and its expiry with the urgent jobs', async () => {
+        await store.scheduleJob({ requestId: 'BH-1', kind: 'harden-preview', dueAt: 10 });
+        await store.scheduleJob({ requestId: 'BH-2', kind: 'harden-run', dueAt: 20 });
+        await store.scheduleJob({ requestId: 'BH-3', kind: 'harden-expire', dueAt: 30 });
+        const kinds = async (lane: readonly JobKind[]) => {
+          const claimed: string[] = [];
+          for (
+            let job = await store.claimDueJob('w', 100, LEASE, lane);
+            job;
+            job = await store.claimDueJob('w', 100, LEASE, lane)
+          ) {
+            claimed.push(job.kind);
+          }
+          return claimed;
+        };
+        expect(await kinds(BULK_JOB_KINDS)).toEqual(['harden-preview', 'harden-run']);
+        expect(await kinds(URGENT_JOB_KINDS)).toEqual(['harden-expire']);
+      });
+
+      it('claims nothing when asked for no kinds', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 10 });
+        await store.scheduleJob({ requestId: 'OA-1', kind: 'org-audit', dueAt: 10 });
+        expect(await store.claimDueJob('w', 100, LEASE, [])).toBeUndefined();
+        expect(await store.claimDueJob('w', 100, LEASE)).toMatchObject({ kind: 'cleanup' });
+      });
+
+      it('ignores job ids it never gave out', async () => {
+        await store.scheduleJob({ requestId: 'BG-1', kind: 'cleanup', dueAt: 10 });
+        for (const id of ['', 'cleanup', 'cleanup:']) {
+          expect(await store.renewClaim(id, 'w', 50_000)).toBe(false);
+          await store.completeJob(id, 'w');
+          await store.retryJob(id, 5_000);
+          await store.retryJob(id, 5_000, 'w');
+        }
+        expect(await store.pendingJobs('BG-1')).toMatchObject([{ kind: 'cleanup', dueAt: 10 }]);
       });
 
       it('claims only the kinds asked for, when asked', async () => {
@@ -403,6 +498,40 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     });
 
     describe('outbox', () => {
+      it('enqueues nothing for no notices, and exactly one transaction of notices in order', async () => {
+        await store.createRequest(request('BG-1'));
+        await store.enqueue('BG-1', []);
+        expect(await store.listDeliveries('BG-1')).toEqual([]);
+        const hundred = Array.from({ length: 100 }, (_, i) => ({
+          to: 'dm' as const,
+          userId: `U${i}`,
+          notice: nudge('BG-1'),
+        }));
+        await store.enqueue('BG-1', hundred);
+        const listed = await store.listDeliveries('BG-1');
+        expect(listed.map((d) => (d.delivery.to === 'dm' ? d.delivery.userId : ''))).toEqual(
+          hundred.map((d) => d.userId),
+        );
+      });
+
+      it("finds another request's notice behind a page and more of one request's waiting queue", async () => {
+        await store.createRequest(request('BG-1'));
+        await store.enqueue(
+          'BG-1',
+          Array.from({ length: 55 }, (_, i) => ({
+            to: 'dm' as const,
+            userId: `U${i}`,
+            notice: nudge('BG-1'),
+          })),
+        );
+        await store.createRequest(request('BG-2'), { notify: [{ to: 'post' }] });
+        expect(await store.claimDelivery('w1', 0, LEASE)).toMatchObject({
+          requestId: 'BG-1',
+          delivery: { userId: 'U0' },
+        });
+        expect(await store.claimDelivery('w2', 0, LEASE)).toMatchObject({ requestId: 'BG-2' });
+      });
+
       it('commits notices with the request change, or not at all', async () => {
         await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
         expect(await store.updateRequest('BG-1', 1, request('BG-1'), { notify: [{ to: 'update' }] })).toBe(
@@ -463,6 +592,30 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         await store.retryDelivery(claim?.id ?? '', 90_000, 'ratelimited');
         expect(await store.claimDelivery('w2', 89_999, LEASE)).toBeUndefined();
         expect((await store.claimDelivery('w2', 90_000, LEASE))?.requestId).toBe('BG-1');
+      });
+
+      it('re-offers a notice retried within its lease at the retry time, with the error it met', async () => {
+        await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
+        const claim = await store.claimDelivery('w1', 0, LEASE);
+        expect(claim).not.toHaveProperty('lastError');
+        await store.retryDelivery(claim?.id ?? '', 100, 'ratelimited');
+        expect(await store.claimDelivery('w2', 99, LEASE)).toBeUndefined();
+        expect(await store.claimDelivery('w2', 100, LEASE)).toMatchObject({
+          id: claim?.id,
+          attempts: 2,
+          lastError: 'ratelimited',
+        });
+      });
+
+      it('ignores notice ids it never gave out', async () => {
+        await store.createRequest(request('BG-1'), { notify: [{ to: 'post' }] });
+        for (const id of ['', 'garbage', 'x:BG-1']) {
+          await store.deliverySent(id, 1);
+          await store.deliveryFailed(id, 'x', 1);
+          await store.retryDelivery(id, 5_000, 'x');
+        }
+        expect((await store.listDeliveries('BG-1')).map((d) => d.status)).toEqual(['pending']);
+        expect((await store.claimDelivery('w', 0, LEASE))?.requestId).toBe('BG-1');
       });
 
       it('holds every pending notice of a deferred target until the hold ends', async () => {
@@ -559,16 +712,21 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         });
         await store.appendAudit({ at: 2, requestId: 'BG-1', actor: 'U2', action: 'approved' });
         await store.appendAudit({ at: 3, actor: 'cli', action: 'deleted credentials' });
+        await store.appendAudit({ at: 4, requestId: 'BG-2', actor: 'U3', action: 'requested' });
+        expect(await store.listAudit('BG-2')).toEqual([
+          { at: 4, requestId: 'BG-2', actor: 'U3', action: 'requested' },
+        ]);
         expect(await store.listAudit('BG-1')).toEqual([
           { at: 1, requestId: 'BG-1', actor: 'U1', action: 'requested', details: { task: 'x' } },
           { at: 2, requestId: 'BG-1', actor: 'U2', action: 'approved' },
         ]);
         expect((await store.listAudit()).map((e) => e.action)).toEqual([
+          'requested',
           'deleted credentials',
           'approved',
           'requested',
         ]);
-        expect((await store.listAudit(undefined, 1)).map((e) => e.action)).toEqual(['deleted credentials']);
+        expect((await store.listAudit(undefined, 1)).map((e) => e.actor)).toEqual(['U3']);
       });
 
       it('keeps the order of entries written in the same millisecond', async () => {
@@ -642,6 +800,92 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       });
     });
 
+    /**
+     * DynamoDB answers a Query with at most 1 MB of items and a key to go on
+     * from: a few items of a third of a megabyte each (items go up to 400 KB)
+     * spread any read over pages.
+     */
+    describe('reads past one 1 MB page', () => {
+      const bulky = (seed: string) => `${seed}:${'x'.repeat(350_000)}`;
+
+      it('lists and counts notices spread over pages, in order', async () => {
+        const big = (userId: string): Delivery => ({
+          to: 'dm',
+          userId,
+          notice: { kind: 'nudge', request: request('BG-1', { justification: bulky(userId) }) },
+        });
+        await store.createRequest(request('BG-1'));
+        await store.enqueue('BG-1', [big('U1'), big('U2'), big('U3'), big('U4'), { to: 'update' }]);
+        expect((await store.listDeliveries('BG-1')).map((d) => d.delivery.to)).toEqual([
+          'dm',
+          'dm',
+          'dm',
+          'dm',
+          'update',
+        ]);
+        expect((await store.deliveryBacklog()).pending).toBe(5);
+      });
+
+      it('reads audit rows, drift records and audit entries spread over pages', async () => {
+        await store.startOrgAudit(auditRun('OA-1'), []);
+        const rows = ['200000000001', '200000000002', '200000000003', '200000000004'].map((id) => ({
+          ...auditRow(id),
+          detail: bulky(id),
+        }));
+        await store.recordOrgAuditRows('OA-1', rows, { total: 4 });
+        expect((await store.orgAuditRows('OA-1')).map((r) => r.accountId)).toEqual(
+          rows.map((r) => r.accountId),
+        );
+        expect(await store.getOrgAudit('OA-1')).toMatchObject({ done: 4, total: 4 });
+
+        for (const row of rows) {
+          await store.saveDrift(
+            {
+              record: {
+                accountId: row.accountId,
+                name: bulky(row.accountId),
+                fingerprint: 'f',
+                present: { accessKeys: [], signingCertificates: [], mfaDevices: [] },
+                since: 1,
+                alertedAt: 1,
+                alertRunId: 'OA-1',
+              },
+            },
+            'OA-1',
+            [],
+          );
+        }
+        expect((await store.driftRecords()).map((r) => r.accountId).sort()).toEqual(
+          rows.map((r) => r.accountId),
+        );
+
+        for (const [i, row] of rows.entries()) {
+          await store.appendAudit({
+            at: i + 1,
+            requestId: 'BG-1',
+            actor: 'U1',
+            action: `bulky ${i}`,
+            details: { note: bulky(row.accountId) },
+          });
+        }
+        await store.appendAudit({ at: 5, requestId: 'BG-1', actor: 'U1', action: 'small 4' });
+        await store.appendAudit({ at: 6, requestId: 'BG-1', actor: 'U1', action: 'small 5' });
+        const actions = async (requestId: string | undefined, limit?: number) =>
+          (await store.listAudit(requestId, limit)).map((e) => e.action);
+        expect(await actions('BG-1')).toEqual([
+          'bulky 0',
+          'bulky 1',
+          'bulky 2',
+          'bulky 3',
+          'small 4',
+          'small 5',
+        ]);
+        expect(await actions('BG-1', 5)).toEqual(['bulky 0', 'bulky 1', 'bulky 2', 'bulky 3', 'small 4']);
+        expect(await actions(undefined, 5)).toEqual(['small 5', 'small 4', 'bulky 3', 'bulky 2', 'bulky 1']);
+        expect(await actions(undefined, 0)).toEqual([]);
+      });
+    });
+
     describe('bulk hardenings', () => {
       const hardening = (id: string): Hardening => ({
         id,
@@ -696,6 +940,15 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect(await store.getHardening('BH-NONE')).toBeUndefined();
       });
 
+      it('stores the accounts of a hardening larger than one write batch', async () => {
+        const ids = Array.from({ length: 30 }, (_, i) => String(100_000_000_000 + i));
+        await store.createHardening(
+          hardening('BH-3'),
+          ids.map((id) => account(id)),
+        );
+        expect((await store.hardenAccounts('BH-3')).map((a) => a.accountId)).toEqual(ids);
+      });
+
       it('replaces an account row stored again, enqueues with it, and keeps the message apart from the version', async () => {
         await store.createHardening(hardening('BH-2'), [account('111111111111')]);
         await store.putHardenAccounts(
@@ -707,6 +960,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
           { ...account('111111111111', 'done'), attempts: 1, verifiedAt: 5 },
         ]);
         expect((await store.listDeliveries('BH-2')).map((d) => d.delivery.to)).toEqual(['harden-update']);
+        expect(await store.getHardening('BH-2')).toStrictEqual({ hardening: hardening('BH-2'), version: 1 });
         await store.setHardeningMessage('BH-2', { channel: 'C1', ts: '1.2' });
         expect(await store.getHardening('BH-2')).toMatchObject({
           version: 1,
@@ -786,6 +1040,28 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
           'file',
         ]);
         expect((await store.startOrgAudit(auditRun('OA-2', 6_000), [])).started).toBe(true);
+      });
+
+      it('reads back a run with only the fields it has: no total, end or message until they are set', async () => {
+        await store.startOrgAudit(auditRun('OA-1'), []);
+        expect(await store.getOrgAudit('OA-1')).toStrictEqual(auditRun('OA-1'));
+        await store.recordOrgAuditRows('OA-1', [auditRow('200000000001')], {});
+        expect(await store.getOrgAudit('OA-1')).toStrictEqual({ ...auditRun('OA-1'), done: 1 });
+        await store.setOrgAuditMessage('OA-1', { channel: 'C1', ts: '1.2' });
+        await store.recordOrgAuditRows('OA-1', [], { total: 4 });
+        expect(await store.finishOrgAudit('OA-1', 2_000, [])).toBe(true);
+        expect(await store.getOrgAudit('OA-1')).toStrictEqual({
+          ...auditRun('OA-1'),
+          done: 1,
+          total: 4,
+          state: 'done',
+          finishedAt: 2_000,
+          message: { channel: 'C1', ts: '1.2' },
+        });
+        expect(await store.finishOrgAudit('OA-1', 3_000, [{ to: 'audit-update' }])).toBe(false);
+        expect(await store.finishOrgAudit('OA-none', 3_000, [{ to: 'audit-update' }])).toBe(false);
+        expect(await store.listDeliveries('OA-1')).toEqual([]);
+        expect(await store.listDeliveries('OA-none')).toEqual([]);
       });
 
       it('keeps the reason a run ended early', async () => {

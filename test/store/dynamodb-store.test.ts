@@ -1,10 +1,19 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hardening } from '../../src/domain/harden.js';
 import type { Delivery } from '../../src/domain/notice.js';
-import { DynamoAudit, SEEN_KEY_TTL_S } from '../../src/store/dynamodb/audit.js';
+import { DynamoAudit } from '../../src/store/dynamodb/audit.js';
 import { jobItem } from '../../src/store/dynamodb/jobs.js';
-import { metaKey, SCHEMA_VERSION, TTL_ATTRIBUTE } from '../../src/store/dynamodb/table.js';
+import {
+  metaKey,
+  SCHEMA_VERSION,
+  TTL_ATTRIBUTE,
+  tableDefinition,
+  targetKey,
+} from '../../src/store/dynamodb/table.js';
 import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
 import { BULK_JOB_KINDS, type JobKind, URGENT_JOB_KINDS } from '../../src/store/store.js';
 import { StoreError } from '../../src/store/store-error.js';
@@ -31,6 +40,45 @@ describeStoreContract('dynamodb', async () => {
   const store = await freshDynamoStore(local, table);
   return { store, another: () => openDynamoStore(local, table), close: () => store.close() };
 });
+
+/** A front to the local server that refuses every UpdateTimeToLive with `message`, as DynamoDB refuses one. */
+async function ttlRefusingFront(message: string): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const backend = new URL(local.endpoint);
+  const front = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (String(req.headers['x-amz-target']).endsWith('.UpdateTimeToLive')) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', message }));
+        return;
+      }
+      const forwarded = httpRequest(
+        {
+          host: backend.hostname,
+          port: backend.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 500, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forwarded.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+    close: async () => {
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    },
+  };
+}
 
 async function openError(table: string): Promise<unknown> {
   try {
@@ -85,6 +133,61 @@ describe('dynamodb store', () => {
     );
   });
 
+  it('accepts TTL already enabled on an existing table, and no other refusal to enable it', async () => {
+    const existing = freshTableName();
+    await DynamoDbStore.initTable({ table: existing, client: localClientConfig(local) });
+    const already = await ttlRefusingFront('TimeToLive is already enabled');
+    const initVia = (endpoint: string, table: string) =>
+      DynamoDbStore.initTable({ table, client: { ...localClientConfig(local), endpoint } });
+    expect(await initVia(already.endpoint, existing)).toBe(false);
+    // A table just created cannot have had TTL on: the refusal is passed on.
+    await expect(initVia(already.endpoint, freshTableName())).rejects.toThrow(
+      'TimeToLive is already enabled',
+    );
+    const other = await ttlRefusingFront('TimeToLive is being changed');
+    await expect(initVia(other.endpoint, existing)).rejects.toThrow('TimeToLive is being changed');
+    await already.close();
+    await other.close();
+  });
+
+  it('refuses a table with the keys but not the indexes, and one with the indexes but other keys', async () => {
+    const client = new DynamoDBClient(localClientConfig(local));
+    const noIndexes = freshTableName('bg-foreign');
+    await client.send(
+      new CreateTableCommand({
+        TableName: noIndexes,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    const definition = tableDefinition(freshTableName('bg-foreign'));
+    const otherKeys = {
+      ...definition,
+      AttributeDefinitions: [
+        ...(definition.AttributeDefinitions ?? []),
+        { AttributeName: 'id', AttributeType: 'S' as const },
+      ],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' as const }],
+    };
+    await client.send(new CreateTableCommand(otherKeys));
+    client.destroy();
+    expect(await openError(noIndexes)).toMatchObject({
+      kind: 'wrong-table',
+      message: `DynamoDB table "${noIndexes}" is not a breakglass table (keys pk,sk, missing index gsi1 and gsi2): use a table made by \`breakglass init-table\` or infra/`,
+    });
+    expect(await openError(otherKeys.TableName ?? '')).toMatchObject({
+      kind: 'wrong-table',
+      message: expect.stringContaining('is not a breakglass table (keys id): use a table made by'),
+    });
+  });
+
   it('writes the schema version on a table made elsewhere, and refuses a newer one', async () => {
     const store = await freshDynamoStore(local);
     await store.close();
@@ -111,7 +214,7 @@ describe('dynamodb store', () => {
     const error = await openError(table);
     expect(error).toMatchObject({ kind: 'newer-schema' });
     expect((error as Error).message).toContain(
-      `schema version ${SCHEMA_VERSION + 1}, newer than this breakglass knows (${SCHEMA_VERSION})`,
+      `DynamoDB table "${table}" has schema version ${SCHEMA_VERSION + 1}, newer than this breakglass knows (${SCHEMA_VERSION})`,
     );
     client.destroy();
   });
@@ -179,8 +282,21 @@ describe('dynamodb store', () => {
     await expect(store.updateRequest('BG-1', 1, requestFixture('BG-1'), { notify })).rejects.toThrow(
       /writes 101 items; one DynamoDB transaction takes at most 100/,
     );
+    const schedule = [
+      { kind: 'expire' as const, dueAt: 10 },
+      { kind: 'remind' as const, dueAt: 20 },
+    ];
+    await expect(
+      store.updateRequest('BG-1', 1, requestFixture('BG-1'), { schedule, notify: notify.slice(0, 98) }),
+    ).rejects.toThrow(/writes 101 items; one DynamoDB transaction takes at most 100/);
     expect(await store.getRequest('BG-1')).toMatchObject({ version: 1 });
     expect(await store.listDeliveries('BG-1')).toEqual([]);
+    expect(await store.pendingJobs('BG-1')).toEqual([]);
+    // Exactly 100 items fit.
+    expect(
+      await store.updateRequest('BG-1', 1, requestFixture('BG-1'), { notify: notify.slice(0, 99) }),
+    ).toBe(true);
+    expect(await store.listDeliveries('BG-1')).toHaveLength(99);
     await store.close();
   });
 
@@ -199,6 +315,64 @@ describe('dynamodb store', () => {
       ...many.map((_, i) => `U${i}`),
     ]);
     expect((await store.deliveryBacklog()).pending).toBe(151);
+    await store.close();
+  });
+
+  it('names the record a second create of the same id refuses', async () => {
+    const store = await freshDynamoStore(local);
+    await store.createRequest(requestFixture('BG-1'));
+    await expect(store.createRequest(requestFixture('BG-1'))).rejects.toThrow('request BG-1 already exists');
+    const hardening = {
+      id: 'BH-1',
+      requesterId: 'U1',
+      createdAt: 1_000,
+      state: 'pending',
+      accounts: 0,
+      source: 'command',
+      rules: [],
+      preview: 'loading',
+      approvals: [],
+      contentHash: '',
+      rounds: 0,
+    } satisfies Hardening;
+    await store.createHardening(hardening, []);
+    await expect(store.createHardening(hardening, [])).rejects.toThrow('hardening BH-1 already exists');
+    await store.close();
+  });
+
+  it('finishes an org-wide audit with as many notices as one transaction takes, and refuses one more', async () => {
+    const store = await freshDynamoStore(local);
+    const run = { id: 'OA-1', requestedBy: 'U1', startedAt: 1_000, state: 'running' as const, done: 0 };
+    await store.startOrgAudit(run, []);
+    const updates = (n: number): Delivery[] => Array.from({ length: n }, () => ({ to: 'audit-update' }));
+    await expect(store.finishOrgAudit('OA-1', 2_000, updates(99))).rejects.toThrow(
+      'too many notices for one transaction',
+    );
+    expect(await store.getOrgAudit('OA-1')).toMatchObject({ state: 'running' });
+    expect(await store.finishOrgAudit('OA-1', 2_000, updates(98))).toBe(true);
+    expect(await store.listDeliveries('OA-1')).toHaveLength(98);
+    await store.close();
+  });
+
+  it('starts an org-wide audit when the lock names a run that is gone', async () => {
+    const store = await freshDynamoStore(local);
+    const raw = store.context.doc;
+    await raw.send(
+      new PutCommand({ TableName: store.table, Item: { pk: 'ORGAUDIT', sk: 'LOCK', runningId: 'OA-gone' } }),
+    );
+    const run = { id: 'OA-2', requestedBy: 'U1', startedAt: 1_000, state: 'running' as const, done: 0 };
+    expect(await store.startOrgAudit(run, [])).toEqual({ started: true });
+    expect(await store.startOrgAudit({ ...run, id: 'OA-3' }, [])).toEqual({ started: false, running: run });
+    await store.close();
+  });
+
+  it('keeps a target hold for a day after it ends, then leaves it to TTL', async () => {
+    const store = await freshDynamoStore(local);
+    await store.deferTarget('C1', 1_700_000_000_500);
+    const hold = await store.context.doc.send(
+      new GetCommand({ TableName: store.table, Key: targetKey('C1') }),
+    );
+    expect(hold.Item).toMatchObject({ until: 1_700_000_000_500, [TTL_ATTRIBUTE]: 1_700_000_001 + 24 * 3600 });
     await store.close();
   });
 
@@ -221,9 +395,69 @@ describe('dynamodb store', () => {
     const store = await freshDynamoStore(local);
     const now = 1_700_000_000_000;
     expect(await store.firstTime('view:1', now)).toBe(true);
-    expect(await store.firstTime('view:1', now + (SEEN_KEY_TTL_S - 60) * 1000)).toBe(false);
-    expect(await store.firstTime('view:1', now + (SEEN_KEY_TTL_S + 60) * 1000)).toBe(true);
+    // Seen keys are remembered for a week.
+    const week = 7 * 24 * 3600;
+    expect(await store.firstTime('view:1', now + (week - 60) * 1000)).toBe(false);
+    expect(await store.firstTime('view:1', now + (week + 60) * 1000)).toBe(true);
     await store.close();
+  });
+
+  it('reads the table itself strongly consistently (indexes cannot be): no stale version, claim or hold', async () => {
+    const store = await freshDynamoStore(local);
+    const reads: { command: string; consistent: boolean }[] = [];
+    store.context.doc.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { IndexName?: string; ConsistentRead?: boolean };
+        if (['GetItemCommand', 'QueryCommand'].includes(String(context.commandName)) && !input.IndexName) {
+          reads.push({ command: String(context.commandName), consistent: input.ConsistentRead === true });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'testReadSpy' },
+    );
+    const run = { id: 'OA-1', requestedBy: 'U1', startedAt: 1_000, state: 'running' as const, done: 0 };
+    const hardening = {
+      id: 'BH-1',
+      requesterId: 'U1',
+      createdAt: 1_000,
+      state: 'pending',
+      accounts: 1,
+      source: 'command',
+      rules: [],
+      preview: 'loading',
+      approvals: [],
+      contentHash: '',
+      rounds: 0,
+    } satisfies Hardening;
+
+    await store.createRequest(requestFixture('BG-1'), {
+      notify: [{ to: 'post' }, { to: 'update' }],
+      schedule: [{ kind: 'expire', dueAt: 10 }],
+    });
+    await store.getRequest('BG-1');
+    await store.pendingJobs('BG-1');
+    await store.listDeliveries('BG-1');
+    const post = await store.claimDelivery('w', 0, LEASE_MS);
+    await store.deliverySent(post?.id ?? '', 1);
+    await store.deferTarget('C1', 5);
+    await store.claimDelivery('w', 0, LEASE_MS);
+    await store.appendAudit({ at: 1, requestId: 'BG-1', actor: 'U1', action: 'requested' });
+    await store.listAudit('BG-1');
+    await store.startOrgAudit(run, []);
+    await store.startOrgAudit({ ...run, id: 'OA-2' }, []);
+    await store.recordOrgAuditRows('OA-1', [], {});
+    await store.orgAuditRows('OA-1');
+    await store.getOrgAudit('OA-1');
+    await store.finishOrgAudit('OA-1', 2_000, []);
+    await store.latestOrgAudit();
+    await store.createHardening(hardening, []);
+    await store.getHardening('BH-1');
+    await store.hardenAccounts('BH-1');
+    await store.driftRecords();
+    await store.close();
+
+    expect(new Set(reads.map((r) => r.command))).toEqual(new Set(['GetItemCommand', 'QueryCommand']));
+    expect(reads.filter((r) => !r.consistent)).toEqual([]);
   });
 
   it('never scanned the table in this file: every access has a key or an index', () => {

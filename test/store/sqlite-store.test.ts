@@ -58,10 +58,10 @@ describe('sqlite store', () => {
       return undefined;
     })();
     expect(error).toBeInstanceOf(StoreError);
-    expect((error as StoreError).kind).toBe('newer-schema');
+    expect(error).toMatchObject({ name: 'StoreError', kind: 'newer-schema' });
     expect((error as StoreError).message).toMatch(
       new RegExp(
-        `schema version ${SQLITE_SCHEMA_VERSION + 1}, newer than this breakglass knows \\(${SQLITE_SCHEMA_VERSION}\\)`,
+        `^the SQLite database ${file} has schema version ${SQLITE_SCHEMA_VERSION + 1}, newer than this breakglass knows \\(${SQLITE_SCHEMA_VERSION}\\)`,
       ),
     );
     expect((error as StoreError).message).not.toContain('\n');
@@ -141,6 +141,12 @@ describe('SQLite store specifics', () => {
     expect(await store.listAudit('BG-1')).toEqual([
       { at: 1, requestId: 'BG-1', actor: 'U1', action: 'requested' },
     ]);
+  });
+
+  it('records rows of an org-wide audit it does not know without starting it or enqueueing for it', async () => {
+    await store.recordOrgAuditRows('OA-none', [], { total: 1 }, [{ to: 'audit-update' }]);
+    expect(await store.getOrgAudit('OA-none')).toBeUndefined();
+    expect(await store.listDeliveries('OA-none')).toEqual([]);
   });
 
   it('works in memory, and refuses to work once closed', async () => {

@@ -316,11 +316,8 @@ export class DynamoOutbox {
       items.push(...((result.Items ?? []) as unknown as NoticeItem[]));
       startKey = result.LastEvaluatedKey;
     } while (startKey);
-    return items.map((n) => ({
-      ...toOutboxItem(n as unknown as Record<string, unknown>),
-      status: n.status,
-      ...(n.lastError ? { lastError: n.lastError } : {}),
-    }));
+    // toOutboxItem carries lastError.
+    return items.map((n) => ({ ...toOutboxItem(n as unknown as Record<string, unknown>), status: n.status }));
   }
 }
 
