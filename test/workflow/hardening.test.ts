@@ -3,110 +3,33 @@
  * approver routing across rules (an approver must be one under every rule of
  * its accounts), the requester's rights under each rule, expiry and withdrawal.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkPolicy, type Policy } from '../../src/domain/policy.js';
-import { TASK_KINDS } from '../../src/domain/request.js';
-import { silentLogger } from '../../src/log.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { organizationAccounts } from '../../src/workflow/organization-accounts.js';
-import { PolicyRouting } from '../../src/workflow/policy-routing.js';
-import type { Authorizer, RootTasks } from '../../src/workflow/ports.js';
-import { BreakglassWorkflow } from '../../src/workflow/workflow.js';
-import { fullyCredentialed, memberId, seedMembers } from '../fakes/aws/sample-org.js';
-import { type FakeAwsEnv, startFakeAwsEnv } from '../support/fake-aws-env.js';
+import type { RootTasks } from '../../src/workflow/ports.js';
+import { fullyCredentialed, memberId } from '../fakes/aws/sample-org.js';
+import type { FakeAwsEnv } from '../support/fake-aws-env.js';
 import { requestFixture } from '../support/fixtures.js';
+import {
+  BOTH_1,
+  BOTH_2,
+  closeHardeningEnvs,
+  DEFAULT_ONLY,
+  PAYMENTS_LEAD,
+  REQUESTER,
+  startHardeningEnv,
+} from '../support/hardening-env.js';
 import { SETTINGS } from '../support/workflow-env.js';
 
-const PAYMENTS_LEAD = 'UPAYLEAD01';
-const BOTH_1 = 'UBOTH00001';
-const BOTH_2 = 'UBOTH00002';
-const DEFAULT_ONLY = 'UDEFAULT01';
-const REQUESTER = 'UREQUEST01';
-const ISLAND_1 = 'UISLAND001';
-const ISLAND_2 = 'UISLAND002';
-const SANDBOX_ONLY_REQUESTER = 'USANDREQ01';
-
 let aws: FakeAwsEnv | undefined;
-let store: SqliteStore | undefined;
 
 afterEach(async () => {
-  await store?.close();
-  await aws?.close();
+  await closeHardeningEnvs();
   aws = undefined;
-  store = undefined;
 });
 
-function policy(): Policy {
-  const checked = checkPolicy({
-    version: 1,
-    rules: [
-      {
-        name: 'payments',
-        match: { accounts: [memberId(1)] },
-        approvers: { users: [PAYMENTS_LEAD, BOTH_1, BOTH_2] },
-      },
-      {
-        name: 'island',
-        match: { accounts: [memberId(4)] },
-        approvers: { users: [ISLAND_1, ISLAND_2] },
-      },
-      {
-        name: 'sandbox',
-        match: { accounts: [memberId(3)] },
-        approvers: { users: [BOTH_1, BOTH_2] },
-        requesters: { users: [SANDBOX_ONLY_REQUESTER] },
-      },
-    ],
-  });
-  if (!checked.policy) throw new Error(checked.problems.join('; '));
-  return checked.policy;
-}
-
-/** Users only: an approver list names its approvers. */
-const auth: Authorizer = {
-  isApprover: async (userId, approvers = [BOTH_1, BOTH_2, DEFAULT_ONLY]) => approvers.includes(userId),
-  mayRequest: async (userId, requesters = []) => requesters.length === 0 || requesters.includes(userId),
-  people: async (ids) => [...ids],
-};
-
-async function setUp(wrap: (tasks: RootTasks) => RootTasks = (tasks) => tasks) {
-  aws = await startFakeAwsEnv();
-  seedMembers(aws.fake, 4, 1);
-  store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'bg-harden-')), 'breakglass.db'));
-  const clock = { now: Date.parse('2026-11-26T10:00:00Z') };
-  const routing = new PolicyRouting(
-    policy(),
-    {
-      approvers: [BOTH_1, BOTH_2, DEFAULT_ONLY],
-      requesters: [],
-      durationsSeconds: [1800],
-      tasks: TASK_KINDS,
-    },
-    async () => [],
-  );
-  const workflow = new BreakglassWorkflow({
-    store,
-    tasks: wrap(aws.service),
-    accounts: organizationAccounts(aws.organization),
-    auth,
-    log: silentLogger,
-    routing,
-    settings: SETTINGS,
-    now: () => clock.now,
-  });
-  const runJobs = async () => {
-    for (;;) {
-      const job = await store?.claimDueJob('w', clock.now, 60_000);
-      if (!job || !store) return;
-      const { retryAt } = await workflow.runJob(job);
-      if (retryAt !== undefined) await store.retryJob(job.id, retryAt, 'w');
-      else await store.completeJob(job.id, 'w');
-    }
-  };
-  return { workflow, clock, runJobs, store };
+async function setUp(wrap?: (tasks: RootTasks) => RootTasks) {
+  const env = await startHardeningEnv(wrap ? { wrap } : {});
+  aws = env.aws;
+  return env;
 }
 
 describe('bulk hardening in the workflow', () => {
