@@ -6,7 +6,7 @@
  * the verification audit at the end and the close, as people and the audit
  * trail see them.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RootTaskError } from '../../src/aws/errors.js';
 import type { RootCredentialAudit } from '../../src/aws/root-task-results.js';
 import {
@@ -582,6 +582,39 @@ describe('failures, retries and give-up', () => {
       attempts: 1,
       error: 'denied by an SCP',
     });
+    expect((await trail(s, id)).map((e) => e.action)).not.toContain('bulk hardening round finished');
+  });
+  it('given up right after its round ended: run again at once to close, not at the next retry', async () => {
+    const env = await setUp({
+      wrap: (tasks) =>
+        over(tasks, {
+          deleteRootCredentials: async (id, options) => {
+            if (id === memberId(5)) throw new RootTaskError('blocked-by-scp', 'denied by an SCP');
+            return tasks.deleteRootCredentials(id, options);
+          },
+        }),
+    });
+    const { store: s, clock } = env;
+    const id = await approved(env, [memberId(2), memberId(5)]);
+    // The approver's click lands between the round's last read of the request and its retry.
+    const read = s.getHardening.bind(s);
+    let reads = 0;
+    let clicked = false;
+    const spy = vi.spyOn(s, 'getHardening').mockImplementation(async (hid) => {
+      if (!clicked && ++reads === 3) {
+        clicked = true;
+        const given = await env.workflow.hardenings.giveUp(id, BOTH_1, giveUpDigest([memberId(5)]));
+        if (!given.ok) throw new Error(given.text);
+      }
+      return read(hid);
+    });
+    expect(await env.runJobs()).toEqual([
+      { kind: 'harden-run', retryAt: clock.now },
+      { kind: 'harden-run', retryAt: undefined },
+    ]);
+    spy.mockRestore();
+    expect(clicked).toBe(true);
+    expect((await s.getHardening(id))?.hardening).toMatchObject({ state: 'closed', rounds: 0 });
     expect((await trail(s, id)).map((e) => e.action)).not.toContain('bulk hardening round finished');
   });
 });
