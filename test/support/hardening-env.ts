@@ -88,6 +88,8 @@ export interface HardeningEnvOptions {
   routing?: boolean;
   /** an account's OUs (default: none) */
   ancestors?: (accountId: string) => Promise<string[]>;
+  /** a deployment that neither wakes its workers nor reads group members (no `wake`, `wakeOutbox`, `people`) */
+  bare?: boolean;
   /** the organization's accounts (default: the fake's) */
   accounts?: (aws: FakeAwsEnv) => Accounts;
 }
@@ -132,17 +134,21 @@ export async function startHardeningEnv(options: HardeningEnvOptions = {}) {
     store,
     tasks: (options.wrap ?? ((tasks) => tasks))(aws.service),
     accounts: options.accounts ? options.accounts(aws) : organizationAccounts(aws.organization),
-    auth,
+    auth: options.bare ? { isApprover: auth.isApprover, mayRequest: auth.mayRequest } : auth,
     log: silentLogger,
     ...(routing ? { routing } : {}),
     settings: SETTINGS,
     now: () => clock.now,
-    wake: () => {
-      wakes.scheduler++;
-    },
-    wakeOutbox: () => {
-      wakes.outbox++;
-    },
+    ...(options.bare
+      ? {}
+      : {
+          wake: () => {
+            wakes.scheduler++;
+          },
+          wakeOutbox: () => {
+            wakes.outbox++;
+          },
+        }),
   });
   /** Runs every job due now (again when one is retried for now); what each returned, in order. */
   const runJobs = async () => {

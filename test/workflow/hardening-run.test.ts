@@ -164,6 +164,7 @@ describe('the preview', () => {
     const reads = env.fake.callsOf('GetAccountSummary').length;
     const preview = { ...(await env.jobOf(id, 'harden-expire')), kind: 'harden-preview' as const };
     expect(await env.workflow.runJob(preview)).toEqual({});
+    expect(await env.workflow.runJob({ ...preview, requestId: 'BH-NOPE' })).toEqual({});
     expect(env.fake.callsOf('GetAccountSummary')).toHaveLength(reads);
     expect(await notices(env.store, id)).toHaveLength(3);
     expect((await trail(env.store, id)).filter((e) => e.action === 'previewed')).toHaveLength(1);
@@ -616,6 +617,48 @@ describe('failures, retries and give-up', () => {
     expect(clicked).toBe(true);
     expect((await s.getHardening(id))?.hardening).toMatchObject({ state: 'closed', rounds: 0 });
     expect((await trail(s, id)).map((e) => e.action)).not.toContain('bulk hardening round finished');
+  });
+  it('closes with a held account given up, left as it is', async () => {
+    const env = await setUp();
+    const { store: s, clock } = env;
+    const id = await approved(env, [memberId(2), memberId(5)]);
+    await s.createRequest(requestFixture('BG-HOLD', { accountId: memberId(5), state: 'active' }));
+    expect(await env.runJobs()).toEqual([{ kind: 'harden-run', retryAt: clock.now + BASE }]);
+    expect(await env.workflow.hardenings.giveUp(id, BOTH_2, giveUpDigest([memberId(5)]))).toMatchObject({
+      ok: true,
+    });
+    expect(await env.runJobs()).toEqual([{ kind: 'harden-run', retryAt: undefined }]);
+    expect((await s.getHardening(id))?.hardening).toMatchObject({
+      state: 'closed',
+      finalAudit: { clean: 1 },
+    });
+    expect((await rowsOf(env, id)).get(memberId(5))).toMatchObject({
+      state: 'pending',
+      attempts: 0,
+      heldBy: 'BG-HOLD',
+    });
+    expect(callsIn(env, 'DeleteLoginProfile', memberId(5))).toEqual([]);
+    expect((await trail(s, id)).at(-1)?.details).toEqual({ verified: 1, givenUp: [memberId(5)] });
+  });
+
+  it('runs through in a deployment that neither wakes its workers nor reads group members', async () => {
+    const env = await setUp({ bare: true });
+    const { store: s } = env;
+    env.fake.account(memberId(5)).scpDeniesInSession = true;
+    // Two rules, and no group lookup to check them up front: requested.
+    expect(
+      await env.workflow.hardenings.start(REQUESTER, { accounts: [memberId(2), memberId(4)] }),
+    ).toMatchObject({
+      ok: true,
+    });
+    const id = await approved(env, [memberId(2), memberId(5)]);
+    expect(await env.runJobs()).toEqual([{ kind: 'harden-run', retryAt: env.clock.now + BASE }]);
+    expect(await env.workflow.hardenings.giveUp(id, BOTH_1, giveUpDigest([memberId(5)]))).toMatchObject({
+      ok: true,
+    });
+    expect(await env.runJobs()).toEqual([{ kind: 'harden-run', retryAt: undefined }]);
+    expect((await s.getHardening(id))?.hardening.state).toBe('closed');
+    expect(env.wakes).toEqual({ scheduler: 0, outbox: 0 });
   });
 });
 
