@@ -55,6 +55,9 @@ export async function startWorkflowEnv(
     settings?: Partial<WorkflowSettings>;
     /** org-wide audits' account-by-account reads (none: org-wide audits cannot run) */
     bulkAudit?: BulkAudit;
+    /** told when a job is due now / notices were written (default: none, as in most tests) */
+    wake?: () => void;
+    wakeOutbox?: () => void;
   } = {},
 ): Promise<WorkflowEnv> {
   const aws = await startFakeAwsEnv();
@@ -70,6 +73,8 @@ export async function startWorkflowEnv(
     auth: staticAuthorizer,
     log: silentLogger,
     ...(options.bulkAudit ? { bulkAudit: options.bulkAudit } : {}),
+    ...(options.wake ? { wake: options.wake } : {}),
+    ...(options.wakeOutbox ? { wakeOutbox: options.wakeOutbox } : {}),
     settings: { ...SETTINGS, ...options.settings },
     now: () => clock.now,
   });
