@@ -7,6 +7,7 @@ import type { WorkflowSettings } from '../../src/workflow/core.js';
 import { DeliveryWorker } from '../../src/workflow/delivery.js';
 import type { BulkAudit } from '../../src/workflow/org-audits.js';
 import { organizationAccounts } from '../../src/workflow/organization-accounts.js';
+import type { PolicyRouting } from '../../src/workflow/policy-routing.js';
 import type { Authorizer, RootTasks } from '../../src/workflow/ports.js';
 import { Scheduler } from '../../src/workflow/scheduler.js';
 import { BreakglassWorkflow } from '../../src/workflow/workflow.js';
@@ -58,6 +59,10 @@ export async function startWorkflowEnv(
     /** told when a job is due now / notices were written (default: none, as in most tests) */
     wake?: () => void;
     wakeOutbox?: () => void;
+    /** who approves and may request (default: staticAuthorizer) */
+    auth?: Authorizer;
+    /** approver routing from a policy file (default: none) */
+    routing?: PolicyRouting;
   } = {},
 ): Promise<WorkflowEnv> {
   const aws = await startFakeAwsEnv();
@@ -70,7 +75,8 @@ export async function startWorkflowEnv(
     store,
     tasks: options.tasks ? options.tasks(aws) : aws.service,
     accounts: organizationAccounts(aws.organization),
-    auth: staticAuthorizer,
+    auth: options.auth ?? staticAuthorizer,
+    ...(options.routing ? { routing: options.routing } : {}),
     log: silentLogger,
     ...(options.bulkAudit ? { bulkAudit: options.bulkAudit } : {}),
     ...(options.wake ? { wake: options.wake } : {}),
