@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/log.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { WorkflowSettings } from '../../src/workflow/core.js';
 import { DeliveryWorker } from '../../src/workflow/delivery.js';
@@ -63,6 +63,8 @@ export async function startWorkflowEnv(
     auth?: Authorizer;
     /** approver routing from a policy file (default: none) */
     routing?: PolicyRouting;
+    /** the workflow's logger (default: silent) */
+    log?: Logger;
   } = {},
 ): Promise<WorkflowEnv> {
   const aws = await startFakeAwsEnv();
@@ -77,7 +79,7 @@ export async function startWorkflowEnv(
     accounts: organizationAccounts(aws.organization),
     auth: options.auth ?? staticAuthorizer,
     ...(options.routing ? { routing: options.routing } : {}),
-    log: silentLogger,
+    log: options.log ?? silentLogger,
     ...(options.bulkAudit ? { bulkAudit: options.bulkAudit } : {}),
     ...(options.wake ? { wake: options.wake } : {}),
     ...(options.wakeOutbox ? { wakeOutbox: options.wakeOutbox } : {}),

@@ -5,8 +5,10 @@
  * close with what it has, and the summary, its update and the CSV written with
  * the close. What people see: the run, its rows, its notices and its trail.
  */
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountAuditRow } from '../../src/aws/org-audit.js';
+import { createLogger } from '../../src/log.js';
 import type { Job } from '../../src/store/store.js';
 import { AUDIT_SCHEDULE_ID, BUSY_RETRY_MS } from '../../src/workflow/drift.js';
 import { type BulkAudit, csvFile, newOrgAuditId } from '../../src/workflow/org-audits.js';
@@ -274,11 +276,14 @@ describe('an org-wide audit asked in Slack', () => {
   it('updates the summary at most every 3 s while it runs', async () => {
     // Each account takes 1 s: updates at 3 s and 6 s, then the final one; none for the listing.
     const { bulk } = members(7, 1000);
-    env = await startWorkflowEnv({ members: 7, bulkAudit: bulk });
+    let outboxWakes = 0;
+    env = await startWorkflowEnv({ members: 7, bulkAudit: bulk, wakeOutbox: () => outboxWakes++ });
     const started = await env.workflow.orgAudits.start(REQUESTER);
     if (!started.started) throw new Error('not started');
     await env.runDue();
     const id = started.run.id;
+    // The outbox is woken for the summary, each update and the close.
+    expect(outboxWakes).toBe(4);
     expect(await kinds(env, id)).toEqual([
       'audit-post',
       'audit-update',
@@ -361,6 +366,27 @@ describe('an org-wide audit asked in Slack', () => {
     ]);
   });
 
+  it('closes a run claimed twice at once (a lapsed lease) once', async () => {
+    const { bulk, skips } = members(2);
+    env = await startWorkflowEnv({ bulkAudit: bulk });
+    const started = await env.workflow.orgAudits.start(REQUESTER);
+    if (!started.started) throw new Error('not started');
+    const id = started.run.id;
+    const job = await orgAuditJob(env, id);
+    expect(await Promise.all([env.workflow.runJob(job), env.workflow.runJob(job)])).toEqual([{}, {}]);
+    expect(skips).toHaveLength(2);
+    expect(await env.store.getOrgAudit(id)).toMatchObject({ state: 'done', done: 2 });
+    expect((await env.store.listAudit(id)).map((a) => a.action)).toEqual([
+      'org-wide audit started',
+      'org-wide audit finished',
+    ]);
+    expect(await kinds(env, id)).toEqual([
+      'audit-post',
+      'audit-update',
+      `file:root-credentials-2026-11-26-${id}.csv`,
+    ]);
+  });
+
   it('retries a run that fails twice, and closes the third with what it audited and why', async () => {
     const { bulk, skips } = scripted(async ({ onListed, onRow }, call) => {
       if (!env) throw new Error('no env');
@@ -368,7 +394,14 @@ describe('an org-wide audit asked in Slack', () => {
       if (call === 1) onRow(await audited(env, 1));
       throw new Error(`ListAccounts denied (${call})`);
     });
-    env = await startWorkflowEnv({ bulkAudit: bulk });
+    const logged: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        logged.push(String(chunk));
+        done();
+      },
+    });
+    env = await startWorkflowEnv({ bulkAudit: bulk, log: createLogger({ level: 'debug' }, sink) });
     const started = await env.workflow.orgAudits.start(REQUESTER);
     if (!started.started) throw new Error('not started');
     const id = started.run.id;
@@ -402,6 +435,13 @@ describe('an org-wide audit asked in Slack', () => {
       error: 'the audit stopped: ListAccounts denied (3)',
     });
     expect(await env.store.pendingJobs(id)).toEqual([]);
+    // Each failure is logged, with its attempt.
+    const failures = logged.map((l) => JSON.parse(l)).filter((l) => l.msg === 'org-wide audit failed');
+    expect(failures.map((l) => [l.level, l.auditId, l.err, l.attempt])).toEqual([
+      [50, id, 'ListAccounts denied (1)', 1],
+      [50, id, 'ListAccounts denied (2)', 2],
+      [50, id, 'ListAccounts denied (3)', 3],
+    ]);
   });
 
   it('closes a run that never listed an account without a CSV, whatever it was thrown', async () => {
