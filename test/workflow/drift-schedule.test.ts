@@ -287,6 +287,43 @@ describe('drift alerts', () => {
     ]);
   });
 
+  it('posts the summary of a run that stopped having resolved drift, and nothing else, with the resolution', async () => {
+    let fail = false;
+    const id = memberId(1);
+    const bulk: BulkAudit = {
+      auditAccounts: async ({ onListed, onRow }) => {
+        if (!env) throw new Error('no env');
+        onListed(fail ? 2 : 1);
+        const audit = await env.aws.service.auditRootCredentials(id);
+        onRow({
+          account: { id, name: 'member 1', email: 'root@example.com', state: 'ACTIVE' },
+          ok: true,
+          audit,
+        });
+        if (fail) throw new Error('AccessDenied: ListAccounts (page 2)');
+      },
+    };
+    env = await startWorkflowEnv({ settings: { auditEveryMs: DAY }, bulkAudit: bulk });
+    env.aws.fake.account(id).root = fullyCredentialed(id);
+    await env.workflow.orgAudits.drift.ensureSchedule();
+    await env.runDue();
+    expect(await env.store.driftRecords()).toHaveLength(1);
+    fail = true;
+    env.aws.fake.account(id).root = {
+      loginProfile: null,
+      accessKeys: [],
+      signingCertificates: [],
+      mfaDevices: [],
+    };
+    await env.advance(DAY);
+    await env.advance(30_000);
+    await env.advance(30_000);
+    const [, second = ''] = await scheduledRuns(env);
+    expect((await env.store.getOrgAudit(second))?.error).toContain('page 2');
+    expect(await env.store.driftRecords()).toEqual([]);
+    expect(await noticesOf(env, second)).toEqual(['drift-resolved', 'audit-post', 'audit-update', 'file']);
+  });
+
   it('reminds on the configured interval', async () => {
     env = await startWorkflowEnv({
       settings: { auditEveryMs: DAY, driftRemindMs: 2 * DAY },

@@ -168,7 +168,8 @@ describe('an org-wide audit asked in Slack', () => {
 
   it('audits every account, stores its rows, and closes with the summary updated and the CSV', async () => {
     const { bulk, skips } = members(3);
-    env = await startWorkflowEnv({ bulkAudit: bulk });
+    // Drift detection on: a run asked in Slack still neither checks drift nor touches the schedule.
+    env = await startWorkflowEnv({ bulkAudit: bulk, settings: { auditEveryMs: DAY } });
     env.aws.fake.account(memberId(2)).root = fullyCredentialed(memberId(2));
     // An open window on member 3: its row says so.
     await env.store.createRequest(
@@ -213,6 +214,20 @@ describe('an org-wide audit asked in Slack', () => {
     expect(await env.store.pendingJobs(id)).toEqual([]);
     // The schedule is none of its business.
     expect(await env.store.pendingJobs(AUDIT_SCHEDULE_ID)).toEqual([]);
+  });
+
+  it('closes an audit of an organization without member accounts with a total of none', async () => {
+    const { bulk } = scripted(async ({ onListed }) => onListed(0));
+    env = await startWorkflowEnv({ bulkAudit: bulk });
+    const started = await env.workflow.orgAudits.start(REQUESTER);
+    if (!started.started) throw new Error('not started');
+    await env.runDue();
+    expect(await env.store.getOrgAudit(started.run.id)).toMatchObject({ state: 'done', total: 0, done: 0 });
+    expect(await kinds(env, started.run.id)).toEqual([
+      'audit-post',
+      'audit-update',
+      `file:root-credentials-2026-11-26-${started.run.id}.csv`,
+    ]);
   });
 
   it('counts the accounts it cannot audit by reason in the trail', async () => {
@@ -401,7 +416,13 @@ describe('an org-wide audit asked in Slack', () => {
         done();
       },
     });
-    env = await startWorkflowEnv({ bulkAudit: bulk, log: createLogger({ level: 'debug' }, sink) });
+    env = await startWorkflowEnv({
+      bulkAudit: bulk,
+      settings: { auditEveryMs: DAY },
+      log: createLogger({ level: 'debug' }, sink),
+    });
+    // Root credentials on the account it audits: a run asked in Slack is no drift check, even when it stops.
+    env.aws.fake.account(memberId(1)).root = fullyCredentialed(memberId(1));
     const started = await env.workflow.orgAudits.start(REQUESTER);
     if (!started.started) throw new Error('not started');
     const id = started.run.id;
@@ -431,9 +452,10 @@ describe('an org-wide audit asked in Slack', () => {
     const finished = (await env.store.listAudit(id)).find((a) => a.action === 'org-wide audit finished');
     expect(finished?.details).toMatchObject({
       accounts: 1,
-      clean: 1,
+      present: 1,
       error: 'the audit stopped: ListAccounts denied (3)',
     });
+    expect(await env.store.driftRecords()).toEqual([]);
     expect(await env.store.pendingJobs(id)).toEqual([]);
     // Each failure is logged, with its attempt.
     const failures = logged.map((l) => JSON.parse(l)).filter((l) => l.msg === 'org-wide audit failed');
