@@ -158,7 +158,8 @@ describe('the drift schedule', () => {
     env.clock.now += 3_600_000;
     await env.workflow.orgAudits.drift.ensureSchedule();
     expect(wakes).toBe(1);
-    expect((await env.store.pendingJobs(AUDIT_SCHEDULE_ID)).map((j) => [j.kind, j.dueAt])).toEqual([
+    // Its identity is stored in every deployment's database: it never changes.
+    expect((await env.store.pendingJobs('ORG-AUDIT-SCHEDULE')).map((j) => [j.kind, j.dueAt])).toEqual([
       ['audit-schedule', start],
     ]);
     await env.close();
