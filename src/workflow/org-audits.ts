@@ -199,7 +199,7 @@ class Progress {
     private readonly core: WorkflowCore,
     private readonly id: string,
     /** a scheduled run: no progress in Slack */
-    private readonly quiet = false,
+    private readonly quiet: boolean,
   ) {
     this.lastFlush = core.now();
     this.lastUpdate = core.now();

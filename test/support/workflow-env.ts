@@ -1,12 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/log.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { WorkflowSettings } from '../../src/workflow/core.js';
 import { DeliveryWorker } from '../../src/workflow/delivery.js';
 import type { BulkAudit } from '../../src/workflow/org-audits.js';
 import { organizationAccounts } from '../../src/workflow/organization-accounts.js';
+import type { PolicyRouting } from '../../src/workflow/policy-routing.js';
 import type { Authorizer, RootTasks } from '../../src/workflow/ports.js';
 import { Scheduler } from '../../src/workflow/scheduler.js';
 import { BreakglassWorkflow } from '../../src/workflow/workflow.js';
@@ -55,6 +56,15 @@ export async function startWorkflowEnv(
     settings?: Partial<WorkflowSettings>;
     /** org-wide audits' account-by-account reads (none: org-wide audits cannot run) */
     bulkAudit?: BulkAudit;
+    /** told when a job is due now / notices were written (default: none, as in most tests) */
+    wake?: () => void;
+    wakeOutbox?: () => void;
+    /** who approves and may request (default: staticAuthorizer) */
+    auth?: Authorizer;
+    /** approver routing from a policy file (default: none) */
+    routing?: PolicyRouting;
+    /** the workflow's logger (default: silent) */
+    log?: Logger;
   } = {},
 ): Promise<WorkflowEnv> {
   const aws = await startFakeAwsEnv();
@@ -67,9 +77,12 @@ export async function startWorkflowEnv(
     store,
     tasks: options.tasks ? options.tasks(aws) : aws.service,
     accounts: organizationAccounts(aws.organization),
-    auth: staticAuthorizer,
-    log: silentLogger,
+    auth: options.auth ?? staticAuthorizer,
+    ...(options.routing ? { routing: options.routing } : {}),
+    log: options.log ?? silentLogger,
     ...(options.bulkAudit ? { bulkAudit: options.bulkAudit } : {}),
+    ...(options.wake ? { wake: options.wake } : {}),
+    ...(options.wakeOutbox ? { wakeOutbox: options.wakeOutbox } : {}),
     settings: { ...SETTINGS, ...options.settings },
     now: () => clock.now,
   });
