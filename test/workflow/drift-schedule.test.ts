@@ -325,6 +325,32 @@ describe('drift alerts', () => {
     expect(await noticesOf(env, second)).toEqual(['drift-resolved', 'audit-post', 'audit-update', 'file']);
   });
 
+  it('checked again before its run closes (a crash in between), alerts nothing twice and knows whether its summary is posted', async () => {
+    const id = memberId(1);
+    env = await startWorkflowEnv({ settings: { auditEveryMs: DAY }, bulkAudit: oneCleanAccount });
+    env.aws.fake.account(id).root = fullyCredentialed(id);
+    await env.workflow.orgAudits.drift.ensureSchedule();
+    await env.runDue();
+    const [alerted = ''] = await scheduledRuns(env);
+    const run = await env.store.getOrgAudit(alerted);
+    if (!run) throw new Error('no run');
+    expect(await env.workflow.orgAudits.drift.check(run)).toBe(true);
+    expect(await noticesOf(env, alerted)).toEqual(['audit-post', 'drift-alert:new', 'audit-update', 'file']);
+    // A run that only resolved drift posted no summary: checked again, still none.
+    env.aws.fake.account(id).root = {
+      loginProfile: null,
+      accessKeys: [],
+      signingCertificates: [],
+      mfaDevices: [],
+    };
+    await env.advance(DAY);
+    const [, resolved = ''] = await scheduledRuns(env);
+    const second = await env.store.getOrgAudit(resolved);
+    if (!second) throw new Error('no run');
+    expect(await env.workflow.orgAudits.drift.check(second)).toBe(false);
+    expect(await noticesOf(env, resolved)).toEqual(['drift-resolved']);
+  });
+
   it('reminds on the configured interval', async () => {
     env = await startWorkflowEnv({
       settings: { auditEveryMs: DAY, driftRemindMs: 2 * DAY },
