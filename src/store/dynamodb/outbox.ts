@@ -153,9 +153,10 @@ export class DynamoOutbox {
 
   private async hasEarlierPending(notice: NoticeItem): Promise<boolean> {
     if (notice.seq <= 1) return false;
-    const e = new Expr();
     let startKey: Record<string, unknown> | undefined;
     do {
+      // Fresh placeholders per page: a second page with the first page's names would carry unused ones.
+      const e = new Expr();
       const result = await this.t.doc.send(
         new QueryCommand({
           TableName: this.t.name,
