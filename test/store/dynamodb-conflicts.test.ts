@@ -15,7 +15,7 @@ import type { Hardening } from '../../src/domain/harden.js';
 import type { OrgAuditRun } from '../../src/domain/org-audit.js';
 import type { DynamoDbStore } from '../../src/store/dynamodb-store.js';
 import { freshDynamoStore, type LocalDynamoDb, startLocalDynamoDb } from '../support/dynamodb-env.js';
-import { requestFixture as request } from '../support/fixtures.js';
+import { hardeningFixture, requestFixture as request } from '../support/fixtures.js';
 
 let local: LocalDynamoDb;
 beforeAll(async () => {
@@ -69,19 +69,7 @@ function answerTransactions(
   return answerCalls(store, 'TransactWriteItemsCommand', answer);
 }
 
-const hardening = (id: string): Hardening => ({
-  id,
-  requesterId: 'U1',
-  createdAt: 1_000,
-  state: 'pending',
-  accounts: 1,
-  source: 'command',
-  rules: [],
-  preview: 'loading',
-  approvals: [],
-  contentHash: '',
-  rounds: 0,
-});
+const hardening = (id: string): Hardening => hardeningFixture(id);
 const account = { accountId: '111111111111', name: 'acct', state: 'pending' as const, attempts: 0 };
 const auditRun = (id: string): OrgAuditRun => ({
   id,

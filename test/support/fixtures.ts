@@ -1,4 +1,5 @@
 /** Typed fixtures shared by store and delivery tests. */
+import type { Hardening } from '../../src/domain/harden.js';
 import type { BreakglassRequest } from '../../src/domain/request.js';
 
 export function requestFixture(id: string, overrides: Partial<BreakglassRequest> = {}): BreakglassRequest {
@@ -14,6 +15,24 @@ export function requestFixture(id: string, overrides: Partial<BreakglassRequest>
     state: 'pending',
     approvals: [],
     contentHash: 'h',
+    ...overrides,
+  };
+}
+
+/** A pending bulk hardening of one account whose preview is still loading. */
+export function hardeningFixture(id: string, overrides: Partial<Hardening> = {}): Hardening {
+  return {
+    id,
+    requesterId: 'U1',
+    createdAt: 1_000,
+    state: 'pending',
+    accounts: 1,
+    source: 'command',
+    rules: [],
+    preview: 'loading',
+    approvals: [],
+    contentHash: '',
+    rounds: 0,
     ...overrides,
   };
 }

@@ -4,6 +4,7 @@
  * announcer: each rendered from what is stored when it is sent, each message
  * recorded where its thread replies and files then go.
  */
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { DeliveryWorker } from '../../src/workflow/delivery.js';
 import type { HardeningView, OrgAuditView, ReportAnnouncer } from '../../src/workflow/ports.js';
+import { hardeningFixture } from '../support/fixtures.js';
 import { RecordingAnnouncer } from '../support/recording-announcer.js';
 
 /** A ReportAnnouncer that records what it was asked to send, and where. */
@@ -74,19 +76,7 @@ const row = (accountId: string): OrgAuditRow => ({
   detail: '',
   openWindow: '',
 });
-const hardening = (id: string): Hardening => ({
-  id,
-  requesterId: 'U1',
-  createdAt: 1_000,
-  state: 'pending',
-  accounts: 1,
-  source: 'command',
-  rules: [],
-  preview: 'loading',
-  approvals: [],
-  contentHash: '',
-  rounds: 0,
-});
+const hardening = (id: string): Hardening => hardeningFixture(id);
 const account: HardenAccount = { accountId: '200000000001', name: 'acct', state: 'pending', attempts: 0 };
 
 let store: SqliteStore;
