@@ -47,6 +47,8 @@ export class AwsClients {
     this.handler = new NodeHttpHandler({
       connectionTimeout: 3_000,
       requestTimeout: settings.requestTimeoutMs,
+      // Without it the handler only logs a warning when the time is up and the call waits on.
+      throwOnRequestTimeout: true,
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
     });

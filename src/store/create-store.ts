@@ -26,6 +26,8 @@ export function dynamoClientConfig(options: StoreClientOptions = {}) {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 3_000,
       requestTimeout: options.requestTimeoutMs ?? 10_000,
+      // Without it the handler only logs a warning when the time is up and the call waits on.
+      throwOnRequestTimeout: true,
     }),
   };
 }

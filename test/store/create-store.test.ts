@@ -102,4 +102,29 @@ describe('createStore', () => {
       ).rejects.toMatchObject({ name: 'InternalServerError' });
     });
   });
+
+  describe('against a DynamoDB endpoint that takes requests and never answers', () => {
+    let silent: Server;
+    let requests = 0;
+    beforeAll(async () => {
+      silent = createServer(() => {
+        requests += 1; // and no answer, ever
+      });
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    });
+    afterAll(async () => {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+
+    it('times each attempt out and gives up, so that a stuck call cannot stall a loop', async () => {
+      stubAwsEnv(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
+      const error = await createStore(
+        { store: { kind: 'dynamodb', table: 'bg-silent' } },
+        { region: 'us-east-1', requestTimeoutMs: 150 },
+      ).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'TimeoutError' });
+      expect(requests).toBe(4);
+    });
+  });
 });
