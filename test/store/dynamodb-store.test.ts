@@ -318,6 +318,32 @@ describe('dynamodb store', () => {
     await store.close();
   });
 
+  it('delivers a notice whose earlier notices, all sent, fill more than one 1 MB page of the ordering check', async () => {
+    const store = await freshDynamoStore(local);
+    await store.createRequest(requestFixture('BG-1'));
+    // ~300 KB each (DynamoDB items stop at 400 KB): four of them are read in two pages.
+    const big = requestFixture('BG-1', { justification: 'x'.repeat(300_000) });
+    await store.enqueue(
+      'BG-1',
+      Array.from({ length: 5 }, (_, i) => ({
+        to: 'dm',
+        userId: `U${i}`,
+        notice: { kind: 'nudge', request: big },
+      })),
+    );
+    const order: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const claimed = await store.claimDelivery('w1', 1_000, 60_000);
+      expect(claimed).toBeDefined();
+      if (!claimed) break;
+      order.push(claimed.delivery.to === 'dm' ? claimed.delivery.userId : claimed.delivery.to);
+      await store.deliverySent(claimed.id, 1_000);
+    }
+    expect(order).toEqual(['U0', 'U1', 'U2', 'U3', 'U4']);
+    expect(await store.claimDelivery('w1', 1_000, 60_000)).toBeUndefined();
+    await store.close();
+  });
+
   it('names the record a second create of the same id refuses', async () => {
     const store = await freshDynamoStore(local);
     await store.createRequest(requestFixture('BG-1'));
