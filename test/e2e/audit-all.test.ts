@@ -106,14 +106,21 @@ describe('/breakglass audit all', () => {
     expect(new Set(ids)).toEqual(new Set(org.members.map((m) => m.id)));
 
     const byId = new Map(rows.map((r) => [r.accountId, r]));
+    // Under this throttle (3 attempts) any audited account may run out of retries: then it is reported
+    // as throttled, counted and never lost. How many depends on the machine's speed.
+    const throttledIds = new Set(rows.filter((r) => r.errorKind === 'throttled').map((r) => r.accountId));
+    const unlessThrottled = (n: number, expected: Record<string, string>) => {
+      if (!throttledIds.has(memberId(n))) expect(byId.get(memberId(n))).toMatchObject(expected);
+    };
+    expect(throttledIds.size).toBeLessThan(150);
     expect(byId.get(memberId(33))).toMatchObject({ status: 'error', errorKind: 'not-active' });
     expect(byId.get(memberId(151))).toMatchObject({ status: 'error', errorKind: 'throttled' });
-    expect(byId.get(memberId(20))).toMatchObject({
-      status: 'present',
-      password: 'yes',
-      openWindow: 'BG-OPENWIN1',
-    });
-    expect(byId.get(memberId(10))).toMatchObject({ status: 'present', openWindow: '' });
+    unlessThrottled(20, { status: 'present', password: 'yes', openWindow: 'BG-OPENWIN1' });
+    unlessThrottled(10, { status: 'present', openWindow: '' });
+    for (let n = 1; n <= 300; n += 1) {
+      if (n % 25 === 0 || [7, 77, 177, 33, 133].includes(n)) continue;
+      unlessThrottled(n, n % 10 === 0 ? { status: 'present' } : { status: 'clean' });
+    }
     // AWS answered Throttling (the account it keeps throttling at least; the global throttle too when the machine is fast enough).
     expect(aws.refused.filter((r) => r.endsWith(' Throttling')).length).toBeGreaterThanOrEqual(3);
 
@@ -136,15 +143,15 @@ describe('/breakglass audit all', () => {
     expect(final).toContain('*Done:* 300 accounts audited');
     expect(final).toContain(`*Clean*\\n${clean}`);
     expect(final).toContain(`*Root credentials outside a window*\\n${present}`);
-    expect(final).toContain('*Expected (open break-glass window)*\\n1');
-    // Under this throttle, an account besides the one AWS keeps throttling may run out of retries too: counted, never lost.
-    const throttled = rows.filter((r) => r.errorKind === 'throttled').length;
+    const expected = rows.filter((r) => r.status === 'present' && r.openWindow).length;
+    expect(final).toContain(`*Expected (open break-glass window)*\\n${expected}`);
+    const throttled = throttledIds.size;
     expect(throttled).toBeGreaterThanOrEqual(1);
     expect(final).toContain(`*Not auditable*\\n${scp + 2 + throttled}`);
     expect(final).toContain(`root sessions denied by an SCP: ${scp}`);
     expect(final).toContain(`throttled by AWS after retries: ${throttled}`);
     expect(final).toContain('not ACTIVE (suspended or closing): 2');
-    expect(clean + present + 1 + scp + 2 + throttled).toBe(300);
+    expect(clean + present + expected + scp + 2 + throttled).toBe(300);
     // Progress updates are spaced: at most one per 3 s of running, plus the final one.
     const updates = env.slack.callsOf('chat.update').filter((c) => c.outcome?.ok);
     const ranMs = (updates.at(-1)?.at ?? 0) - (summaryPosts(env)[0]?.at ?? 0);
