@@ -1,24 +1,19 @@
 /** The per-attempt time limit of AWS calls (BREAKGLASS_AWS_REQUEST_TIMEOUT_MS) against an endpoint that never answers. */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { classifyAwsError } from '../../src/aws/errors.js';
 import { awsSettingsFromEnv } from '../../src/config/aws-settings.js';
+import { type LocalServer, startLocalServer } from '../support/local-server.js';
 
-let silent: Server;
+let silent: LocalServer;
 let requests = 0;
 beforeAll(async () => {
-  silent = createServer(() => {
+  silent = await startLocalServer(() => {
     requests += 1; // and no answer, ever
   });
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
 });
-afterAll(async () => {
-  silent.closeAllConnections();
-  await new Promise<void>((resolve) => silent.close(() => resolve()));
-});
+afterAll(() => silent.close());
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -32,7 +27,7 @@ describe('an AWS endpoint that takes requests and never answers', () => {
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'secret',
       AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_ENDPOINT_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      AWS_ENDPOINT_URL: silent.endpoint,
     };
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     const clients = new AwsClients(

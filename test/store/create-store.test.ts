@@ -1,7 +1,5 @@
 /** Opening the store the configuration names, and the DynamoDB client's limits. */
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,6 +9,7 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { StoreError } from '../../src/store/store-error.js';
 import { freshDynamoStore, type LocalDynamoDb, startLocalDynamoDb } from '../support/dynamodb-env.js';
 import { requestFixture } from '../support/fixtures.js';
+import { type LocalServer, startLocalServer } from '../support/local-server.js';
 
 let local: LocalDynamoDb;
 beforeAll(async () => {
@@ -68,25 +67,21 @@ describe('createStore', () => {
   });
 
   describe('against a DynamoDB endpoint that keeps failing', () => {
-    let failing: Server;
+    let failing: LocalServer;
     let requests = 0;
     beforeAll(async () => {
-      failing = createServer((_req, res) => {
+      failing = await startLocalServer((_req, res) => {
         requests += 1;
         res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(
           JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'down' }),
         );
       });
-      await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', () => resolve()));
     });
-    afterAll(async () => {
-      failing.closeAllConnections();
-      await new Promise<void>((resolve) => failing.close(() => resolve()));
-    });
+    afterAll(() => failing.close());
 
     it('gives up after four attempts, so that a click fails fast', async () => {
-      stubAwsEnv(`http://127.0.0.1:${(failing.address() as AddressInfo).port}`);
+      stubAwsEnv(failing.endpoint);
       const error = await createStore(
         { store: { kind: 'dynamodb', table: 'bg-failing' } },
         { region: 'us-east-1' },
@@ -96,7 +91,7 @@ describe('createStore', () => {
     });
 
     it('passes on a failure to create a table, rather than waiting for it', async () => {
-      stubAwsEnv(`http://127.0.0.1:${(failing.address() as AddressInfo).port}`);
+      stubAwsEnv(failing.endpoint);
       await expect(
         DynamoDbStore.initTable({ table: 'bg-failing', client: dynamoClientConfig({ region: 'us-east-1' }) }),
       ).rejects.toMatchObject({ name: 'InternalServerError' });
@@ -104,21 +99,17 @@ describe('createStore', () => {
   });
 
   describe('against a DynamoDB endpoint that takes requests and never answers', () => {
-    let silent: Server;
+    let silent: LocalServer;
     let requests = 0;
     beforeAll(async () => {
-      silent = createServer(() => {
+      silent = await startLocalServer(() => {
         requests += 1; // and no answer, ever
       });
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
     });
-    afterAll(async () => {
-      silent.closeAllConnections();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    });
+    afterAll(() => silent.close());
 
     it('times each attempt out and gives up, so that a stuck call cannot stall a loop', async () => {
-      stubAwsEnv(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
+      stubAwsEnv(silent.endpoint);
       const error = await createStore(
         { store: { kind: 'dynamodb', table: 'bg-silent' } },
         { region: 'us-east-1', requestTimeoutMs: 150 },

@@ -1,5 +1,4 @@
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +25,7 @@ import {
   startLocalDynamoDb,
 } from '../support/dynamodb-env.js';
 import { requestFixture } from '../support/fixtures.js';
+import { type LocalServer, startLocalServer } from '../support/local-server.js';
 import { describeStoreContract } from './contract.js';
 
 const LEASE_MS = 60_000;
@@ -42,9 +42,9 @@ describeStoreContract('dynamodb', async () => {
 });
 
 /** A front to the local server that refuses every UpdateTimeToLive with `message`, as DynamoDB refuses one. */
-async function ttlRefusingFront(message: string): Promise<{ endpoint: string; close(): Promise<void> }> {
+function ttlRefusingFront(message: string): Promise<LocalServer> {
   const backend = new URL(local.endpoint);
-  const front = createServer((req, res) => {
+  return startLocalServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -70,14 +70,6 @@ async function ttlRefusingFront(message: string): Promise<{ endpoint: string; cl
       forwarded.end(body);
     });
   });
-  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
-    close: async () => {
-      front.closeAllConnections();
-      await new Promise<void>((resolve) => front.close(() => resolve()));
-    },
-  };
 }
 
 async function openError(table: string): Promise<unknown> {
