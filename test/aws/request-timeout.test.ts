@@ -4,14 +4,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { AwsClients } from '../../src/aws/clients.js';
 import { classifyAwsError } from '../../src/aws/errors.js';
 import { awsSettingsFromEnv } from '../../src/config/aws-settings.js';
-import { type LocalServer, startLocalServer } from '../support/local-server.js';
+import { type SilentServer, startSilentServer } from '../support/local-server.js';
 
-let silent: LocalServer;
-let requests = 0;
+let silent: SilentServer;
 beforeAll(async () => {
-  silent = await startLocalServer(() => {
-    requests += 1; // and no answer, ever
-  });
+  silent = await startSilentServer();
 });
 afterAll(() => silent.close());
 
@@ -40,7 +37,7 @@ describe('an AWS endpoint that takes requests and never answers', () => {
     try {
       const error = await clients.sts.send(new GetCallerIdentityCommand({})).catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'TimeoutError' });
-      expect(requests).toBe(3);
+      expect(silent.requests).toBe(3);
       expect(classifyAwsError(error, 'sts:GetCallerIdentity').kind).toBe('transient');
     } finally {
       clients.destroy();

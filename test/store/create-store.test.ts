@@ -9,7 +9,12 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { StoreError } from '../../src/store/store-error.js';
 import { freshDynamoStore, type LocalDynamoDb, startLocalDynamoDb } from '../support/dynamodb-env.js';
 import { requestFixture } from '../support/fixtures.js';
-import { type LocalServer, startLocalServer } from '../support/local-server.js';
+import {
+  type LocalServer,
+  type SilentServer,
+  startLocalServer,
+  startSilentServer,
+} from '../support/local-server.js';
 
 let local: LocalDynamoDb;
 beforeAll(async () => {
@@ -99,12 +104,9 @@ describe('createStore', () => {
   });
 
   describe('against a DynamoDB endpoint that takes requests and never answers', () => {
-    let silent: LocalServer;
-    let requests = 0;
+    let silent: SilentServer;
     beforeAll(async () => {
-      silent = await startLocalServer(() => {
-        requests += 1; // and no answer, ever
-      });
+      silent = await startSilentServer();
     });
     afterAll(() => silent.close());
 
@@ -115,7 +117,7 @@ describe('createStore', () => {
         { region: 'us-east-1', requestTimeoutMs: 150 },
       ).catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'TimeoutError' });
-      expect(requests).toBe(4);
+      expect(silent.requests).toBe(4);
     });
   });
 });

@@ -18,3 +18,20 @@ export async function startLocalServer(listener: RequestListener): Promise<Local
     },
   };
 }
+
+/** A server that takes every request and never answers; `requests` counts them. */
+export type SilentServer = LocalServer & { readonly requests: number };
+
+export async function startSilentServer(): Promise<SilentServer> {
+  let requests = 0;
+  const server = await startLocalServer(() => {
+    requests += 1;
+  });
+  return {
+    endpoint: server.endpoint,
+    close: () => server.close(),
+    get requests() {
+      return requests;
+    },
+  };
+}
