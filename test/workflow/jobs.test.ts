@@ -169,6 +169,15 @@ describe('preview', () => {
     expect((await env.store.listAudit(r.id))[1]?.actor).toBe('scheduler');
   });
 
+  it('names the root mailbox only for password recovery: a deletion grants no sign-in', async () => {
+    const r = await submitRequest(env, ACCOUNT, { task: 'delete-credentials' });
+    expect(r.preview).toEqual({ status: 'ready', rootCredentials: 'no root credentials', credentials: [] });
+    expect((await env.store.listAudit(r.id)).at(-1)?.details).not.toHaveProperty(
+      'rootEmail',
+      expect.anything(),
+    );
+  });
+
   it('previews the policy an SQS unlock would remove, and reads no policy for other tasks', async () => {
     const policy = '{"Statement":[{"Effect":"Deny","Principal":"*","Action":"sqs:*"}]}';
     env.aws.fake.account(ACCOUNT).queues.set('orders', policy);
