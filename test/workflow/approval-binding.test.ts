@@ -303,6 +303,40 @@ describe('an unlock removes only the policy approvers saw', () => {
     expect((await current(r.id)).state).toBe('completed');
     expect(bucket.get('locked-bucket')).toBeNull();
   });
+
+  it('lets only the requester and the approvers ask to read again, once, while the request is pending', async () => {
+    env.aws.fake.account(ACCOUNT).buckets.set('locked-bucket', POLICY);
+    env.aws.fake.failNext('GetBucketPolicy', 'AccessDenied', { status: 403 });
+    const r = await submitRequest(env, ACCOUNT, { task: 'unlock-s3', target: 'locked-bucket' });
+    expect(await actions().readAgain('BG-NOSUCH', REQUESTER)).toEqual({
+      ok: false,
+      text: 'There is no request BG-NOSUCH.',
+    });
+    expect(await actions().readAgain(r.id, OUTSIDER)).toEqual({
+      ok: false,
+      text: 'Only the requester or an approver can read the account again.',
+    });
+    expect((await current(r.id)).preview?.status).toBe('failed');
+    expect(await actions().readAgain(r.id, APPROVER_A)).toEqual({
+      ok: true,
+      text: "Reading the account's current state again; Approve shows once it has loaded.",
+    });
+    // A second press before the read ran changes nothing and is not audited again.
+    expect(await actions().readAgain(r.id, REQUESTER)).toEqual({
+      ok: true,
+      text: 'Already reading the account again.',
+    });
+    const previews = (await env.store.pendingJobs(r.id)).filter((j) => j.kind === 'preview');
+    expect(previews).toHaveLength(1);
+    const asked = (await env.store.listAudit(r.id)).filter((e) => e.action === 'preview requested again');
+    expect(asked.map((e) => e.actor)).toEqual([APPROVER_A]);
+    // Once the request is no longer pending there is nothing to read for.
+    expect((await actions().cancel(r.id, REQUESTER)).ok).toBe(true);
+    expect(await actions().readAgain(r.id, REQUESTER)).toEqual({
+      ok: false,
+      text: 'Not read again: it is already withdrawn.',
+    });
+  });
 });
 
 describe('submit', () => {
