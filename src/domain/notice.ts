@@ -15,6 +15,8 @@ export type Notice =
   | { kind: 'reminder'; request: BreakglassRequest }
   | { kind: 'nudge'; request: BreakglassRequest }
   | { kind: 'denied'; request: BreakglassRequest }
+  /** an approver cancelled the requester's pending request */
+  | { kind: 'cancelled'; request: BreakglassRequest }
   | { kind: 'expired'; request: BreakglassRequest }
   | { kind: 'extension-requested'; request: BreakglassRequest }
   | { kind: 'extended'; request: BreakglassRequest; approverId: string }

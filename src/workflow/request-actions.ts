@@ -286,15 +286,19 @@ export class RequestActions {
     if (stored.request.state === 'active') return this.finish(id, userId);
     const withdrawn = stored.request.requesterId === userId;
     const now = this.core.now();
-    const result = await this.core.mutate<string>(id, (r) =>
-      r.state === 'pending'
-        ? {
-            next: { ...r, state: 'cancelled', cancelledBy: { userId, at: now } },
-            effects: { cancel: ['preview', 'nudge', 'expire'], notify: [UPDATE_MESSAGE] },
-            value: `Request ${id} ${withdrawn ? 'withdrawn' : 'cancelled'}.`,
-          }
-        : { refuse: `it is already ${stateName(r)}` },
-    );
+    const result = await this.core.mutate<string>(id, (r) => {
+      if (r.state !== 'pending') return { refuse: `it is already ${stateName(r)}` };
+      const next: BreakglassRequest = { ...r, state: 'cancelled', cancelledBy: { userId, at: now } };
+      const notify: Delivery[] = [UPDATE_MESSAGE];
+      // An approver's cancellation reaches the requester as a denial does; a withdrawal needs no word.
+      if (!withdrawn)
+        notify.push({ to: 'dm', userId: r.requesterId, notice: { kind: 'cancelled', request: next } });
+      return {
+        next,
+        effects: { cancel: ['preview', 'nudge', 'expire'], notify },
+        value: `Request ${id} ${withdrawn ? 'withdrawn' : 'cancelled'}.`,
+      };
+    });
     if (!result.ok) return { ok: false, text: `Not cancelled: ${result.reason}.` };
     await this.core.audit(id, userId, withdrawn ? 'withdrawn by the requester' : 'cancelled');
     return { ok: true, text: result.value };

@@ -299,6 +299,12 @@ describe('withdrawal is not a denial', () => {
     expect(await command(e, APPROVER_A, `cancel ${other.id}`)).toBe(`Request ${other.id} cancelled.`);
     await messageShows(e, other.id, `Cancelled by <@${APPROVER_A}>.`);
     expect(await command(e, REQUESTER, `status ${other.id}`)).toContain(`Cancelled by <@${APPROVER_A}>.`);
+    // The requester is told by DM, as after a denial; their own withdrawal is not DM'd back to them.
+    const told = await waitFor('the cancellation DM', () =>
+      dmsTo(e.slack, REQUESTER).find((t) => t.includes(other.id)),
+    );
+    expect(told).toMatch(new RegExp(`Your request ${other.id} .*: Cancelled by <@${APPROVER_A}>\\.`));
+    expect(dmsTo(e.slack, REQUESTER).filter((t) => t.includes(mine.id))).toEqual([]);
   });
 });
 

@@ -445,6 +445,7 @@ describe('every other surface', () => {
       { kind: 'reminder', request: r },
       { kind: 'nudge', request: r },
       { kind: 'denied', request: r },
+      { kind: 'cancelled', request: r },
       { kind: 'expired', request: r },
       { kind: 'extension-requested', request: r },
       { kind: 'extended', request: r, approverId: 'UAPPROVERA1' },
@@ -515,6 +516,16 @@ describe('every other surface', () => {
       /^:x: Delete root credentials on .* failed \(BG-ABCDEFGH\)\. Failed: .*credentials remain\./,
     );
     expect(failedDm).toContain('*What to do:* Try again.');
+    const cancelled = renderNotice(
+      {
+        kind: 'cancelled',
+        request: { ...ended, state: 'cancelled', cancelledBy: { userId: 'UAPPROVERA1', at: 4 } },
+      },
+      CTX,
+    ).text;
+    expect(cancelled).toMatch(
+      /^:heavy_multiplication_x: Your request BG-ABCDEFGH \(.*\): Cancelled by <@UAPPROVERA1>\.$/,
+    );
     const expired = renderNotice(
       { kind: 'expired', request: { ...ended, state: 'expired', approvals: [] } },
       CTX,

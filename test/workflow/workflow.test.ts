@@ -158,6 +158,72 @@ describe('other endings', () => {
     expect(await env.store.pendingJobs(r.id)).toEqual([]);
   });
 
+  it('words a withdrawal by the requester apart from a denial or a cancellation by an approver', async () => {
+    const trailOf = async (id: string) =>
+      (await env.store.listAudit(id)).slice(2).map((e) => [e.actor, e.action]);
+    const denied = await submitted();
+    expect(await env.workflow.actions.deny(denied.id, REQUESTER, 'Found the password')).toEqual({
+      ok: true,
+      text: 'Request withdrawn.',
+    });
+    expect(await trailOf(denied.id)).toEqual([[REQUESTER, 'withdrawn by the requester']]);
+
+    const withdrawn = await submitted();
+    expect(await env.workflow.actions.cancel(withdrawn.id, REQUESTER)).toEqual({
+      ok: true,
+      text: `Request ${withdrawn.id} withdrawn.`,
+    });
+    expect((await current(withdrawn.id)).request.cancelledBy).toEqual({
+      userId: REQUESTER,
+      at: env.clock.now,
+    });
+    expect(await trailOf(withdrawn.id)).toEqual([[REQUESTER, 'withdrawn by the requester']]);
+
+    const cancelled = await submitted();
+    expect(await env.workflow.actions.cancel(cancelled.id, APPROVER_A)).toEqual({
+      ok: true,
+      text: `Request ${cancelled.id} cancelled.`,
+    });
+    expect(await trailOf(cancelled.id)).toEqual([[APPROVER_A, 'cancelled']]);
+    expect(await env.workflow.actions.cancel(cancelled.id, APPROVER_A)).toEqual({
+      ok: false,
+      text: 'Not cancelled: it is already cancelled.',
+    });
+    expect(await env.workflow.actions.cancel('BG-NOSUCH', APPROVER_A)).toEqual({
+      ok: false,
+      text: 'There is no request BG-NOSUCH.',
+    });
+
+    await env.runDue();
+    // The requester hears of an approver's cancellation, never of what they did themselves.
+    expect(env.announcer.kinds().filter((k) => k.startsWith('dm:'))).toEqual(['dm:cancelled']);
+    expect(env.announcer.said.find((s) => s.to === 'dm')).toMatchObject({
+      requestId: cancelled.id,
+      userId: REQUESTER,
+      state: 'cancelled',
+    });
+  });
+
+  it('ends an active window early on cancel: cleanup now, who ended it recorded', async () => {
+    const r = await submitted();
+    await approveTwice(r);
+    const reply = await env.workflow.actions.cancel(r.id, APPROVER_B);
+    expect(reply).toMatchObject({
+      ok: true,
+      text: 'Cleaning up now: root credentials will be deleted and verified.',
+    });
+    const stored = (await current(r.id)).request;
+    expect(stored.state).toBe('cleaning');
+    expect(stored.endedEarly).toEqual({ userId: APPROVER_B, at: env.clock.now });
+    expect((await env.store.pendingJobs(r.id)).map((j) => [j.kind, j.dueAt])).toEqual([
+      ['cleanup', env.clock.now],
+    ]);
+    expect((await env.store.listAudit(r.id)).at(-1)).toMatchObject({
+      actor: APPROVER_B,
+      action: 'finished early',
+    });
+  });
+
   it('extends a window with one approver, never beyond the longest duration', async () => {
     const r = await submitted({ durationSeconds: 3600 });
     await approveTwice(r);

@@ -83,7 +83,8 @@ export function renderNotice(notice: Notice, ctx: NoticeContext): Rendered {
         text: `${approvers} ${r.id}: ${sentence(headline)} It expires ${slackTime(expireAt)}.`,
       };
     }
-    case 'denied': {
+    case 'denied':
+    case 'cancelled': {
       const { icon, headline } = stateWording(r, SLACK_FORMAT);
       return { text: `${icon} Your request ${r.id} (${account}): ${headline}` };
     }
