@@ -6,6 +6,8 @@ export interface Announcement {
   state: string;
   kind?: Notice['kind'];
   userId?: string;
+  /** the notice itself, for what the kind alone does not say (buttons offered, reasons) */
+  notice?: Notice;
 }
 
 /** An Announcer that records what would have been said in Slack. */
@@ -29,6 +31,7 @@ export class RecordingAnnouncer implements Announcer {
       requestId: stored.request.id,
       state: notice.request.state,
       kind: notice.kind,
+      notice,
     });
   }
   async channel(notice: Notice) {
@@ -46,6 +49,7 @@ export class RecordingAnnouncer implements Announcer {
       state: notice.request.state,
       kind: notice.kind,
       userId,
+      notice,
     });
   }
 

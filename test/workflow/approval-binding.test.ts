@@ -122,12 +122,17 @@ describe('an extension ask can be declined with a reason, or withdrawn', () => {
     expect((await current(r.id)).extensionRequest).toBeDefined();
 
     const declined = await actions().declineExtension(r.id, APPROVER_A, ask, ' Finish by the deadline ');
-    expect(declined.ok).toBe(true);
+    expect(declined).toMatchObject({ ok: true, text: 'Extension declined.' });
     const after = await current(r.id);
     expect(after.extensionRequest).toBeUndefined();
     expect(after.windowEndsAt).toBe(r.windowEndsAt);
     await env.runDue();
     expect(env.announcer.kinds().slice(-2)).toEqual(['thread:extension-declined', 'dm:extension-declined']);
+    // The requester's DM offers Done and Extend again; the thread only says what happened.
+    const [thread, dm] = env.announcer.said.slice(-2).map((a) => a.notice);
+    expect(thread).toMatchObject({ userId: APPROVER_A, reason: 'Finish by the deadline', seconds: 1800 });
+    expect(thread).not.toHaveProperty('offerControls');
+    expect(dm).toMatchObject({ reason: 'Finish by the deadline', offerControls: true });
     const entry = (await env.store.listAudit(r.id)).find((e) => e.action === 'extension declined');
     expect(entry).toMatchObject({
       actor: APPROVER_A,
@@ -144,11 +149,20 @@ describe('an extension ask can be declined with a reason, or withdrawn', () => {
     const ask = await pendingAsk(env, r.id);
     expect((await actions().withdrawExtension(r.id, APPROVER_A, ask)).text).toMatch(/only the requester/);
     expect((await actions().withdrawExtension(r.id, REQUESTER, { ...ask, nonce: 'old' })).ok).toBe(false);
-    expect((await actions().withdrawExtension(r.id, REQUESTER, ask)).ok).toBe(true);
+    expect(await actions().withdrawExtension(r.id, REQUESTER, ask)).toMatchObject({
+      ok: true,
+      text: 'Extension ask withdrawn.',
+    });
     expect((await current(r.id)).extensionRequest).toBeUndefined();
     await env.runDue();
     expect(env.announcer.kinds().slice(-2)).toEqual(['thread:extension-withdrawn', 'dm:extension-withdrawn']);
-    expect(await auditActions(r.id)).toContain('extension withdrawn');
+    const [thread, dm] = env.announcer.said.slice(-2).map((a) => a.notice);
+    expect(thread).toEqual({ kind: 'extension-withdrawn', request: expect.anything(), seconds: 1800 });
+    expect(dm).toMatchObject({ seconds: 1800, offerControls: true });
+    expect((await env.store.listAudit(r.id)).find((e) => e.action === 'extension withdrawn')).toMatchObject({
+      actor: REQUESTER,
+      details: { seconds: 1800 },
+    });
     expect((await actions().approveExtension(r.id, APPROVER_A, ask)).text).toMatch(/no extension waiting/);
     expect((await actions().withdrawExtension(r.id, REQUESTER, ask)).text).toMatch(/no extension waiting/);
   });
