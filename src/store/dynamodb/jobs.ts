@@ -9,8 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Job, JobKind, RequestEffects } from '../store.js';
+import { claimItem } from './claim.js';
 import type { TableContext, WriteOp } from './context.js';
-import { isConditionFailed, unlessConditionFailed } from './errors.js';
+import { unlessConditionFailed } from './errors.js';
 import { Expr, updateExpression } from './expression.js';
 import { moveToLane } from './migrate-job-lanes.js';
 import { GSI1, JOB_PARTITIONS, jobId, jobKey, jobsPartition, parseJobId, requestPk } from './table.js';
@@ -209,27 +210,14 @@ export class DynamoJobs {
   ): Promise<Job | undefined> {
     const { requestId, kind, token } = candidate as unknown as JobItem;
     const until = now + leaseMs;
-    const e = new Expr();
-    try {
-      const result = await this.t.doc.send(
-        new UpdateCommand({
-          TableName: this.t.name,
-          Key: jobKey(requestId, kind),
-          // Still this generation, and still claimable: not taken since the index was read.
-          ConditionExpression: `${e.n('token')} = ${e.v(token)} AND ${e.n('gsi1sk')} <= ${e.v(now)}`,
-          UpdateExpression: updateExpression([
-            ...e.set({ claimedBy: workerId, claimedUntil: until, gsi1sk: until + 1 }),
-            `${e.n('attempts')} = ${e.n('attempts')} + ${e.v(1)}`,
-          ]),
-          ...e.params(),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes ? toJob(result.Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailed(error)) return undefined;
-      throw error;
-    }
+    const claimed = await claimItem(
+      this.t,
+      jobKey(requestId, kind),
+      // Still this generation, and still claimable: not taken since the index was read.
+      (e) => `${e.n('token')} = ${e.v(token)} AND ${e.n('gsi1sk')} <= ${e.v(now)}`,
+      { claimedBy: workerId, claimedUntil: until, gsi1sk: until + 1 },
+    );
+    return claimed ? toJob(claimed) : undefined;
   }
 
   async renew(id: string, workerId: string, until: number): Promise<boolean> {

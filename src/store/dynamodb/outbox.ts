@@ -10,8 +10,9 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Delivery, deliveryTarget } from '../../domain/notice.js';
 import type { DeliveryBacklog, OutboxItem } from '../store.js';
+import { claimItem } from './claim.js';
 import type { TableContext, WriteOp } from './context.js';
-import { isConditionFailed, unlessConditionFailed } from './errors.js';
+import { unlessConditionFailed } from './errors.js';
 import { Expr, updateExpression } from './expression.js';
 import {
   GSI1,
@@ -191,26 +192,14 @@ export class DynamoOutbox {
     now: number,
     leaseMs: number,
   ): Promise<OutboxItem | undefined> {
-    const e = new Expr();
-    try {
-      const result = await this.t.doc.send(
-        new UpdateCommand({
-          TableName: this.t.name,
-          Key: noticeKey(notice.requestId, notice.seq),
-          ConditionExpression: `${e.n('status')} = ${e.v('pending')} AND ${e.n('nextAt')} <= ${e.v(now)} AND ${claimable(e, now)}`,
-          UpdateExpression: updateExpression([
-            ...e.set({ claimedBy: workerId, claimedUntil: now + leaseMs }),
-            `${e.n('attempts')} = ${e.n('attempts')} + ${e.v(1)}`,
-          ]),
-          ...e.params(),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return result.Attributes ? toOutboxItem(result.Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailed(error)) return undefined;
-      throw error;
-    }
+    const claimed = await claimItem(
+      this.t,
+      noticeKey(notice.requestId, notice.seq),
+      (e) =>
+        `${e.n('status')} = ${e.v('pending')} AND ${e.n('nextAt')} <= ${e.v(now)} AND ${claimable(e, now)}`,
+      { claimedBy: workerId, claimedUntil: now + leaseMs },
+    );
+    return claimed ? toOutboxItem(claimed) : undefined;
   }
 
   async sent(id: string, now: number): Promise<void> {
