@@ -966,6 +966,11 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
           version: 1,
           message: { channel: 'C1', ts: '1.2' },
         });
+        // A message for a hardening or run that is gone is not kept, and not an error.
+        await store.setHardeningMessage('BH-none', { channel: 'C1', ts: '1.3' });
+        expect(await store.getHardening('BH-none')).toBeUndefined();
+        await store.setOrgAuditMessage('OA-none', { channel: 'C1', ts: '1.3' });
+        expect(await store.getOrgAudit('OA-none')).toBeUndefined();
       });
 
       it('names the org-wide audit finished last', async () => {

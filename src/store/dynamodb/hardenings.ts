@@ -6,15 +6,16 @@
  * writes the hardening, its jobs and its notices in one transaction; the
  * accounts' rows are written before the hardening exists (orphans at worst).
  */
-import { BatchWriteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { HardenAccount, Hardening } from '../../domain/harden.js';
 import type { Delivery } from '../../domain/notice.js';
 import type { RequestEffects, StoredHardening } from '../store.js';
 import { rowBodies, writeChange } from './change.js';
 import type { TableContext, WriteOp } from './context.js';
-import { conflictPause, unlessConditionFailed } from './errors.js';
+import { conflictPause } from './errors.js';
 import { Expr, updateExpression } from './expression.js';
 import { noticeWriteOps, reserveSequence } from './outbox.js';
+import { updateExisting } from './update-existing.js';
 
 const pk = (id: string) => `HARDEN#${id}`;
 const runKey = (id: string) => ({ pk: pk(id), sk: 'RUN' });
@@ -103,19 +104,6 @@ export class DynamoHardenings {
   }
 
   async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
-    const e = new Expr();
-    await unlessConditionFailed(
-      this.t.doc.send(
-        new UpdateCommand({
-          TableName: this.t.name,
-          Key: runKey(id),
-          ConditionExpression: `attribute_exists(${e.n('pk')})`,
-          UpdateExpression: updateExpression(
-            e.set({ messageChannel: message.channel, messageTs: message.ts }),
-          ),
-          ...e.params(),
-        }),
-      ),
-    );
+    await updateExisting(this.t, runKey(id), { messageChannel: message.channel, messageTs: message.ts });
   }
 }

@@ -9,13 +9,7 @@
  * `ORGAUDIT#<id>`/`ROW#<account>` (a few hundred bytes: the CSV is regenerated
  * from them, never stored whole, so no item nears DynamoDB's 400 KB limit).
  */
-import {
-  BatchWriteCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Delivery } from '../../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../../domain/org-audit.js';
 import { rowBodies } from './change.js';
@@ -25,6 +19,7 @@ import { Expr, updateExpression } from './expression.js';
 import { jobWriteOps } from './jobs.js';
 import { noticeWriteOps, reserveSequence } from './outbox.js';
 import { MAX_TRANSACTION_ITEMS } from './table.js';
+import { updateExisting } from './update-existing.js';
 
 const LOCK = { pk: 'ORGAUDIT', sk: 'LOCK' };
 const runPk = (id: string) => `ORGAUDIT#${id}`;
@@ -246,15 +241,6 @@ export class DynamoOrgAudits {
   }
 
   async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
-    const e = new Expr();
-    await this.t.doc.send(
-      new UpdateCommand({
-        TableName: this.t.name,
-        Key: runKey(id),
-        ConditionExpression: `attribute_exists(${e.n('pk')})`,
-        UpdateExpression: updateExpression(e.set({ messageChannel: message.channel, messageTs: message.ts })),
-        ...e.params(),
-      }),
-    );
+    await updateExisting(this.t, runKey(id), { messageChannel: message.channel, messageTs: message.ts });
   }
 }

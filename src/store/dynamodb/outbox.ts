@@ -25,6 +25,7 @@ import {
   TTL_ATTRIBUTE,
   targetKey,
 } from './table.js';
+import { updateExisting } from './update-existing.js';
 
 /** Candidates read per Query page, and pages read per claim, so a claim is bounded. */
 const CLAIM_PAGE = 50;
@@ -213,19 +214,12 @@ export class DynamoOutbox {
   private async finish(id: string, fields: Record<string, unknown>): Promise<void> {
     const notice = parseNoticeId(id);
     if (!notice) return;
-    const e = new Expr();
-    await unlessConditionFailed(
-      this.t.doc.send(
-        new UpdateCommand({
-          TableName: this.t.name,
-          Key: noticeKey(notice.requestId, notice.seq),
-          ConditionExpression: `attribute_exists(${e.n('pk')})`,
-          // Out of the OUTBOX index: the backlog and the claim query see pending notices only.
-          UpdateExpression: updateExpression(e.set(fields), [e.n('claimedBy'), e.n('gsi1pk'), e.n('gsi1sk')]),
-          ...e.params(),
-        }),
-      ),
-    );
+    // Out of the OUTBOX index: the backlog and the claim query see pending notices only.
+    await updateExisting(this.t, noticeKey(notice.requestId, notice.seq), fields, [
+      'claimedBy',
+      'gsi1pk',
+      'gsi1sk',
+    ]);
   }
 
   async retry(id: string, at: number, error: string): Promise<void> {

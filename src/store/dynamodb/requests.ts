@@ -3,14 +3,14 @@
  * with its jobs and notices. The request is stored as JSON in `body` (exactly
  * what the domain wrote), with the attributes its indexes need beside it.
  */
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { BreakglassRequest, RequestState } from '../../domain/request.js';
 import type { RequestEffects, StoredRequest } from '../store.js';
 import { writeChange } from './change.js';
 import type { TableContext, WriteOp } from './context.js';
-import { unlessConditionFailed } from './errors.js';
 import { Expr, updateExpression } from './expression.js';
 import { GSI1, GSI2, pad, requesterPartition, requestKey, statePartition } from './table.js';
+import { updateExisting } from './update-existing.js';
 
 /** Items per Query page when listing requests by state. */
 const LIST_PAGE = 500;
@@ -119,20 +119,7 @@ export class DynamoRequests {
   }
 
   async setMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
-    const e = new Expr();
-    await unlessConditionFailed(
-      this.t.doc.send(
-        new UpdateCommand({
-          TableName: this.t.name,
-          Key: requestKey(id),
-          ConditionExpression: `attribute_exists(${e.n('pk')})`,
-          UpdateExpression: updateExpression(
-            e.set({ messageChannel: message.channel, messageTs: message.ts }),
-          ),
-          ...e.params(),
-        }),
-      ),
-    );
+    await updateExisting(this.t, requestKey(id), { messageChannel: message.channel, messageTs: message.ts });
   }
 
   async list(filter: {
