@@ -11,6 +11,7 @@ import type { HardenAccount, Hardening } from '../domain/harden.js';
 import { type Delivery, deliveryTarget } from '../domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../domain/org-audit.js';
 import type { BreakglassRequest, RequestState } from '../domain/request.js';
+import type { AuditRow, JobRow, OutboxRow, RequestRow } from './sqlite-rows.js';
 import type {
   AuditEntry,
   DeliveryBacklog,
@@ -165,21 +166,6 @@ function migrate(db: Database.Database, file: string): void {
   }
 }
 
-interface RequestRow {
-  body: string;
-  version: number;
-  message_channel: string | null;
-  message_ts: string | null;
-}
-
-interface JobRow {
-  id: number;
-  request_id: string;
-  kind: JobKind;
-  due_at: number;
-  attempts: number;
-}
-
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
 
@@ -261,7 +247,7 @@ export class SqliteStore implements Store {
 
   async claimDelivery(workerId: string, now: number, leaseMs: number): Promise<OutboxItem | undefined> {
     // The head of each request's queue only: a thread reply never overtakes the post it replies to.
-    const row = this.prepare<[{ worker: string; until: number; now: number }], OutboxRow>(
+    const row = this.prepare<[{ worker: string; until: number; now: number }], OutboxItemRow>(
       `UPDATE outbox SET claimed_by = @worker, claimed_until = @until, attempts = attempts + 1
          WHERE id = (
            SELECT o.id FROM outbox o
@@ -314,10 +300,7 @@ export class SqliteStore implements Store {
   async listDeliveries(
     requestId: string,
   ): Promise<(OutboxItem & { status: 'pending' | 'sent' | 'failed'; lastError?: string })[]> {
-    return this.prepare<
-      [string],
-      OutboxRow & { status: 'pending' | 'sent' | 'failed'; last_error: string | null }
-    >(
+    return this.prepare<[string], OutboxItemRow & Pick<OutboxRow, 'status'>>(
       'SELECT id, request_id, delivery, attempts, created_at, status, last_error FROM outbox WHERE request_id = ? ORDER BY id',
     )
       .all(requestId)
@@ -486,10 +469,10 @@ export class SqliteStore implements Store {
 
   async listAudit(requestId?: string, limit = 500): Promise<AuditEntry[]> {
     const rows = requestId
-      ? this.prepare<[string, number], AuditRow>(
+      ? this.prepare<[string, number], AuditEntryRow>(
           'SELECT at, request_id, actor, action, details FROM audit WHERE request_id = ? ORDER BY id LIMIT ?',
         ).all(requestId, limit)
-      : this.prepare<[number], AuditRow>(
+      : this.prepare<[number], AuditEntryRow>(
           'SELECT at, request_id, actor, action, details FROM audit ORDER BY id DESC LIMIT ?',
         ).all(limit);
     return rows.map((r) => ({
@@ -693,14 +676,6 @@ export class SqliteStore implements Store {
   }
 }
 
-interface AuditRow {
-  at: number;
-  request_id: string | null;
-  actor: string;
-  action: string;
-  details: string | null;
-}
-
 function toStored(row: RequestRow): StoredRequest {
   return {
     request: JSON.parse(row.body) as BreakglassRequest,
@@ -712,16 +687,14 @@ function toStored(row: RequestRow): StoredRequest {
   };
 }
 
-interface OutboxRow {
-  id: number;
-  request_id: string;
-  delivery: string;
-  attempts: number;
-  created_at: number;
-  last_error?: string | null;
-}
+/** The columns a claimed or listed notice is read with. */
+type OutboxItemRow = Pick<OutboxRow, 'id' | 'request_id' | 'delivery' | 'attempts' | 'created_at'> &
+  Partial<Pick<OutboxRow, 'last_error'>>;
 
-function toOutboxItem(row: OutboxRow): OutboxItem {
+/** The columns an audit entry is read with. */
+type AuditEntryRow = Omit<AuditRow, 'id'>;
+
+function toOutboxItem(row: OutboxItemRow): OutboxItem {
   return {
     id: String(row.id),
     requestId: row.request_id,

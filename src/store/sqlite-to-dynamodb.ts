@@ -21,8 +21,8 @@ import { jobItem } from './dynamodb/jobs.js';
 import { pendingNoticeItem } from './dynamodb/outbox.js';
 import { requestItem } from './dynamodb/requests.js';
 import { pad, sequenceKey } from './dynamodb/table.js';
+import type { AuditRow, JobRow, OutboxRow, RequestRow } from './sqlite-rows.js';
 import { SQLITE_SCHEMA_VERSION } from './sqlite-store.js';
-import type { JobKind } from './store.js';
 import { newerSchemaError, StoreError } from './store-error.js';
 
 export interface CopyCount {
@@ -187,40 +187,4 @@ async function advanceSequence(target: TableContext, requestId: string, seq: num
       }),
     ),
   );
-}
-
-interface RequestRow {
-  body: string;
-  version: number;
-  message_channel: string | null;
-  message_ts: string | null;
-}
-
-interface JobRow {
-  id: number;
-  request_id: string;
-  kind: JobKind;
-  due_at: number;
-  attempts: number;
-}
-
-interface OutboxRow {
-  id: number;
-  request_id: string;
-  delivery: string;
-  status: 'pending' | 'sent' | 'failed';
-  next_at: number;
-  attempts: number;
-  last_error: string | null;
-  created_at: number;
-  done_at: number | null;
-}
-
-interface AuditRow {
-  id: number;
-  at: number;
-  request_id: string | null;
-  actor: string;
-  action: string;
-  details: string | null;
 }
