@@ -17,20 +17,15 @@ import {
   toGiveUp,
   unfinished,
 } from '../../src/domain/harden.js';
+import { hardeningFixture } from '../support/fixtures.js';
 
-const base: Hardening = {
-  id: 'BH-1',
+const base = hardeningFixture('BH-1', {
   requesterId: 'UREQ',
   createdAt: 0,
-  state: 'pending',
   accounts: 3,
-  source: 'command',
-  rules: [],
   preview: 'ready',
-  approvals: [],
   contentHash: 'H',
-  rounds: 0,
-};
+});
 const row = (
   accountId: string,
   state: HardenAccount['state'],

@@ -3,20 +3,16 @@ import { describe, expect, it } from 'vitest';
 import type { HardenAccount, Hardening } from '../../src/domain/harden.js';
 import { hardeningDm } from '../../src/slack/blocks/harden.js';
 import { refuseMessageBlocks } from '../fakes/slack/block-kit.js';
+import { hardeningFixture } from '../support/fixtures.js';
 
-const base: Hardening = {
-  id: 'BH-1',
+const base = hardeningFixture('BH-1', {
   requesterId: 'UREQ',
   createdAt: 0,
   state: 'cancelled',
   accounts: 3,
-  source: 'command',
-  rules: [],
   preview: 'ready',
-  approvals: [],
   contentHash: 'H',
-  rounds: 0,
-};
+});
 const done = (accountId: string): HardenAccount => ({
   accountId,
   name: accountId,

@@ -11,7 +11,7 @@ import type { HardenAccount, Hardening } from '../../src/domain/harden.js';
 import { CHANNEL_TARGET, type Delivery, type Notice } from '../../src/domain/notice.js';
 import type { OrgAuditRow, OrgAuditRun } from '../../src/domain/org-audit.js';
 import { BULK_JOB_KINDS, type JobKind, type Store, URGENT_JOB_KINDS } from '../../src/store/store.js';
-import { requestFixture as request } from '../support/fixtures.js';
+import { hardeningFixture, requestFixture as request } from '../support/fixtures.js';
 
 export interface StoreHarness {
   /** the store under test, on fresh, empty data */
@@ -887,19 +887,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     });
 
     describe('bulk hardenings', () => {
-      const hardening = (id: string): Hardening => ({
-        id,
-        requesterId: 'U1',
-        createdAt: 1_000,
-        state: 'pending',
-        accounts: 2,
-        source: 'command',
-        rules: [],
-        preview: 'loading',
-        approvals: [],
-        contentHash: '',
-        rounds: 0,
-      });
+      const hardening = (id: string): Hardening => hardeningFixture(id, { accounts: 2 });
       const account = (accountId: string, state: HardenAccount['state'] = 'pending'): HardenAccount => ({
         accountId,
         name: `acct ${accountId}`,

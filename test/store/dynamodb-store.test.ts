@@ -2,7 +2,6 @@ import { request as httpRequest } from 'node:http';
 import { CreateTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hardening } from '../../src/domain/harden.js';
 import type { Delivery } from '../../src/domain/notice.js';
 import { DynamoAudit } from '../../src/store/dynamodb/audit.js';
 import { jobItem } from '../../src/store/dynamodb/jobs.js';
@@ -24,7 +23,7 @@ import {
   openDynamoStore,
   startLocalDynamoDb,
 } from '../support/dynamodb-env.js';
-import { requestFixture } from '../support/fixtures.js';
+import { hardeningFixture, requestFixture } from '../support/fixtures.js';
 import { type LocalServer, startLocalServer } from '../support/local-server.js';
 import { describeStoreContract } from './contract.js';
 
@@ -340,19 +339,7 @@ describe('dynamodb store', () => {
     const store = await freshDynamoStore(local);
     await store.createRequest(requestFixture('BG-1'));
     await expect(store.createRequest(requestFixture('BG-1'))).rejects.toThrow('request BG-1 already exists');
-    const hardening = {
-      id: 'BH-1',
-      requesterId: 'U1',
-      createdAt: 1_000,
-      state: 'pending',
-      accounts: 0,
-      source: 'command',
-      rules: [],
-      preview: 'loading',
-      approvals: [],
-      contentHash: '',
-      rounds: 0,
-    } satisfies Hardening;
+    const hardening = hardeningFixture('BH-1', { accounts: 0 });
     await store.createHardening(hardening, []);
     await expect(store.createHardening(hardening, [])).rejects.toThrow('hardening BH-1 already exists');
     await store.close();
@@ -434,19 +421,7 @@ describe('dynamodb store', () => {
       { step: 'initialize', name: 'testReadSpy' },
     );
     const run = { id: 'OA-1', requestedBy: 'U1', startedAt: 1_000, state: 'running' as const, done: 0 };
-    const hardening = {
-      id: 'BH-1',
-      requesterId: 'U1',
-      createdAt: 1_000,
-      state: 'pending',
-      accounts: 1,
-      source: 'command',
-      rules: [],
-      preview: 'loading',
-      approvals: [],
-      contentHash: '',
-      rounds: 0,
-    } satisfies Hardening;
+    const hardening = hardeningFixture('BH-1');
 
     await store.createRequest(requestFixture('BG-1'), {
       notify: [{ to: 'post' }, { to: 'update' }],

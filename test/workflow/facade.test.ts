@@ -4,14 +4,13 @@
  * viewer sees what they may, and may end only the windows they may.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Hardening } from '../../src/domain/harden.js';
 import { checkPolicy } from '../../src/domain/policy.js';
 import type { BreakglassRequest } from '../../src/domain/request.js';
 import { PolicyRouting } from '../../src/workflow/policy-routing.js';
 import type { Authorizer } from '../../src/workflow/ports.js';
 import { mayView } from '../../src/workflow/workflow.js';
 import { memberId } from '../fakes/aws/sample-org.js';
-import { requestFixture } from '../support/fixtures.js';
+import { hardeningFixture, requestFixture } from '../support/fixtures.js';
 import {
   APPROVER_A,
   APPROVER_B,
@@ -167,19 +166,12 @@ describe('choices and approvers', () => {
 });
 
 describe('delivered notices', () => {
-  const pending: Hardening = {
-    id: 'BH-1',
+  const pending = hardeningFixture('BH-1', {
     requesterId: REQUESTER,
     createdAt: 0,
-    state: 'pending',
-    accounts: 1,
-    source: 'command',
-    rules: [],
     preview: 'ready',
-    approvals: [],
     contentHash: 'H',
-    rounds: 0,
-  };
+  });
 
   it("records when a hardening's list of accounts was shared, and nothing for other notices", async () => {
     env = await startWorkflowEnv();

@@ -6,12 +6,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RootTaskError } from '../../src/aws/errors.js';
 import { OrganizationDirectory } from '../../src/aws/organization.js';
-import type { Hardening } from '../../src/domain/harden.js';
 import type { Delivery } from '../../src/domain/notice.js';
 import { DeliveryError } from '../../src/workflow/delivery-error.js';
 import { organizationAccounts } from '../../src/workflow/organization-accounts.js';
 import { memberId } from '../fakes/aws/sample-org.js';
-import { requestFixture } from '../support/fixtures.js';
+import { hardeningFixture, requestFixture } from '../support/fixtures.js';
 import {
   APPROVER_A,
   APPROVER_B,
@@ -88,19 +87,12 @@ describe('notices Slack refuses for good', () => {
   });
 
   it('cancels a bulk hardening whose message Slack refuses, DMs its requester, and DMs a refused summary', async () => {
-    const pending: Hardening = {
-      id: 'BH-1',
+    const pending = hardeningFixture('BH-1', {
       requesterId: REQUESTER,
       createdAt: 0,
-      state: 'pending',
-      accounts: 1,
-      source: 'command',
-      rules: [],
       preview: 'ready',
-      approvals: [],
       contentHash: 'H',
-      rounds: 0,
-    };
+    });
     const row = { accountId: ACCOUNT, name: 'acct', state: 'pending' as const, attempts: 0 };
     await env.store.createHardening(pending, [row]);
     const refused = (id: string, delivery: Delivery) =>
