@@ -67,6 +67,20 @@ function boundedSlackClient(config: AppConfig, log: Logger): WebClient {
   });
 }
 
+/**
+ * Options of the listeners' client (Bolt's `app.client`, which also looks up user
+ * groups and guests): a click or a modal waits seconds on Slack, never the
+ * WebClient's default ~30 minutes of retries, and a 429 fails that one call
+ * instead of pausing every listener's calls for its Retry-After.
+ */
+function interactiveSlackClientOptions(config: AppConfig): WebClientOptions {
+  return {
+    retryConfig: { retries: 1, minTimeout: 250, maxTimeout: 250 },
+    rejectRateLimitedCalls: true,
+    timeout: slackCallTimeoutMs(config),
+  };
+}
+
 /** The outbox's own Slack client (the outbox retries, durably). */
 function slackAnnouncer(config: AppConfig, log: Logger, client: WebClient): SlackAnnouncer {
   const context = {
@@ -178,7 +192,7 @@ export interface BotOptions {
   config: AppConfig;
   aws: AwsSettings;
   log: Logger;
-  /** Web API client options (tests: no retries) */
+  /** Web API client options of the listeners' client, over the bounded defaults (tests: no retries) */
   slackClientOptions?: WebClientOptions;
   /** the bot token's auth.test, when the caller made it already (main.ts lists it with the other problems) */
   slackToken?: SlackTokenCheck;
@@ -264,7 +278,10 @@ export async function startBot({
   });
   const socket = config.slack.mode === 'socket' ? new SocketConnection(log) : undefined;
   const health = healthProbe({ store, scheduler, delivery, slack: socket && (() => socket.report()) });
-  const slackApp = createSlackApp(config, log, health, { clientOptions: slackClientOptions, socket });
+  const slackApp = createSlackApp(config, log, health, {
+    clientOptions: { ...interactiveSlackClientOptions(config), ...slackClientOptions },
+    socket,
+  });
   const app = slackApp.app;
   // Without a request at hand (App Home, list, opening the modal), anyone approving or
   // requesting under some rule counts; a request itself is decided by its own rule.

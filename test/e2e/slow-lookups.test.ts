@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memberId } from '../fakes/aws/sample-org.js';
 import { TRIGGER_TTL_MS } from '../fakes/slack/server.js';
 import { APPROVER_B, type BotEnv, OUTSIDER, REQUESTER, startBotEnv, waitFor } from '../support/bot-env.js';
-import { dmsTo, submitRequest, waitForState } from '../support/bot-flows.js';
+import { approveValue, click, clickReply, dmsTo, submitRequest, waitForState } from '../support/bot-flows.js';
 
 const ACCOUNT = memberId(1);
 const REQUESTER_GROUP = 'SREQUESTERS';
@@ -108,5 +108,28 @@ describe('the deny modal acks before any Slack call', () => {
       errors: { reason: 'Give a reason for the denial.' },
     });
     expect(e.slack.calls.slice(before).filter((c) => c.method !== 'auth.test')).toEqual([]);
+  });
+});
+
+describe('a lookup Slack does not answer in time', () => {
+  it('refuses the click once the call times out, rather than holding it until Slack answers, and counts the next one', async () => {
+    // The per-call timeout is half the job lease (at most 10 s): 1 s here.
+    env = await startBotEnv({ BREAKGLASS_JOB_LEASE: '2s' });
+    const e = env;
+    const request = await submitRequest(e, { account: ACCOUNT, duration: '1800', justification: 'x' });
+    const approve = approveValue(e.slack, request.id) ?? '';
+    e.slack.delayNext('usergroups.users.list', 4_000);
+    const refused = await clickReply(e, APPROVER_B, 'bg_approve', { value: approve });
+    expect(String(refused.args.text)).toMatch(/you are not an approver/);
+    const lookup = await waitFor(
+      'the slow lookup answered',
+      () => lookups(e).find((c) => c.answeredAt),
+      6_000,
+    );
+    // Refused before Slack answered: the client gave up on the call, the click did not wait for it.
+    expect(refused.at).toBeLessThan(lookup.answeredAt ?? 0);
+    expect((await e.bot.store.getRequest(request.id))?.request.approvals).toEqual([]);
+    // A failed lookup is not remembered: with Slack answering again, the approver's click counts.
+    expect(await click(e, APPROVER_B, 'bg_approve', approve)).toBe('Approval recorded (1/2).');
   });
 });
