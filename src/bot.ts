@@ -281,6 +281,7 @@ export async function startBot({
   const slackApp = createSlackApp(config, log, health, {
     clientOptions: { ...interactiveSlackClientOptions(config), ...slackClientOptions },
     socket,
+    ...(identity ? { identity } : {}),
   });
   const app = slackApp.app;
   // Without a request at hand (App Home, list, opening the modal), anyone approving or

@@ -20,6 +20,8 @@ export interface SlackIdentity {
   /** the workspace the app is installed in */
   teamId: string | undefined;
   botUserId: string | undefined;
+  /** the bot's id (B…), which Bolt needs beside the user id to skip its own auth.test */
+  botId: string | undefined;
 }
 
 export type SlackTokenCheck =
@@ -61,7 +63,10 @@ export async function checkSlackToken(
   });
   try {
     const answer = await client.auth.test();
-    return { kind: 'ok', identity: { teamId: answer.team_id || undefined, botUserId: answer.user_id } };
+    return {
+      kind: 'ok',
+      identity: { teamId: answer.team_id || undefined, botUserId: answer.user_id, botId: answer.bot_id },
+    };
   } catch (error) {
     const failure = toDeliveryError(error);
     if (failure.failure !== 'permanent') return { kind: 'unreachable', reason: failure.code };

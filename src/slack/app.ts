@@ -13,6 +13,7 @@ import type { WebClientOptions } from '@slack/web-api';
 import type { AppConfig } from '../config/app-config.js';
 import type { HealthProbe, HealthReport } from '../health.js';
 import type { Logger } from '../log.js';
+import type { SlackIdentity } from '../startup-checks.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SocketConnection } from './socket-connection.js';
 
@@ -61,7 +62,7 @@ export function createSlackApp(
   config: AppConfig,
   log: Logger,
   health: HealthProbe,
-  options: { clientOptions?: WebClientOptions; socket?: SocketConnection } = {},
+  options: { clientOptions?: WebClientOptions; socket?: SocketConnection; identity?: SlackIdentity } = {},
 ): SlackApp {
   const logger = boltLogger(log);
   const customRoutes = [healthRoute('/healthz', health.live), healthRoute('/readyz', health.ready)];
@@ -75,6 +76,7 @@ export function createSlackApp(
     convoStore: false as const,
     // The app reacts to no message events, so Bolt's "ignore my own messages" layer has nothing to do.
     ignoreSelf: false,
+    ...boltIdentity(options.identity),
   };
 
   if (config.slack.mode === 'socket') {
@@ -141,4 +143,15 @@ function healthServer(receiver: SocketModeReceiver): Server {
   const server = (receiver as unknown as { httpServer?: Server }).httpServer;
   if (!server) throw new Error('Bolt SocketModeReceiver has no HTTP server for the health routes');
   return server;
+}
+
+/**
+ * Bolt calls auth.test once when the app is built and keeps the answer for good,
+ * a failure too: every request after a Slack hiccup at start-up would then be
+ * refused until a restart. Given the identity the start-up check learned, Bolt
+ * calls nothing; without it, Bolt asks on each request until Slack answers.
+ */
+function boltIdentity(identity: SlackIdentity | undefined) {
+  if (identity?.botId && identity.botUserId) return { botId: identity.botId, botUserId: identity.botUserId };
+  return { tokenVerificationEnabled: false };
 }
