@@ -68,17 +68,34 @@ function boundedSlackClient(config: AppConfig, log: Logger): WebClient {
 }
 
 /**
- * Options of the listeners' client (Bolt's `app.client`, which also looks up user
- * groups and guests): a click or a modal waits seconds on Slack, never the
- * WebClient's default ~30 minutes of retries, and a 429 fails that one call
- * instead of pausing every listener's calls for its Retry-After.
+ * Options of the listeners' client (Bolt's `app.client`: modals, replies, DMs to a
+ * clicker). A click or a modal waits seconds on Slack, never the WebClient's
+ * default ~30 minutes of retries; a 429 fails that one call instead of pausing
+ * every listener's calls for its Retry-After; no retry, so a call that timed out
+ * after Slack took it (a DM) is not sent twice.
  */
 function interactiveSlackClientOptions(config: AppConfig): WebClientOptions {
   return {
-    retryConfig: { retries: 1, minTimeout: 250, maxTimeout: 250 },
+    retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: slackCallTimeoutMs(config),
   };
+}
+
+/**
+ * The people lookups' own client (user groups, guests): it waits out a 429's
+ * Retry-After and tries a timed-out call again, so a burst of users.info calls
+ * (a bulk hardening's approvers) is answered rightly rather than failed closed;
+ * being its own client, its pauses hold no modal or reply. Four calls at a time.
+ */
+function lookupSlackClient(config: AppConfig, log: Logger): WebClient {
+  return new WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 2, minTimeout: 250, maxTimeout: 1_000 },
+    timeout: slackCallTimeoutMs(config),
+    maxRequestConcurrency: 4,
+    logger: boltLogger(log),
+  });
 }
 
 /** The outbox's own Slack client (the outbox retries, durably). */
@@ -287,7 +304,7 @@ export async function startBot({
   // Without a request at hand (App Home, list, opening the modal), anyone approving or
   // requesting under some rule counts; a request itself is decided by its own rule.
   const people = new SlackPeople(
-    app.client,
+    lookupSlackClient(config, log),
     routing?.everyone.approvers ?? config.approvers,
     routing?.everyone.requesters ?? config.requesters,
     log,

@@ -111,25 +111,56 @@ describe('the deny modal acks before any Slack call', () => {
   });
 });
 
-describe('a lookup Slack does not answer in time', () => {
-  it('refuses the click once the call times out, rather than holding it until Slack answers, and counts the next one', async () => {
-    // The per-call timeout is half the job lease (at most 10 s): 1 s here.
-    env = await startBotEnv({ BREAKGLASS_JOB_LEASE: '2s' });
-    const e = env;
+describe('user-group lookups that Slack answers late or rate-limits', () => {
+  // The lookups' own client, as in production: a timeout per attempt of half the job lease (1 s here), two more tries.
+  const SHORT_LEASE = { BREAKGLASS_JOB_LEASE: '2s' };
+
+  async function pending(e: BotEnv) {
     const request = await submitRequest(e, { account: ACCOUNT, duration: '1800', justification: 'x' });
-    const approve = approveValue(e.slack, request.id) ?? '';
+    return { request, approve: approveValue(e.slack, request.id) ?? '' };
+  }
+
+  it('asks again when an attempt times out, and answers the click before the slow answer arrives', async () => {
+    env = await startBotEnv(SHORT_LEASE);
+    const e = env;
+    const { approve } = await pending(e);
     e.slack.delayNext('usergroups.users.list', 4_000);
-    const refused = await clickReply(e, APPROVER_B, 'bg_approve', { value: approve });
-    expect(String(refused.args.text)).toMatch(/you are not an approver/);
-    const lookup = await waitFor(
-      'the slow lookup answered',
-      () => lookups(e).find((c) => c.answeredAt),
+    const reply = await clickReply(e, APPROVER_B, 'bg_approve', { value: approve });
+    expect(reply.args.text).toBe('Approval recorded (1/2).');
+    const slow = await waitFor(
+      'the slow answer',
+      () => lookups(e).find((c) => c.answeredAt && c.answeredAt - c.at > 3_000),
       6_000,
     );
-    // Refused before Slack answered: the client gave up on the call, the click did not wait for it.
-    expect(refused.at).toBeLessThan(lookup.answeredAt ?? 0);
+    expect(reply.at).toBeLessThan(slow.answeredAt ?? 0);
+    expect(lookups(e).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('fails the click closed when no attempt is answered in time, and counts the next click', async () => {
+    env = await startBotEnv(SHORT_LEASE);
+    const e = env;
+    const { request, approve } = await pending(e);
+    e.slack.delayNext('usergroups.users.list', 6_000, { times: 3 });
+    const refused = await clickReply(e, APPROVER_B, 'bg_approve', { value: approve });
+    expect(String(refused.args.text)).toMatch(/you are not an approver/);
+    // Three attempts, each answered only after the click was refused: the click did not wait for Slack.
+    const attempts = await waitFor(
+      'the three slow answers',
+      () => (lookups(e).length === 3 ? lookups(e) : undefined),
+      10_000,
+    );
+    for (const attempt of attempts) expect(refused.at).toBeLessThan(attempt.answeredAt ?? 0);
     expect((await e.bot.store.getRequest(request.id))?.request.approvals).toEqual([]);
     // A failed lookup is not remembered: with Slack answering again, the approver's click counts.
     expect(await click(e, APPROVER_B, 'bg_approve', approve)).toBe('Approval recorded (1/2).');
+  });
+
+  it('waits out a 429 (Retry-After) instead of refusing a member of the group', async () => {
+    env = await startBotEnv();
+    const e = env;
+    const { approve } = await pending(e);
+    e.slack.rateLimitNext('usergroups.users.list', 1);
+    expect(await click(e, APPROVER_B, 'bg_approve', approve)).toBe('Approval recorded (1/2).');
+    expect(lookups(e).map((c) => c.outcome?.status)).toEqual([429, 200]);
   });
 });
