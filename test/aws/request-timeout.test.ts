@@ -36,8 +36,9 @@ describe('an AWS endpoint that takes requests and never answers', () => {
     );
     try {
       const error = await clients.sts.send(new GetCallerIdentityCommand({})).catch((e: unknown) => e);
-      expect(error).toMatchObject({ name: 'TimeoutError' });
-      expect(silent.requests).toBe(3);
+      // Every attempt timed out and was retried (counted by the SDK: the server may not yet have seen the last one).
+      expect(error).toMatchObject({ name: 'TimeoutError', $metadata: { attempts: 3 } });
+      expect(silent.requests).toBeGreaterThanOrEqual(2);
       expect(classifyAwsError(error, 'sts:GetCallerIdentity').kind).toBe('transient');
     } finally {
       clients.destroy();

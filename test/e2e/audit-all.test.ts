@@ -113,6 +113,12 @@ describe('/breakglass audit all', () => {
       if (!throttledIds.has(memberId(n))) expect(byId.get(memberId(n))).toMatchObject(expected);
     };
     expect(throttledIds.size).toBeLessThan(150);
+    // Reported throttled only when AWS said so, on every one of its 3 attempts.
+    for (const row of rows.filter((r) => r.errorKind === 'throttled'))
+      expect(row.detail).toMatch(/Rate exceeded/);
+    expect(aws.refused.filter((r) => / Throttling(Exception)?$/.test(r)).length).toBeGreaterThanOrEqual(
+      3 * throttledIds.size,
+    );
     expect(byId.get(memberId(33))).toMatchObject({ status: 'error', errorKind: 'not-active' });
     expect(byId.get(memberId(151))).toMatchObject({ status: 'error', errorKind: 'throttled' });
     unlessThrottled(20, { status: 'present', password: 'yes', openWindow: 'BG-OPENWIN1' });

@@ -116,8 +116,9 @@ describe('createStore', () => {
         { store: { kind: 'dynamodb', table: 'bg-silent' } },
         { region: 'us-east-1', requestTimeoutMs: 150 },
       ).catch((e: unknown) => e);
-      expect(error).toMatchObject({ name: 'TimeoutError' });
-      expect(silent.requests).toBe(4);
+      // Four attempts, each timed out (counted by the SDK: the server may not yet have seen the last one).
+      expect(error).toMatchObject({ name: 'TimeoutError', $metadata: { attempts: 4 } });
+      expect(silent.requests).toBeGreaterThanOrEqual(3);
     });
   });
 });
