@@ -11,6 +11,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../log.js';
 import type { Authorizer } from '../workflow/ports.js';
+import { toDeliveryError } from './delivery-errors.js';
 
 const CACHE_TTL_MS = 5 * 60_000;
 
@@ -31,9 +32,16 @@ interface Cached<T> {
   refreshing?: boolean;
 }
 
+/** How long a check that hit an unanswered lookup is remembered, for the reply to the click that made it. */
+const UNSURE_MS = 60_000;
+
 export class SlackPeople implements Authorizer {
   private readonly groups = new Map<string, Cached<Set<string>>>();
   private readonly members = new Map<string, Cached<boolean>>();
+  /** lookups (group or user id) Slack did not answer, with no earlier answer to serve: when */
+  private readonly unanswered = new Map<string, number>();
+  /** users whose last check was refused on an unanswered lookup: until when to say so */
+  private readonly unsure = new Map<string, number>();
 
   constructor(
     private readonly client: WebClient,
@@ -44,12 +52,30 @@ export class SlackPeople implements Authorizer {
   ) {}
 
   async isApprover(userId: string, approvers: readonly string[] = this.approvers): Promise<boolean> {
-    return (await this.includes(approvers, userId)) && (await this.isFullMember(userId));
+    const yes = (await this.includes(approvers, userId)) && (await this.isFullMember(userId));
+    return this.noted(userId, approvers, yes);
   }
 
   async mayRequest(userId: string, requesters: readonly string[] = this.requesters): Promise<boolean> {
     const listed = requesters.length === 0 || (await this.includes(requesters, userId));
-    return listed && (await this.isFullMember(userId));
+    const yes = listed && (await this.isFullMember(userId));
+    return this.noted(userId, requesters, yes);
+  }
+
+  /**
+   * Whether `userId`'s last refusal (within a minute) came from a lookup Slack did
+   * not answer rather than from Slack's answer: the reply then says to try again.
+   */
+  couldNotCheck(userId: string): boolean {
+    return (this.unsure.get(userId) ?? 0) > this.now();
+  }
+
+  private noted(userId: string, ids: readonly string[], yes: boolean): boolean {
+    const since = this.now() - UNSURE_MS;
+    const unanswered = [userId, ...ids].some((key) => (this.unanswered.get(key) ?? -1) > since);
+    if (!yes && unanswered) this.unsure.set(userId, this.now() + UNSURE_MS);
+    else this.unsure.delete(userId);
+    return yes;
   }
 
   /** Full members only (as isApprover): guests, deactivated users and bots approve nothing. */
@@ -126,6 +152,7 @@ export class SlackPeople implements Authorizer {
     const loaded = load().then(
       (value) => {
         const now = this.now();
+        this.unanswered.delete(key);
         cache.set(key, {
           value: Promise.resolve(value),
           expires: now + CACHE_TTL_MS,
@@ -140,7 +167,11 @@ export class SlackPeople implements Authorizer {
         );
         // Keep serving the last good answer within its bound; otherwise forget, so the next call asks again.
         if (stale) cache.set(key, { value: Promise.resolve(stale.value), expires: 0, good: stale });
-        else cache.delete(key);
+        else {
+          cache.delete(key);
+          // An answer such as no_such_subteam is Slack's word; a timeout, a 429 or an outage is not.
+          if (toDeliveryError(error).failure !== 'permanent') this.unanswered.set(key, this.now());
+        }
         return onError;
       },
     );

@@ -64,6 +64,8 @@ export interface Authorizer {
    * resolved (an unreadable group: none of its members), full members only.
    */
   people?(ids: readonly string[]): Promise<string[]>;
+  /** True when the user's last refusal came from a lookup that got no answer (not a "no"): worth trying again. */
+  couldNotCheck?(userId: string): boolean;
 }
 
 export type { ClickReply, Notice } from '../domain/notice.js';

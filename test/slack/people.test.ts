@@ -40,3 +40,36 @@ describe('the people a list names', () => {
     expect(await people.people(['UANNA0001', 'SGONE0001'])).toEqual(['UANNA0001']);
   });
 });
+
+describe('a check Slack could not answer', () => {
+  it('is a "no" that says so, until a check of the same user gets an answer', async () => {
+    slack.groups.set('SAPPR0001', ['UERIN0001']);
+    slack.down();
+    try {
+      expect(await people.isApprover('UERIN0001', ['SAPPR0001'])).toBe(false);
+      expect(people.couldNotCheck('UERIN0001')).toBe(true);
+      expect(people.couldNotCheck('UOTHER001')).toBe(false);
+    } finally {
+      slack.up();
+    }
+    expect(await people.isApprover('UERIN0001', ['SAPPR0001'])).toBe(true);
+    expect(people.couldNotCheck('UERIN0001')).toBe(false);
+  });
+
+  it('is not said when Slack answered: an unknown group is a plain "no"', async () => {
+    expect(await people.isApprover('UFRED0001', ['SNONE0001'])).toBe(false);
+    expect(people.couldNotCheck('UFRED0001')).toBe(false);
+  });
+
+  it('is said for a guest check Slack did not answer, too', async () => {
+    slack.down();
+    try {
+      expect(await people.mayRequest('UGWEN0001', [])).toBe(false);
+    } finally {
+      slack.up();
+    }
+    expect(people.couldNotCheck('UGWEN0001')).toBe(true);
+    expect(await people.mayRequest('UGWEN0001', [])).toBe(true);
+    expect(people.couldNotCheck('UGWEN0001')).toBe(false);
+  });
+});

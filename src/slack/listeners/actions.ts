@@ -96,10 +96,17 @@ function clickedGrant(args: ButtonArgs | SelectArgs, requestId: string): Replace
   };
 }
 
-/** Only the clicking user sees the answer (through the outbox, retried while Slack cannot take it). */
+/**
+ * Only the clicking user sees the answer (through the outbox, retried while Slack
+ * cannot take it). A refusal that came from a lookup Slack did not answer says so.
+ */
 async function tell(args: ButtonArgs | SelectArgs, deps: SlackDeps, text: string): Promise<void> {
-  await tellClicker(clickOf(args, deps), text);
+  const unsure = deps.people.couldNotCheck?.(args.body.user.id) ? ` ${LOOKUP_UNANSWERED}` : '';
+  await tellClicker(clickOf(args, deps), `${text}${unsure}`);
 }
+
+const LOOKUP_UNANSWERED =
+  '(Slack did not answer a user-group or user lookup just now, so this could not be checked: if you should be allowed, try again in a minute.)';
 
 /**
  * The message the click came from (a reminder, an extension ask) is replaced by
