@@ -73,8 +73,9 @@ export class SlackPeople implements Authorizer {
   private noted(userId: string, ids: readonly string[], yes: boolean): boolean {
     const since = this.now() - UNSURE_MS;
     const unanswered = [userId, ...ids].some((key) => (this.unanswered.get(key) ?? -1) > since);
-    if (!yes && unanswered) this.unsure.set(userId, this.now() + UNSURE_MS);
-    else this.unsure.delete(userId);
+    // A later "no" with every lookup answered leaves the mark: `isApprover() || mayRequest()` asks twice.
+    if (yes) this.unsure.delete(userId);
+    else if (unanswered) this.unsure.set(userId, this.now() + UNSURE_MS);
     return yes;
   }
 

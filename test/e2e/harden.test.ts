@@ -450,3 +450,11 @@ describe('bulk hardening', () => {
     expect(await env.bot.store.pendingJobs(id)).toEqual([]);
   }, 60_000);
 });
+
+describe('click replies', () => {
+  it('escape what they echo once: a hostile button value reads as typed, no live mention', async () => {
+    env = await startBotEnv();
+    const reply = await click(env, APPROVER_A, 'bg_harden_deny', 'BH-<!channel>&x');
+    expect(reply).toBe('There is no request BH-&lt;!channel&gt;&amp;x.');
+  });
+});

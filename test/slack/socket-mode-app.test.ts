@@ -16,9 +16,7 @@ import type { Store } from '../../src/store/store.js';
 import type { DeliveryWorker } from '../../src/workflow/delivery.js';
 import type { Scheduler } from '../../src/workflow/scheduler.js';
 import { FakeSlack } from '../fakes/slack/server.js';
-import { waitFor } from '../support/bot-env.js';
 
-// Bolt calls auth.test as the app is built.
 let slack: FakeSlack;
 let ENV: Record<string, string>;
 beforeAll(async () => {
@@ -31,8 +29,8 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  // Each app's auth.test must have been answered before the fake goes.
-  await waitFor('auth.test', () => slack.callsOf('auth.test').length >= 2 || undefined);
+  // Built without a known identity, Bolt asks Slack nothing until a request comes (it would keep a failed auth.test).
+  expect(slack.callsOf('auth.test')).toEqual([]);
   await slack.close();
 });
 const READY = { ok: true, checks: {} };

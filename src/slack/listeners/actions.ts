@@ -28,6 +28,7 @@ import { replaceClicked, tellClicker } from '../click-replies.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from '../home-tab.js';
 import { ACTIONS, HARDEN_ACTIONS } from '../ids.js';
+import { withLookupNote } from '../lookup-note.js';
 import { driftCleanupClicked } from './drift-cleanup.js';
 import {
   hardenApproveClicked,
@@ -101,12 +102,8 @@ function clickedGrant(args: ButtonArgs | SelectArgs, requestId: string): Replace
  * cannot take it). A refusal that came from a lookup Slack did not answer says so.
  */
 async function tell(args: ButtonArgs | SelectArgs, deps: SlackDeps, text: string): Promise<void> {
-  const unsure = deps.people.couldNotCheck?.(args.body.user.id) ? ` ${LOOKUP_UNANSWERED}` : '';
-  await tellClicker(clickOf(args, deps), `${text}${unsure}`);
+  await tellClicker(clickOf(args, deps), withLookupNote(deps.people, args.body.user.id, text));
 }
-
-const LOOKUP_UNANSWERED =
-  '(Slack did not answer a user-group or user lookup just now, so this could not be checked: if you should be allowed, try again in a minute.)';
 
 /**
  * The message the click came from (a reminder, an extension ask) is replaced by
@@ -157,9 +154,14 @@ export async function denyClicked(args: ButtonArgs, deps: SlackDeps): Promise<vo
       (await deps.people.isApprover(user, deps.workflow.approversOf(stored.request))),
     refusal: {
       title: 'Deny request',
-      text: `${capitalize(onlyApprovers(stored.request, 'deny break-glass requests'))}.`,
+      text: () =>
+        withLookupNote(
+          deps.people,
+          user,
+          `${capitalize(onlyApprovers(stored.request, 'deny break-glass requests'))}.`,
+        ),
     },
-    tell: (text) => tell(args, deps, text),
+    tell: (text) => tellClicker(clickOf(args, deps), text),
     log: deps.log,
   });
 }

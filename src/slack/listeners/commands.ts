@@ -9,6 +9,7 @@ import { requestModal } from '../blocks/modals.js';
 import { recordLines, requestSummary, statusLine } from '../blocks/request-message.js';
 import type { SlackDeps } from '../deps.js';
 import { COMMAND } from '../ids.js';
+import { withLookupNote } from '../lookup-note.js';
 import { escapeMrkdwn } from '../text.js';
 import { auditAllReply } from './audit-all.js';
 import { doctorCommand } from './doctor-command.js';
@@ -63,7 +64,10 @@ export async function breakglassCommand(
         triggerId: command.trigger_id,
         view: requestModal(deps.workflow.choices()),
         allowed: () => deps.people.mayRequest(command.user_id),
-        refusal: { title: 'Break-glass request', text: NOT_A_REQUESTER },
+        refusal: {
+          title: 'Break-glass request',
+          text: () => withLookupNote(deps.people, command.user_id, NOT_A_REQUESTER),
+        },
         tell: reply,
         log: deps.log,
       });
@@ -115,7 +119,9 @@ export async function breakglassCommand(
       // Read-only, but who has root credentials where is sensitive: requesters and approvers only.
       const user = command.user_id;
       if (!(await deps.people.isApprover(user)) && !(await deps.people.mayRequest(user))) {
-        await reply('Only break-glass requesters and approvers can audit accounts.');
+        await reply(
+          withLookupNote(deps.people, user, 'Only break-glass requesters and approvers can audit accounts.'),
+        );
         return;
       }
       if (rest[0].toLowerCase() === 'all') {

@@ -6,6 +6,7 @@
 import type { RespondFn } from '@slack/bolt';
 import { doctorMessage } from '../blocks/doctor.js';
 import type { SlackDeps } from '../deps.js';
+import { withLookupNote } from '../lookup-note.js';
 
 export const DOCTOR_REFUSAL = 'Only break-glass requesters and approvers can run the doctor.';
 
@@ -13,7 +14,7 @@ export async function doctorCommand(userId: string, respond: RespondFn, deps: Sl
   const reply = (message: { text: string; blocks?: ReturnType<typeof doctorMessage>['blocks'] }) =>
     respond({ response_type: 'ephemeral', ...message });
   if (!(await deps.people.isApprover(userId)) && !(await deps.people.mayRequest(userId))) {
-    await reply({ text: DOCTOR_REFUSAL });
+    await reply({ text: withLookupNote(deps.people, userId, DOCTOR_REFUSAL) });
     return;
   }
   if (!deps.doctor) {

@@ -65,7 +65,7 @@ export async function hardenFromAuditClicked(args: ButtonArgs, deps: SlackDeps):
     auditId,
     clickKey(user, args.action.action_ts),
   );
-  await tellClicker(click(args, deps, result.ok ? result.id : auditId), escapeMrkdwn(result.text));
+  await tellClicker(click(args, deps, result.ok ? result.id : auditId), result.text);
 }
 
 export async function hardenApproveClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
@@ -85,7 +85,7 @@ export async function hardenApproveClicked(args: ButtonArgs, deps: SlackDeps): P
     return;
   }
   const reply = await deps.workflow.hardenings.approve(String(value.id), args.body.user.id, String(value.h));
-  await tellClicker(click(args, deps, String(value.id)), escapeMrkdwn(reply.text));
+  await tellClicker(click(args, deps, String(value.id)), reply.text);
 }
 
 export async function hardenDenyClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
@@ -93,7 +93,7 @@ export async function hardenDenyClicked(args: ButtonArgs, deps: SlackDeps): Prom
   await afterPendingAcks();
   const id = args.action.value ?? '';
   const reply = await deps.workflow.hardenings.deny(id, args.body.user.id);
-  await tellClicker(click(args, deps, id), escapeMrkdwn(reply.text));
+  await tellClicker(click(args, deps, id), reply.text);
 }
 
 export async function hardenGiveUpClicked(args: ButtonArgs, deps: SlackDeps): Promise<void> {
@@ -109,7 +109,7 @@ export async function hardenGiveUpClicked(args: ButtonArgs, deps: SlackDeps): Pr
   }
   const id = String(value.id);
   const reply = await deps.workflow.hardenings.giveUp(id, args.body.user.id, value.f);
-  await tellClicker(click(args, deps, id), escapeMrkdwn(reply.text));
+  await tellClicker(click(args, deps, id), reply.text);
 }
 
 function parseValue<T>(raw: string | undefined): Partial<T> | undefined {

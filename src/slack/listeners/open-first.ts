@@ -17,8 +17,8 @@ export interface OpenFirst {
   view: ModalView;
   /** the permission check, run once the modal is open */
   allowed: () => Promise<boolean>;
-  /** the refusal's title (24 characters) and mrkdwn text */
-  refusal: { title: string; text: string };
+  /** the refusal's title (24 characters) and mrkdwn text (built once the check has refused) */
+  refusal: { title: string; text: () => string };
   /** tells the refusal when the modal cannot show it (an ephemeral answer) */
   tell: (text: string) => Promise<unknown>;
   log: Logger;
@@ -28,20 +28,21 @@ export interface OpenFirst {
 export async function openThenCheck(o: OpenFirst): Promise<boolean> {
   const opened = await o.client.views.open({ trigger_id: o.triggerId, view: o.view });
   if (await o.allowed()) return true;
+  const text = o.refusal.text();
   const id = opened.view?.id;
   try {
     if (!id) throw new Error('views.open returned no view id');
     await o.client.views.update({
       view_id: id,
       ...(opened.view?.hash ? { hash: opened.view.hash } : {}),
-      view: refusalModal(o.refusal.title, o.refusal.text),
+      view: refusalModal(o.refusal.title, text),
     });
   } catch (error) {
     o.log.info(
       { err: error instanceof Error ? error.message : String(error) },
       'could not turn the modal into a refusal; answering ephemerally',
     );
-    await o.tell(o.refusal.text);
+    await o.tell(text);
   }
   return false;
 }
