@@ -80,6 +80,13 @@ export class RootTaskError extends Error {
   }
 }
 
+/** Any error as a RootTaskError: one the service classified as it is, anything else "unexpected". */
+export function asTaskError(error: unknown): RootTaskError {
+  return error instanceof RootTaskError
+    ? error
+    : new RootTaskError('unexpected', error instanceof Error ? error.message : String(error));
+}
+
 export function invalidInput(reason: string): RootTaskError {
   return new RootTaskError('invalid-input', reason);
 }

@@ -1,5 +1,6 @@
 /**
- * Bulk hardening: "delete root credentials from N accounts" as one request.
+ * Bulk hardening: "delete root credentials from N accounts" as one request;
+ * this file is its request side, hardening-jobs.ts its jobs.
  * Started from `/breakglass harden`, the org-wide audit's summary and drift
  * alerts' Clean up through `startHardening` (each deduplicated by the command's
  * or the click's identity). Each account's credentials are read first (the
@@ -14,39 +15,22 @@
  * ones up (bound to those the message showed). Every notice goes through the outbox.
  */
 import { randomBytes } from 'node:crypto';
-import { RootTaskError } from '../aws/errors.js';
 import type { DeletionResult, RootCredentialAudit } from '../aws/root-task-results.js';
-import { credentialItems, describeAudit } from '../aws/root-task-text.js';
 import {
   commonApprovers,
-  countHardening,
   decideGiveUp,
   decideHardeningApproval,
   decideHardeningDenial,
-  failedVerification,
-  HARDEN_PROGRESS_EVERY_MS,
   type HardenAccount,
   type Hardening,
   type HardeningRule,
-  hardeningHash,
-  hardeningRetryDelayMs,
-  heldAgain,
   MAX_HARDEN_ACCOUNTS,
-  unfinished,
 } from '../domain/harden.js';
 import type { Delivery } from '../domain/notice.js';
-import type { RequestEffects, StoredHardening } from '../store/store.js';
 import type { Reply, WorkflowCore } from './core.js';
-import { OpenWindowsCache, openWindows } from './open-windows.js';
+import { ACTOR, type Change, mutateHardening, UPDATE } from './hardening-change.js';
 
-const ACTOR = 'scheduler';
 const ID_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-const MAX_CONFLICT_RETRIES = 8;
-/** Preview rows are stored at least every this many accounts. */
-const PREVIEW_FLUSH = 50;
-const UPDATE: Delivery = { to: 'harden-update' };
-/** A round reads the open windows again when its copy is older than this (each account asks on its turn). */
-const WINDOWS_MAX_AGE_MS = 1_000;
 /** Accounts named per rule when a request must be split by rule (the rest are counted). */
 const LISTED_PER_RULE = 20;
 
@@ -92,29 +76,11 @@ export function isHardeningListFile(d: Delivery): boolean {
   return d.to === 'file' && d.file.source === 'harden-csv' && d.file.filename.startsWith('to-harden-');
 }
 
-type Change<T> =
-  | { refuse: string }
-  | { unchanged: T }
-  | { next: Hardening; effects?: RequestEffects; value: T };
-
 export class Hardenings {
   constructor(private readonly core: WorkflowCore) {}
 
   private get deps() {
     return this.core.deps;
-  }
-
-  private get bulk(): BulkRootTasks {
-    const tasks = this.deps.tasks;
-    return (
-      this.deps.bulkTasks ?? {
-        audit: (id) => tasks.auditRootCredentials(id),
-        delete: async (id, signal, mayStart) =>
-          signal?.aborted || (mayStart && !(await mayStart()))
-            ? undefined
-            : tasks.deleteRootCredentials(id, mayStart ? { mayDeletePassword: mayStart } : {}),
-      }
-    );
   }
 
   /** The one way in (command, audit summary button, drift alerts): a request for two approvals. */
@@ -195,6 +161,10 @@ export class Hardenings {
 
   private get store() {
     return this.deps.store;
+  }
+
+  private mutate<T>(id: string, decide: (h: Hardening) => Change<T> | Promise<Change<T>>) {
+    return mutateHardening(this.core, id, decide);
   }
 
   private async resolve(
@@ -278,26 +248,6 @@ export class Hardenings {
     if (!h.rules.length) return this.deps.auth.isApprover(userId);
     for (const rule of h.rules) if (!(await this.deps.auth.isApprover(userId, rule.approvers))) return false;
     return true;
-  }
-
-  private async mutate<T>(
-    id: string,
-    decide: (h: Hardening, stored: StoredHardening) => Change<T> | Promise<Change<T>>,
-  ): Promise<{ ok: true; value: T; changed: boolean; hardening: Hardening } | { ok: false; reason: string }> {
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const stored = await this.store.getHardening(id);
-      if (!stored) return { ok: false, reason: `there is no request ${id}` };
-      const decision = await decide(stored.hardening, stored);
-      if ('refuse' in decision) return { ok: false, reason: decision.refuse };
-      if ('unchanged' in decision)
-        return { ok: true, value: decision.unchanged, changed: false, hardening: stored.hardening };
-      if (await this.store.updateHardening(id, stored.version, decision.next, decision.effects)) {
-        if (decision.effects?.schedule?.some((j) => j.dueAt <= this.core.now())) this.deps.wake?.();
-        if (decision.effects?.notify?.length) this.deps.wakeOutbox?.();
-        return { ok: true, value: decision.value, changed: true, hardening: decision.next };
-      }
-    }
-    return { ok: false, reason: 'the request is changing too fast; try again' };
   }
 
   async approve(id: string, userId: string, seenHash: string): Promise<Reply> {
@@ -414,281 +364,6 @@ export class Hardenings {
     );
     if (done.ok && done.changed) await this.core.audit(id, 'outbox', 'cancelled: not shown', { slackError });
   }
-
-  /** The `harden-expire` job: an unapproved request expires. */
-  async expire(id: string): Promise<{ retryAt?: number }> {
-    const done = await this.mutate(id, (h) =>
-      h.state === 'pending'
-        ? {
-            next: { ...h, state: 'expired' as const },
-            effects: { cancel: ['harden-preview'], notify: [UPDATE] },
-            value: true,
-          }
-        : { unchanged: false },
-    );
-    if (done.ok && done.changed) await this.core.audit(id, ACTOR, 'expired');
-    return {};
-  }
-
-  /** The `harden-preview` job: reads what is present on every account (bulk lane), then lets approvers approve. */
-  async preview(id: string): Promise<{ retryAt?: number }> {
-    const stored = await this.store.getHardening(id);
-    if (stored?.hardening.state !== 'pending' || stored.hardening.preview === 'ready') return {};
-    const rows = await this.store.hardenAccounts(id);
-    const windows = await openWindows(this.store);
-    const buffer: HardenAccount[] = [];
-    const flush = () => this.store.putHardenAccounts(id, buffer.splice(0));
-    await Promise.all(
-      rows
-        .filter((r) => r.present === undefined && r.previewError === undefined)
-        .map(async (row) => {
-          // An open window: approvers see it held (its credentials are expected; nothing is deleted while open).
-          const heldBy = windows.get(row.accountId);
-          const held = heldBy ? { heldBy } : {};
-          try {
-            const audit = await this.bulk.audit(row.accountId);
-            buffer.push({
-              ...row,
-              ...held,
-              present: describeAudit(audit),
-              credentials: credentialItems(audit),
-            });
-          } catch (error) {
-            buffer.push({ ...row, ...held, previewError: asTaskError(error).message });
-          }
-          if (buffer.length >= PREVIEW_FLUSH) await flush();
-        }),
-    );
-    await flush();
-    const read = await this.store.hardenAccounts(id);
-    const done = await this.mutate(id, (h) => {
-      if (h.state !== 'pending' || h.preview === 'ready') return { unchanged: false };
-      const next: Hardening = { ...h, preview: 'ready' };
-      next.contentHash = hardeningHash(next, read);
-      return { next, effects: { notify: [UPDATE, hardeningCsvFile(next, false)] }, value: true };
-    });
-    if (done.ok && done.changed) {
-      const c = countHardening(done.hardening, read);
-      await this.core.audit(id, ACTOR, 'previewed', {
-        accounts: c.total,
-        withPassword: c.withPassword,
-        withAccessKeys: c.withAccessKeys,
-        withCertificates: c.withCertificates,
-        withMfa: c.withMfa,
-        clean: c.clean,
-        unreadable: c.unreadable,
-      });
-    }
-    return {};
-  }
-
-  /**
-   * The `harden-run` job: deletes on every unfinished account (bulk lane),
-   * storing each result as it lands; then retries later, or runs the
-   * verification audit and closes. A shutdown stops starting accounts; the
-   * next process goes on with the unfinished ones.
-   */
-  async run(id: string, signal?: AbortSignal): Promise<{ retryAt?: number }> {
-    const stored = await this.store.getHardening(id);
-    if (stored?.hardening.state !== 'running') return {};
-    const h = stored.hardening;
-    const todo = unfinished(h, await this.store.hardenAccounts(id));
-    const progress = new ProgressClock(this.core.now, HARDEN_PROGRESS_EVERY_MS);
-    const windows = new OpenWindowsCache(this.store, this.core.now, WINDOWS_MAX_AGE_MS);
-    await Promise.all(
-      todo.map(async (row) => {
-        // Asked when the account's turn comes (a copy at most a second old): never delete on an
-        // account whose window is open. Asked again, read afresh, right before its password is
-        // deleted: a grant that opened a window meanwhile keeps the password it just created.
-        let heldBy: string | undefined;
-        let asked = 0;
-        const mayStart = async () => {
-          const open = asked++ === 0 ? await windows.get() : await openWindows(this.store);
-          heldBy = open.get(row.accountId);
-          return heldBy === undefined;
-        };
-        const result = await this.deleteOn(id, row.accountId, signal, mayStart);
-        if (heldBy !== undefined) {
-          // Held before its turn, or during its deletion (what was removed by then is kept on the row).
-          const removed = result && !(result instanceof Error) ? removedText(result) : undefined;
-          const kept = removed ? { removed: row.removed ? `${row.removed}; then ${removed}` : removed } : {};
-          if (row.heldBy !== heldBy || removed)
-            await this.store.putHardenAccounts(id, [{ ...row, ...kept, heldBy }]);
-          return;
-        }
-        // Stopped before this account's turn: it stays pending for the next process.
-        if (!result) return;
-        await this.store.putHardenAccounts(
-          id,
-          [resultRow(row, result, this.core.now())],
-          progress.due() ? [UPDATE] : [],
-        );
-        this.deps.wakeOutbox?.();
-      }),
-    );
-    if (signal?.aborted) return { retryAt: this.core.now() };
-    const after = await this.store.hardenAccounts(id);
-    // Read again: an approver may have given up on accounts while this round ran.
-    const now = (await this.store.getHardening(id))?.hardening ?? h;
-    if (unfinished(now, after).length) return this.retryLater(id, after);
-    return this.verifyAndClose(id);
-  }
-
-  private async deleteOn(
-    id: string,
-    accountId: string,
-    signal: AbortSignal | undefined,
-    mayStart: () => Promise<boolean>,
-  ): Promise<DeletionResult | Error | undefined> {
-    try {
-      const result = await this.bulk.delete(accountId, signal, mayStart);
-      if (!result) return undefined;
-      await this.core.audit(id, ACTOR, 'bulk hardening: root credentials deleted', {
-        accountId,
-        removed: result.removed,
-        verified: result.verified,
-        errors: result.errors,
-        evidence: result.evidence,
-      });
-      return result;
-    } catch (error) {
-      return asTaskError(error);
-    }
-  }
-
-  private async retryLater(id: string, rows: HardenAccount[]): Promise<{ retryAt?: number }> {
-    const done = await this.mutate(id, (h) => {
-      if (h.state !== 'running') return { unchanged: undefined as number | undefined };
-      // Given up on meanwhile (after the round's last read): nothing is left to retry, so run
-      // again now, to verify and close, rather than at the next retry.
-      if (!unfinished(h, rows).length) return { unchanged: this.core.now() as number | undefined };
-      const rounds = h.rounds + 1;
-      const at = this.core.now() + hardeningRetryDelayMs(rounds, this.deps.settings.cleanupRetryBaseMs);
-      return {
-        next: { ...h, rounds, nextRetryAt: at },
-        effects: { notify: [UPDATE] },
-        value: at as number | undefined,
-      };
-    });
-    if (!done.ok || done.value === undefined) return {};
-    if (!done.changed) return { retryAt: done.value };
-    const c = countHardening(done.hardening, rows);
-    await this.core.audit(id, ACTOR, 'bulk hardening round finished', {
-      round: done.hardening.rounds,
-      done: c.done,
-      failed: rows
-        .filter((r) => r.state === 'failed')
-        .map((r) => ({ accountId: r.accountId, attempts: r.attempts, error: r.error })),
-    });
-    return { retryAt: done.value };
-  }
-
-  /** Every account done or given up: a verification audit of the done ones, then close. */
-  private async verifyAndClose(id: string): Promise<{ retryAt?: number }> {
-    const rows = await this.store.hardenAccounts(id);
-    const windows = await openWindows(this.store);
-    // A window opened on a done account since: its credentials are expected now. Held, never sent
-    // back to the retries while it is open; verified (or deleted on) again once it has closed.
-    const held = rows
-      .filter((r) => r.state === 'done' && windows.has(r.accountId))
-      .map((r) => heldAgain(r, windows.get(r.accountId) as string));
-    const done = rows.filter((r) => r.state === 'done' && !windows.has(r.accountId));
-    const present: HardenAccount[] = [...held];
-    await Promise.all(
-      done.map(async (row) => {
-        try {
-          const audit = await this.bulk.audit(row.accountId);
-          if (audit.anyPresent)
-            present.push(
-              failedVerification(row, `the verification audit at the end found ${describeAudit(audit)}`),
-            );
-        } catch (error) {
-          present.push(
-            failedVerification(
-              row,
-              `the verification audit at the end failed: ${asTaskError(error).message}`,
-            ),
-          );
-        }
-      }),
-    );
-    if (present.length) {
-      await this.store.putHardenAccounts(id, present);
-      return this.retryLater(id, await this.store.hardenAccounts(id));
-    }
-    const now = this.core.now();
-    const closed = await this.mutate(id, (h) => {
-      if (h.state !== 'running') return { unchanged: false };
-      const next: Hardening = {
-        ...h,
-        state: 'closed',
-        closedAt: now,
-        finalAudit: { at: now, clean: done.length, present: [] },
-      };
-      delete next.nextRetryAt;
-      return {
-        next,
-        effects: { notify: [UPDATE, { to: 'harden-summary' }, hardeningCsvFile(next, true)] },
-        value: true,
-      };
-    });
-    if (closed.ok && closed.changed) {
-      const c = countHardening(closed.hardening, rows);
-      await this.core.audit(id, ACTOR, 'bulk hardening closed', {
-        verified: c.done,
-        givenUp: closed.hardening.givenUp?.accounts ?? [],
-      });
-    }
-    return {};
-  }
-}
-
-/** At most one progress update per interval. */
-class ProgressClock {
-  private last: number;
-  constructor(
-    private readonly now: () => number,
-    private readonly everyMs: number,
-  ) {
-    this.last = now();
-  }
-  due(): boolean {
-    if (this.now() - this.last < this.everyMs) return false;
-    this.last = this.now();
-    return true;
-  }
-}
-
-function resultRow(held: HardenAccount, result: DeletionResult | Error, now: number): HardenAccount {
-  const { heldBy: _, ...row } = held;
-  const attempts = row.attempts + 1;
-  if (result instanceof Error) return { ...row, state: 'failed', attempts, error: result.message };
-  const latest = removedText(result);
-  const removed = row.removed ? `${row.removed}; then ${latest}` : latest;
-  if (result.verified) {
-    const { error: _, ...rest } = row;
-    return { ...rest, state: 'done', attempts, removed, verifiedAt: now };
-  }
-  const why = result.error
-    ? `${result.error.kind}: ${result.error.message}`
-    : 'the audit session still saw root credentials';
-  return { ...row, state: 'failed', attempts, removed, error: why };
-}
-
-/** What one deletion removed, in a few words. */
-function removedText(result: DeletionResult): string {
-  const r = result.removed;
-  const items = [
-    r.loginProfile ? 'password' : '',
-    r.accessKeys.length ? `${r.accessKeys.length} access key(s)` : '',
-    r.signingCertificates.length ? `${r.signingCertificates.length} signing certificate(s)` : '',
-    r.mfaDevices.length ? `${r.mfaDevices.length} MFA device(s) deactivated` : '',
-  ].filter(Boolean);
-  return items.length ? items.join(', ') : 'nothing removed';
-}
-
-function asTaskError(error: unknown): RootTaskError {
-  return error instanceof RootTaskError ? error : new RootTaskError('unexpected', String(error));
 }
 
 /** Starts a bulk-hardening request for given accounts (the command, the audit summary's button, drift alerts). */

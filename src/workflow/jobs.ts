@@ -5,7 +5,7 @@
  * Jobs never call Slack: what people should hear is written to the outbox in the
  * same transaction as the state change, and delivered by its own worker.
  */
-import { nothingGranted, RootTaskError } from '../aws/errors.js';
+import { asTaskError, nothingGranted, RootTaskError } from '../aws/errors.js';
 import type { DeletionResult } from '../aws/root-task-results.js';
 import { credentialItems, describeAudit, describeDeletion } from '../aws/root-task-text.js';
 import { formatDuration } from '../domain/durations.js';
@@ -16,7 +16,7 @@ import { CLEANUP_ALERT_AFTER_FAILURES, cleanupRetryDelayMs, reminderAt } from '.
 import { emitMetric } from '../metrics.js';
 import type { Job } from '../store/store.js';
 import { UPDATE_MESSAGE, type WorkflowCore } from './core.js';
-import { Hardenings } from './hardening.js';
+import { HardeningJobs } from './hardening-jobs.js';
 import { OrgAudits } from './org-audits.js';
 
 const ACTOR = 'scheduler';
@@ -29,11 +29,11 @@ type JobResult = { retryAt?: number };
 
 export class JobRunner {
   private readonly orgAudits: OrgAudits;
-  private readonly hardenings: Hardenings;
+  private readonly hardenings: HardeningJobs;
 
   constructor(private readonly core: WorkflowCore) {
     this.orgAudits = new OrgAudits(core);
-    this.hardenings = new Hardenings(core);
+    this.hardenings = new HardeningJobs(core);
   }
 
   private get deps() {
@@ -537,10 +537,4 @@ interface TaskOutcome {
 
 function executedNotice(request: BreakglassRequest): Notice {
   return { kind: 'executed', request };
-}
-
-function asTaskError(error: unknown): RootTaskError {
-  return error instanceof RootTaskError
-    ? error
-    : new RootTaskError('unexpected', error instanceof Error ? error.message : String(error));
 }

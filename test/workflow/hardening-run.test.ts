@@ -128,7 +128,7 @@ describe('the preview', () => {
     expect(byId.get(memberId(2))).toMatchObject({ present: 'password', heldBy: 'BG-OPEN' });
     expect(byId.get(memberId(5))).toMatchObject({ previewError: 'root sessions denied by an SCP' });
     expect(byId.get(memberId(5))?.present).toBeUndefined();
-    expect(byId.get(memberId(6))).toMatchObject({ previewError: 'Error: socket hang up' });
+    expect(byId.get(memberId(6))).toMatchObject({ previewError: 'socket hang up' });
     expect(byId.get(memberId(7))).toMatchObject({ present: 'no root credentials', credentials: [] });
 
     const h = (await env.store.getHardening(id))?.hardening;
@@ -452,7 +452,7 @@ describe('failures, retries and give-up', () => {
       ...rows.get(memberId(6)),
       state: 'failed',
       attempts: 1,
-      error: 'Error: socket hang up',
+      error: 'socket hang up',
     });
     expect(rows.get(memberId(6))?.removed).toBeUndefined();
     expect(rows.get(memberId(7))).toMatchObject({
