@@ -216,6 +216,30 @@ describe('Scheduler claims and logs', () => {
     }
   });
 
+  it('is unhealthy when either loop stalls, though the other keeps polling', async () => {
+    // The bulk loop's claim never returns (a stuck store call); the urgent loop goes on polling.
+    const claim = store.claimDueJob.bind(store);
+    const calls: (readonly string[] | undefined)[] = [];
+    const stuck = vi.spyOn(store, 'claimDueJob').mockImplementation((worker, now, lease, kinds) => {
+      calls.push(kinds);
+      return kinds?.includes('org-audit') ? new Promise(() => {}) : claim(worker, now, lease, kinds);
+    });
+    const s = new Scheduler(store, async () => ({}), { tickMs: 20, log: silentLogger, now: () => clock.now });
+    try {
+      s.start();
+      await sleep(50);
+      expect(s.healthy()).toBe(true);
+      // Past three ticks and a second since the bulk loop's one try.
+      await sleep(3 * 20 + 1_000 + 100);
+      const urgentPolls = calls.filter((kinds) => !kinds?.includes('org-audit')).length;
+      expect(urgentPolls).toBeGreaterThan(3);
+      expect(s.healthy()).toBe(false);
+    } finally {
+      stuck.mockRestore();
+      void s.stop();
+    }
+  });
+
   it('waits for the running job when stopping, and claims nothing after', async () => {
     for (let i = 0; i < 2; i++)
       await store.scheduleJob({ requestId: `BG-${i}`, kind: 'cleanup', dueAt: clock.now });
