@@ -1,27 +1,10 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import {
-  estimatedFinish,
-  type OrgAuditRow,
-  type OrgAuditRun,
-  reasonLabel,
-  summarize,
-} from '../../src/domain/org-audit.js';
+import { estimatedFinish, type OrgAuditRun, reasonLabel, summarize } from '../../src/domain/org-audit.js';
 import { orgAuditCsv } from '../../src/domain/org-audit-csv.js';
+import { orgAuditRowFixture } from '../support/fixtures.js';
 
-const row = (accountId: string, overrides: Partial<OrgAuditRow> = {}): OrgAuditRow => ({
-  accountId,
-  name: `n${accountId}`,
-  status: 'clean',
-  password: 'no',
-  accessKeys: '',
-  signingCertificates: '',
-  mfaDevices: '',
-  errorKind: '',
-  detail: '',
-  openWindow: '',
-  ...overrides,
-});
+const row = orgAuditRowFixture;
 
 describe('org-wide audit summary', () => {
   it('counts clean, present outside a window by credential, expected inside one, and failures by reason', () => {

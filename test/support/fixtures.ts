@@ -1,5 +1,6 @@
 /** Typed fixtures shared by store and delivery tests. */
 import type { Hardening } from '../../src/domain/harden.js';
+import type { OrgAuditRow } from '../../src/domain/org-audit.js';
 import type { BreakglassRequest } from '../../src/domain/request.js';
 
 export function requestFixture(id: string, overrides: Partial<BreakglassRequest> = {}): BreakglassRequest {
@@ -33,6 +34,23 @@ export function hardeningFixture(id: string, overrides: Partial<Hardening> = {})
     approvals: [],
     contentHash: '',
     rounds: 0,
+    ...overrides,
+  };
+}
+
+/** One clean account's row of an org-wide audit (CSV columns as strings). */
+export function orgAuditRowFixture(accountId: string, overrides: Partial<OrgAuditRow> = {}): OrgAuditRow {
+  return {
+    accountId,
+    name: `n${accountId}`,
+    status: 'clean',
+    password: 'no',
+    accessKeys: '',
+    signingCertificates: '',
+    mfaDevices: '',
+    errorKind: '',
+    detail: '',
+    openWindow: '',
     ...overrides,
   };
 }

@@ -19,7 +19,7 @@ import {
 import type { RootTasks } from '../../src/workflow/ports.js';
 import { fullyCredentialed, memberId } from '../fakes/aws/sample-org.js';
 import type { FakeAwsEnv } from '../support/fake-aws-env.js';
-import { requestFixture } from '../support/fixtures.js';
+import { orgAuditRowFixture, requestFixture } from '../support/fixtures.js';
 import {
   AUDIT_ONLY_ACCOUNT,
   BOTH_1,
@@ -227,19 +227,7 @@ async function orgAudit(store: SqliteStore, id: string, at: number, rows: Partia
   await store.startOrgAudit({ id, requestedBy: REQUESTER, startedAt: at, state: 'running', done: 0 }, []);
   await store.recordOrgAuditRows(
     id,
-    rows.map((r) => ({
-      accountId: '',
-      name: 'n',
-      status: 'clean',
-      password: 'no',
-      accessKeys: '',
-      signingCertificates: '',
-      mfaDevices: '',
-      errorKind: '',
-      detail: '',
-      openWindow: '',
-      ...r,
-    })),
+    rows.map((r) => orgAuditRowFixture('', { name: 'n', ...r })),
     { total: rows.length },
   );
   await store.finishOrgAudit(id, at, []);

@@ -13,7 +13,7 @@ import type { Job } from '../../src/store/store.js';
 import { AUDIT_SCHEDULE_ID, BUSY_RETRY_MS } from '../../src/workflow/drift.js';
 import { type BulkAudit, csvFile, newOrgAuditId } from '../../src/workflow/org-audits.js';
 import { fullyCredentialed, memberId } from '../fakes/aws/sample-org.js';
-import { requestFixture } from '../support/fixtures.js';
+import { orgAuditRowFixture, requestFixture } from '../support/fixtures.js';
 import { APPROVER_A, REQUESTER, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
 
 const DAY = 86_400_000;
@@ -581,16 +581,5 @@ describe('a scheduled org-wide audit', () => {
 });
 
 function emptyRow(n: number) {
-  return {
-    accountId: memberId(n),
-    name: `member ${n}`,
-    status: 'clean' as const,
-    password: 'no',
-    accessKeys: '',
-    signingCertificates: '',
-    mfaDevices: '',
-    errorKind: '',
-    detail: '',
-    openWindow: '',
-  };
+  return orgAuditRowFixture(memberId(n), { name: `member ${n}` });
 }

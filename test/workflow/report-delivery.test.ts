@@ -19,7 +19,7 @@ import { silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { DeliveryWorker } from '../../src/workflow/delivery.js';
 import type { HardeningView, OrgAuditView, ReportAnnouncer } from '../../src/workflow/ports.js';
-import { hardeningFixture } from '../support/fixtures.js';
+import { hardeningFixture, orgAuditRowFixture } from '../support/fixtures.js';
 import { RecordingAnnouncer } from '../support/recording-announcer.js';
 
 /** A ReportAnnouncer that records what it was asked to send, and where. */
@@ -64,18 +64,7 @@ class RecordingReports implements ReportAnnouncer {
   }
 }
 
-const row = (accountId: string): OrgAuditRow => ({
-  accountId,
-  name: `n-${accountId}`,
-  status: 'clean',
-  password: 'no',
-  accessKeys: '',
-  signingCertificates: '',
-  mfaDevices: '',
-  errorKind: '',
-  detail: '',
-  openWindow: '',
-});
+const row = (accountId: string): OrgAuditRow => orgAuditRowFixture(accountId, { name: `n-${accountId}` });
 const hardening = (id: string): Hardening => hardeningFixture(id);
 const account: HardenAccount = { accountId: '200000000001', name: 'acct', state: 'pending', attempts: 0 };
 
