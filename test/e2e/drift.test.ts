@@ -12,6 +12,7 @@ import { awsSettingsFromEnv } from '../../src/config/aws-settings.js';
 import { createLogger } from '../../src/log.js';
 import type { AuditEntry } from '../../src/store/store.js';
 import { AUDIT_SCHEDULE_ID } from '../../src/workflow/drift.js';
+import { emptyRootUser } from '../fakes/aws/model.js';
 import { fullyCredentialed, memberId, seedMembers } from '../fakes/aws/sample-org.js';
 import { FakeAws } from '../fakes/aws/server.js';
 import type { SlackCall } from '../fakes/slack/server.js';
@@ -121,12 +122,7 @@ describe('drift detection', () => {
     expect(alertPosts(e)).toHaveLength(3);
 
     // Gone: resolved, in the thread of the alert that last named it.
-    e.aws.account(DRIFTED).root = {
-      loginProfile: null,
-      accessKeys: [],
-      signingCertificates: [],
-      mfaDevices: [],
-    };
+    e.aws.account(DRIFTED).root = emptyRootUser();
     const resolved = await waitFor('the resolution', () =>
       e.slack.callsOf('chat.postMessage').find((c) => c.outcome?.ok && /^Resolved/.test(String(c.args.text))),
     );

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUDIT_SCHEDULE_ID } from '../../src/workflow/drift.js';
 import type { BulkAudit } from '../../src/workflow/org-audits.js';
+import { emptyRootUser } from '../fakes/aws/model.js';
 import { fullyCredentialed, memberId } from '../fakes/aws/sample-org.js';
 import { requestFixture } from '../support/fixtures.js';
 import { REQUESTER, startWorkflowEnv, type WorkflowEnv } from '../support/workflow-env.js';
@@ -263,12 +264,7 @@ describe('drift alerts', () => {
 
     // Gone: resolved, in the thread of the alert that last named it; the record is dropped.
     const last = (await e.store.driftRecords())[0];
-    e.aws.fake.account(id).root = {
-      loginProfile: null,
-      accessKeys: [],
-      signingCertificates: [],
-      mfaDevices: [],
-    };
+    e.aws.fake.account(id).root = emptyRootUser();
     await e.advance(DAY);
     const resolvedRun = (await scheduledRuns(e)).at(-1) ?? '';
     // Nothing to alert: the summary stays unposted, the resolution goes to the alert's thread.
@@ -310,12 +306,7 @@ describe('drift alerts', () => {
     await env.runDue();
     expect(await env.store.driftRecords()).toHaveLength(1);
     fail = true;
-    env.aws.fake.account(id).root = {
-      loginProfile: null,
-      accessKeys: [],
-      signingCertificates: [],
-      mfaDevices: [],
-    };
+    env.aws.fake.account(id).root = emptyRootUser();
     await env.advance(DAY);
     await env.advance(30_000);
     await env.advance(30_000);
@@ -337,12 +328,7 @@ describe('drift alerts', () => {
     expect(await env.workflow.orgAudits.drift.check(run)).toBe(true);
     expect(await noticesOf(env, alerted)).toEqual(['audit-post', 'drift-alert:new', 'audit-update', 'file']);
     // A run that only resolved drift posted no summary: checked again, still none.
-    env.aws.fake.account(id).root = {
-      loginProfile: null,
-      accessKeys: [],
-      signingCertificates: [],
-      mfaDevices: [],
-    };
+    env.aws.fake.account(id).root = emptyRootUser();
     await env.advance(DAY);
     const [, resolved = ''] = await scheduledRuns(env);
     const second = await env.store.getOrgAudit(resolved);

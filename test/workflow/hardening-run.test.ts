@@ -18,6 +18,7 @@ import {
 import type { Delivery } from '../../src/domain/notice.js';
 import type { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { RootTasks } from '../../src/workflow/ports.js';
+import { emptyRootUser } from '../fakes/aws/model.js';
 import { memberId } from '../fakes/aws/sample-org.js';
 import { requestFixture } from '../support/fixtures.js';
 import {
@@ -61,12 +62,7 @@ function over(tasks: RootTasks, replaced: Partial<RootTasks>): RootTasks {
 
 /** A root user with nothing left. */
 function clean(env: HardeningEnv, accountId: string): void {
-  env.fake.account(accountId).root = {
-    loginProfile: null,
-    accessKeys: [],
-    signingCertificates: [],
-    mfaDevices: [],
-  };
+  env.fake.account(accountId).root = emptyRootUser();
 }
 
 /** Lets every pending promise and I/O callback run (the fakes' gates hold what must wait). */
