@@ -5,7 +5,7 @@
  */
 import type { Hardening } from '../domain/harden.js';
 import type { Delivery } from '../domain/notice.js';
-import type { RequestEffects, StoredHardening } from '../store/store.js';
+import type { RequestEffects } from '../store/store.js';
 import type { WorkflowCore, WorkflowDeps } from './core.js';
 import type { BulkRootTasks } from './hardening.js';
 
@@ -24,12 +24,12 @@ export type Change<T> =
 export async function mutateHardening<T>(
   core: WorkflowCore,
   id: string,
-  decide: (h: Hardening, stored: StoredHardening) => Change<T> | Promise<Change<T>>,
+  decide: (h: Hardening) => Change<T> | Promise<Change<T>>,
 ): Promise<{ ok: true; value: T; changed: boolean; hardening: Hardening } | { ok: false; reason: string }> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const stored = await core.deps.store.getHardening(id);
     if (!stored) return { ok: false, reason: `there is no request ${id}` };
-    const decision = await decide(stored.hardening, stored);
+    const decision = await decide(stored.hardening);
     if ('refuse' in decision) return { ok: false, reason: decision.refuse };
     if ('unchanged' in decision)
       return { ok: true, value: decision.unchanged, changed: false, hardening: stored.hardening };
